@@ -1,0 +1,249 @@
+"""Translate between the backend contract's types and the OpenAI chat wire format.
+
+Kept apart from the client code so the translation (messages out; text, tool calls, usage
+and prompt log-probabilities in) is pure and can be read and tested without a server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai.types import Completion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.completion_usage import CompletionUsage
+
+from sleeptime.backends.base import ChatRequest, ChatResult, Message, ToolCall, ToolSpec, Usage
+from sleeptime.backends.retry import TransientError
+from sleeptime.backends.tokens import estimate_tokens
+from sleeptime.errors import BackendError, InputError
+
+LOGPROB_UNSUPPORTED = (
+    "cannot score prompts: it did not return prompt log-probabilities for a completions "
+    "request with echo=true and logprobs=1; use a server that does (vLLM, or "
+    "llama_cpp.server started with --logits_all true)"
+)
+
+
+def to_wire_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Convert messages to OpenAI dicts, inventing tool-call ids where the caller left none.
+
+    Servers match a tool result to its call by id, so an assistant call without an id gets
+    ``call_N`` and the next tool message without an id answers the oldest unanswered call.
+    """
+    wire: list[dict[str, Any]] = []
+    unanswered: list[str] = []
+    counter = 0
+    for message in messages:
+        item: dict[str, Any] = {"role": message.role, "content": message.content}
+        if message.name:
+            item["name"] = message.name
+        if message.role == "assistant" and message.tool_calls:
+            calls = []
+            for call in message.tool_calls:
+                counter += 1
+                call_id = call.id or f"call_{counter}"
+                unanswered.append(call_id)
+                arguments = call.raw or json.dumps(call.arguments, ensure_ascii=False)
+                calls.append(
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": arguments},
+                    }
+                )
+            item["tool_calls"] = calls
+        if message.role == "tool":
+            call_id = message.tool_call_id or (unanswered[0] if unanswered else "call_0")
+            if call_id in unanswered:
+                unanswered.remove(call_id)
+            item["tool_call_id"] = call_id
+        wire.append(item)
+    return wire
+
+
+def to_wire_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """Describe tools as OpenAI function tools."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters,
+            },
+        }
+        for tool in tools
+    ]
+
+
+def parse_tool_call(name: str, arguments: str, call_id: str) -> ToolCall:
+    """Decode a tool call's JSON arguments; malformed ones keep their text in ``raw``.
+
+    A malformed call is returned, not raised, so the caller can tell the model what went
+    wrong. ``raw`` is set only in that case; an empty argument string means ``{}``.
+    """
+    text = arguments.strip()
+    if not text:
+        return ToolCall(name=name, arguments={}, id=call_id)
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, dict):
+        return ToolCall(name=name, arguments=decoded, id=call_id)
+    return ToolCall(name=name, arguments={}, id=call_id, raw=arguments)
+
+
+def estimate_prompt_tokens(request: ChatRequest) -> int:
+    """Rough prompt size when the server reports none (4 tokens of framing per message)."""
+    return sum(estimate_tokens(m.content) + 4 for m in request.messages)
+
+
+@dataclass
+class _PartialCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChatAccumulator:
+    """Builds one ``ChatResult`` from stream chunks or from one whole completion."""
+
+    text: list[str] = field(default_factory=list)
+    calls: dict[int, _PartialCall] = field(default_factory=dict)
+    finish_reason: str | None = None
+    usage: CompletionUsage | None = None
+    model: str = ""
+    first_token_s: float | None = None
+    chunks: int = 0
+
+    def add_chunk(self, chunk: ChatCompletionChunk, elapsed_s: float) -> None:
+        """Fold one streamed chunk in; ``elapsed_s`` stamps the first content or tool token."""
+        if not isinstance(chunk, ChatCompletionChunk):
+            raise BackendError(f"unexpected stream event {str(chunk)[:200]!r}")
+        self.chunks += 1
+        self.model = chunk.model or self.model
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices[:1] if chunk.choices else ():
+            delta = choice.delta
+            produced = False
+            if delta.content:
+                self.text.append(delta.content)
+                produced = True
+            for tool_delta in delta.tool_calls or ():
+                index = tool_delta.index
+                if not isinstance(index, int):  # some servers omit it: a new id, a new call
+                    index = len(self.calls) - (0 if tool_delta.id or not self.calls else 1)
+                partial = self.calls.setdefault(index, _PartialCall())
+                partial.id = tool_delta.id or partial.id
+                if tool_delta.function is not None:
+                    partial.name += tool_delta.function.name or ""
+                    partial.arguments.append(tool_delta.function.arguments or "")
+                produced = True
+            if produced and self.first_token_s is None:
+                self.first_token_s = elapsed_s
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+
+    def add_completion(self, completion: ChatCompletion) -> None:
+        """Take a non-streamed completion."""
+        if not isinstance(completion, ChatCompletion) or not completion.choices:
+            raise BackendError(f"unexpected response body {str(completion)[:200]!r}")
+        choice = completion.choices[0]
+        self.chunks += 1
+        self.model = completion.model or self.model
+        self.usage = completion.usage
+        self.text.append(choice.message.content or "")
+        for index, call in enumerate(choice.message.tool_calls or ()):
+            function = getattr(call, "function", None)
+            if function is None:  # a non-function (custom) tool call: not ours
+                continue
+            self.calls[index] = _PartialCall(call.id, function.name, [function.arguments])
+        self.finish_reason = choice.finish_reason or "stop"
+
+    def result(self, request: ChatRequest, wall_time_s: float) -> tuple[ChatResult, bool]:
+        """Return the result and whether its usage came from the server (else estimated).
+
+        A stream that ended without a finish reason was cut off, which is worth a retry.
+        """
+        if self.finish_reason is None:
+            raise TransientError(
+                "the response stream ended before the model finished"
+                if self.chunks
+                else "the server sent an empty response stream"
+            )
+        text = "".join(self.text)
+        calls = tuple(
+            parse_tool_call(p.name, "".join(p.arguments), p.id or f"call_{i}")
+            for i, p in sorted(self.calls.items())
+        )
+        finish = self.finish_reason
+        if calls:
+            finish = "tool_calls"
+        elif finish == "function_call":
+            finish = "stop"
+        usage = Usage(wall_time_s=wall_time_s, first_token_s=self.first_token_s, calls=1)
+        from_server = self.usage is not None
+        if self.usage is not None:
+            usage.prompt_tokens = self.usage.prompt_tokens or 0
+            usage.completion_tokens = self.usage.completion_tokens or 0
+            details = self.usage.prompt_tokens_details
+            if details is not None and details.cached_tokens:
+                usage.cached_prompt_tokens = details.cached_tokens
+        else:
+            usage.prompt_tokens = estimate_prompt_tokens(request)
+            generated = text + "".join("".join(p.arguments) for p in self.calls.values())
+            usage.completion_tokens = estimate_tokens(generated)
+        result = ChatResult(
+            text=text, usage=usage, tool_calls=calls, finish_reason=finish, model=self.model
+        )
+        return result, from_server
+
+
+def continuation_logprob(
+    completion: Completion, prefix_len: int, total_len: int, *, server: str
+) -> float:
+    """Sum the echoed log-probabilities of tokens that start inside the continuation.
+
+    Tokens are located by ``text_offset`` (characters), or by adding up token lengths when
+    the server omits offsets. A token straddling the prefix/continuation boundary belongs
+    to the prefix. Tokens at or after ``total_len`` were generated, not echoed, and are
+    skipped. Raises ``BackendError`` naming ``server`` when it did not echo scored prompt
+    tokens.
+    """
+    unsupported = BackendError(f"{server} {LOGPROB_UNSUPPORTED}")
+    if not isinstance(completion, Completion) or not completion.choices:
+        raise unsupported
+    logprobs = completion.choices[0].logprobs
+    tokens = list(logprobs.tokens or []) if logprobs else []
+    values: list[float | None] = list(logprobs.token_logprobs or []) if logprobs else []
+    if not tokens or len(values) != len(tokens):
+        raise unsupported
+    offsets = list(logprobs.text_offset or []) if logprobs else []
+    if len(offsets) != len(tokens):
+        offsets, position = [], 0
+        for token in tokens:
+            offsets.append(position)
+            position += len(token)
+    if offsets[0] != 0:  # the prompt was not echoed: these are generated tokens only
+        raise unsupported
+    total = 0.0
+    scored = 0
+    for offset, value in zip(offsets, values, strict=True):
+        if not prefix_len <= offset < total_len:
+            continue
+        if value is None:
+            raise InputError(
+                "cannot score a continuation with an empty prefix on an OpenAI-compatible "
+                "server: the first prompt token has no log-probability; give a prefix"
+            )
+        total += float(value)
+        scored += 1
+    if scored == 0:
+        raise unsupported
+    return total

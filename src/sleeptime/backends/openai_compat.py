@@ -1,0 +1,363 @@
+"""The backend for any OpenAI-compatible HTTP server (llama.cpp, vLLM, OpenAI, ...).
+
+Servers differ only in configuration: base URL, key and model id come from options, then
+``Settings`` (``SLEEPTIME_OPENAI_BASE_URL`` / ``SLEEPTIME_OPENAI_API_KEY``), then the
+standard ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``. The SDK's own retries are off so that
+``with_retries`` applies one policy (``Settings.max_retries``) to every backend, and every
+SDK error is turned into a ``SleeptimeError`` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import openai
+from openai import AsyncOpenAI
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from sleeptime.backends._openai_wire import (
+    LOGPROB_UNSUPPORTED,
+    ChatAccumulator,
+    continuation_logprob,
+    to_wire_messages,
+    to_wire_tools,
+)
+from sleeptime.backends.base import BackendInfo, ChatRequest, ChatResult, Stopwatch
+from sleeptime.backends.retry import describe, status_code_of, with_retries
+from sleeptime.backends.tokens import estimate_tokens
+from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, SleeptimeError
+from sleeptime.settings import Settings
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+NO_KEY = "sk-no-key-required"
+"""Sent when no key is configured: llama.cpp and vLLM servers accept any key by default."""
+
+_CONTEXT_ERROR = re.compile(
+    r"context[ _-]?(length|size|window)|maximum context|maximum model length"
+    r"|too many tokens|exceeds? the (available )?context",
+    re.IGNORECASE,
+)
+
+
+class OpenAICompatOptions(BaseModel):
+    """Backend options (``create_backend("openai", **options)``); unknown names are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    """API root, e.g. ``http://127.0.0.1:8000/v1``; overrides the settings and environment."""
+    api_key: str | None = None
+    """API key; overrides the settings and environment."""
+    native_tools: bool = True
+    """Send tools as OpenAI function tools and parse returned tool calls."""
+    stream: bool = True
+    """Stream responses, which measures time to first token; off for servers that stumble."""
+    timeout_s: float | None = None
+    """Seconds per request before it counts as failed; default ``Settings.request_timeout_s``."""
+    max_retries: int | None = None
+    """Retries after the first attempt; default ``Settings.max_retries``."""
+    retry_base_delay_s: float = 0.5
+    """First backoff delay; it doubles per retry (with jitter)."""
+    retry_max_delay_s: float = 20.0
+    """Longest single wait, also the cap on a server's ``Retry-After``."""
+
+
+def _error_text(exc: BaseException) -> str:
+    """The server's own error message when it sent an OpenAI-style error body."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message:
+            return message
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) and message else describe(exc)
+
+
+def _error_code(exc: BaseException) -> str:
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) else ""
+
+
+class OpenAICompatBackend:
+    """A model behind an OpenAI-compatible ``/v1`` API, reached with the official SDK.
+
+    Usage comes from the server when it reports it (streams ask for it with
+    ``include_usage``); otherwise it is estimated and ``info.details["usage"]`` says so.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        model: str | None = None,
+        native_tools: bool = True,
+        stream: bool = True,
+        timeout_s: float = 120.0,
+        max_retries: int = 3,
+        retry_base_delay_s: float = 0.5,
+        retry_max_delay_s: float = 20.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._model = model
+        self._native_tools = native_tools
+        self._stream = stream
+        self._attempts = max(0, max_retries) + 1
+        self._base_delay_s = retry_base_delay_s
+        self._max_delay_s = retry_max_delay_s
+        self._context_window: int | None = None
+        self._usage_source = "unknown"
+        self._model_lock = asyncio.Lock()
+        self._client = AsyncOpenAI(
+            base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout_s
+        )
+
+    @property
+    def info(self) -> BackendInfo:
+        """Describe the backend; the model id is filled in once it is known."""
+        return BackendInfo(
+            backend="openai",
+            model=self._model or "",
+            context_window=self._context_window,
+            native_tools=self._native_tools,
+            details={
+                "base_url": self.base_url,
+                "stream": self._stream,
+                "usage": self._usage_source,
+            },
+        )
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """Run one chat completion, retrying transient failures."""
+        watch = Stopwatch()
+        model = await self.model_id()
+        kwargs = self._chat_kwargs(request, model)
+        chat = self._client.chat.completions
+
+        async def attempt() -> ChatResult:
+            acc = ChatAccumulator()
+            if self._stream:
+                stream = await chat.create(
+                    **kwargs, stream=True, stream_options={"include_usage": True}
+                )
+                try:
+                    async for chunk in stream:
+                        acc.add_chunk(chunk, watch.elapsed())
+                finally:
+                    await stream.close()
+            else:
+                acc.add_completion(await chat.create(**kwargs))
+            result, from_server = acc.result(request, watch.elapsed())
+            self._usage_source = "server" if from_server else "estimated"
+            return result
+
+        result = await self._call(attempt, model=model)
+        result.model = result.model or model
+        return result
+
+    def _chat_kwargs(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "messages": to_wire_messages(request.messages),
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if request.stop:
+            kwargs["stop"] = list(request.stop)
+        if request.tools and self._native_tools:
+            kwargs["tools"] = to_wire_tools(request.tools)
+        return kwargs
+
+    async def count_tokens(self, text: str) -> int:
+        """Estimate tokens locally; the OpenAI API has no tokenizer endpoint, so this is rough."""
+        return estimate_tokens(text)
+
+    async def logprob(self, prefix: str, continuation: str) -> float:
+        """Score ``continuation`` after ``prefix`` with the completions endpoint's echo.
+
+        Needs a server that returns prompt log-probabilities (``echo`` with ``logprobs``);
+        others raise ``BackendError``. Tokens are split where the server tokenizes
+        ``prefix + continuation``; one straddling the boundary counts for the prefix.
+        """
+        if not continuation:
+            return 0.0
+        model = await self.model_id()
+        full = prefix + continuation
+
+        async def attempt() -> float:
+            try:
+                completion = await self._client.completions.create(
+                    model=model,
+                    prompt=full,
+                    max_tokens=1,
+                    echo=True,
+                    logprobs=1,
+                    temperature=0.0,
+                )
+            except openai.APIStatusError as exc:
+                # A server that cannot produce logprobs may say so with a 500 that would
+                # otherwise be retried as if it were transient.
+                if re.search(r"logprob|logits", _error_text(exc), re.IGNORECASE):
+                    raise BackendError(f"{self._server()} {LOGPROB_UNSUPPORTED}") from exc
+                raise
+            return continuation_logprob(completion, len(prefix), len(full), server=self._server())
+
+        return await self._call(attempt, model=model, scoring=True)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._client.close()
+
+    async def model_id(self) -> str:
+        """The configured model, or the first one the server lists at ``GET /models``."""
+        if self._model:
+            return self._model
+        async with self._model_lock:
+            if not self._model:
+                models = await self._call(self._fetch_models, model=None)
+                if not models:
+                    raise BackendError(
+                        f"{self._server()} lists no models at GET /models; "
+                        "give a model id with --model or SLEEPTIME_MODEL"
+                    )
+                self._model = models[0]
+        return self._model
+
+    async def list_models(self) -> list[str]:
+        """Model ids the server offers (``GET /models``), in its order."""
+        return await self._call(self._fetch_models, model=None)
+
+    async def _fetch_models(self) -> list[str]:
+        page = await self._client.models.list()
+        ids: list[str] = []
+        for entry in page.data:
+            ids.append(entry.id)
+            # vLLM reports the window it serves with; others say nothing.
+            window = (entry.model_extra or {}).get("max_model_len")
+            if isinstance(window, int) and (self._model in (None, entry.id)):
+                self._context_window = window
+        return ids
+
+    def _server(self) -> str:
+        return f"the OpenAI-compatible server at {self.base_url}"
+
+    async def _call(
+        self, fn: Callable[[], Awaitable[T]], *, model: str | None, scoring: bool = False
+    ) -> T:
+        """Run ``fn`` with retries and turn whatever escapes into a ``SleeptimeError``."""
+        try:
+            return await with_retries(
+                fn,
+                attempts=self._attempts,
+                base_delay_s=self._base_delay_s,
+                max_delay_s=self._max_delay_s,
+                what=self._server(),
+                hint="Start the server or fix SLEEPTIME_OPENAI_BASE_URL.",
+            )
+        except SleeptimeError:
+            raise
+        except Exception as exc:
+            raise await self._map_error(exc, model=model, scoring=scoring) from exc
+
+    async def _map_error(
+        self, exc: Exception, *, model: str | None, scoring: bool
+    ) -> SleeptimeError:
+        """Explain a final (non-transient) failure in terms the user can act on."""
+        server = self._server()
+        status = status_code_of(exc)
+        text = _error_text(exc)
+        code = _error_code(exc)
+        if status in (401, 403):
+            return BackendError(
+                f"{server} rejected the API key (HTTP {status}: {text}); check "
+                "SLEEPTIME_OPENAI_API_KEY or OPENAI_API_KEY"
+            )
+        if status in (400, 413, 422) and (
+            code == "context_length_exceeded" or _CONTEXT_ERROR.search(text)
+        ):
+            return ContextTooLargeError(
+                f"the prompt does not fit the model's context window ({text}); shorten the "
+                "context or use a model with a larger window"
+            )
+        if status == 404 or code == "model_not_found":
+            return await self._not_found(text, model=model, scoring=scoring)
+        if scoring and status in (400, 405, 422, 501):
+            return BackendError(f"{server} {LOGPROB_UNSUPPORTED} (HTTP {status}: {text})")
+        if status is not None:
+            return BackendError(f"{server} refused the request (HTTP {status}: {text})")
+        if isinstance(exc, openai.APIError):
+            return BackendError(f"{server} reported an error: {text}")
+        return BackendError(
+            f"unexpected response from {server} ({type(exc).__name__}: {describe(exc)}); "
+            "is SLEEPTIME_OPENAI_BASE_URL an OpenAI-compatible API root (usually ending in /v1)?"
+        )
+
+    async def _not_found(self, text: str, *, model: str | None, scoring: bool) -> BackendError:
+        server = self._server()
+        try:
+            models: list[str] | None = await self._fetch_models()
+        except Exception:
+            models = None
+        if models and model and model not in models:
+            return BackendError(
+                f"{server} has no model {model!r} (it has: {', '.join(models)}); "
+                "choose one with --model or SLEEPTIME_MODEL"
+            )
+        if models and scoring:
+            return BackendError(f"{server} {LOGPROB_UNSUPPORTED} (HTTP 404: {text})")
+        return BackendError(
+            f"{server} answered 404 Not Found ({text}); check that SLEEPTIME_OPENAI_BASE_URL "
+            "is the API root (usually ending in /v1)"
+        )
+
+
+def _resolve(option: str | None, setting: str | None, env_name: str) -> str | None:
+    return option or setting or os.environ.get(env_name) or None
+
+
+def from_settings(settings: Settings, model: str | None, **options: Any) -> OpenAICompatBackend:
+    """Build the backend from options, then settings, then the standard OpenAI variables."""
+    try:
+        opts = OpenAICompatOptions(**options)
+    except ValidationError as exc:
+        raise ConfigError(f"openai backend: invalid options: {exc}") from exc
+    base_url = _resolve(opts.base_url, settings.openai_base_url, "OPENAI_BASE_URL")
+    api_key = _resolve(opts.api_key, settings.openai_api_key, "OPENAI_API_KEY")
+    if not base_url and not api_key:
+        raise ConfigError(
+            "the openai backend needs a server: set SLEEPTIME_OPENAI_BASE_URL (e.g. "
+            "http://127.0.0.1:8000/v1 for `python -m llama_cpp.server`) or OPENAI_API_KEY "
+            "for api.openai.com"
+        )
+    base_url = base_url or DEFAULT_BASE_URL
+    parsed = urlparse(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            f"openai backend: base URL {base_url!r} is not an http(s) URL; set "
+            "SLEEPTIME_OPENAI_BASE_URL like http://127.0.0.1:8000/v1"
+        )
+    return OpenAICompatBackend(
+        base_url=base_url,
+        # Self-hosted servers usually ignore the key; a wrong guess shows up as a clear 401.
+        api_key=api_key or NO_KEY,
+        model=model,
+        native_tools=opts.native_tools,
+        stream=opts.stream,
+        timeout_s=opts.timeout_s if opts.timeout_s is not None else settings.request_timeout_s,
+        max_retries=opts.max_retries if opts.max_retries is not None else settings.max_retries,
+        retry_base_delay_s=opts.retry_base_delay_s,
+        retry_max_delay_s=opts.retry_max_delay_s,
+    )
+
+
+__all__ = ["OpenAICompatBackend", "OpenAICompatOptions", "from_settings"]

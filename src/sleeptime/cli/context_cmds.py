@@ -1,0 +1,126 @@
+"""``sleeptime context add|list|show|delete``."""
+
+from __future__ import annotations
+
+import click
+
+from sleeptime.cli.common import open_app
+
+
+@click.group("context")
+def context_group() -> None:
+    """Add, list and inspect contexts (documents, code, conversations)."""
+
+
+@context_group.command("add")
+@click.argument("name")
+@click.argument("source", metavar="FILE|-")
+@click.pass_context
+def add_command(ctx: click.Context, name: str, source: str) -> None:
+    """Add FILE (or stdin with -) as the current text of context NAME."""
+    from sleeptime.app import read_context
+
+    text = read_context(source)
+    app = open_app(ctx)
+    try:
+        context, revision, created = app.add_context(name, text)
+    finally:
+        app.store.close()
+    if created:
+        click.echo(
+            f"context {context.name!r}: revision {revision.seq} "
+            f"({revision.n_chars} characters). Next: sleeptime sleep {context.name}"
+        )
+    else:
+        click.echo(f"context {context.name!r}: unchanged, still revision {revision.seq}")
+
+
+@context_group.command("list")
+@click.pass_context
+def list_command(ctx: click.Context) -> None:
+    """List contexts with their revision, sleep state and query count."""
+    from rich.console import Console
+    from rich.table import Table
+
+    app = open_app(ctx)
+    try:
+        rows = app.store.list_contexts(app.tenant)
+    finally:
+        app.store.close()
+    if not rows:
+        click.echo("no contexts yet; add one with: sleeptime context add NAME FILE")
+        return
+    table = Table("name", "revision", "characters", "slept", "queries", "created")
+    for row in rows:
+        table.add_row(
+            row.name,
+            str(row.current_seq),
+            str(row.current_n_chars),
+            "yes" if row.has_artifact else "no",
+            str(row.n_queries),
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    Console().print(table)
+
+
+@context_group.command("show")
+@click.argument("name")
+@click.option("--full", is_flag=True, help="Print the whole text instead of the first lines.")
+@click.pass_context
+def show_command(ctx: click.Context, name: str, full: bool) -> None:
+    """Show a context's current text, its revisions and its current notes (c')."""
+    app = open_app(ctx)
+    try:
+        context, revision = app.context(name)
+        revisions = app.store.list_revisions(context.id)
+        artifact = app.store.latest_artifact(revision.id)
+        runs = app.store.list_runs(revision_id=revision.id, limit=5)
+    finally:
+        app.store.close()
+    click.secho(f"{context.name} (tenant {context.tenant})", bold=True)
+    click.echo(
+        f"revisions: {', '.join(str(r.seq) for r in revisions)}; "
+        f"current {revision.seq}, sha256 {revision.sha256[:12]}, "
+        f"{revision.n_chars} characters"
+    )
+    click.echo(_excerpt(revision.text, full))
+    if runs:
+        click.secho("recent sleep runs:", bold=True)
+        for run in runs:
+            click.echo(
+                f"  {run.id[:8]}  {run.status:9} {run.recipe:12} {run.model}  "
+                f"{run.prompt_tokens + run.completion_tokens} tokens"
+            )
+    if artifact is None:
+        click.echo(f"no notes yet for revision {revision.seq}; run: sleeptime sleep {name}")
+    else:
+        click.secho(
+            f"notes c' (run {artifact.run_id[:8]}, {artifact.n_chars} characters):", bold=True
+        )
+        click.echo(_excerpt(artifact.text, full))
+
+
+@context_group.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def delete_command(ctx: click.Context, name: str, yes: bool) -> None:
+    """Delete a context with its revisions, runs, notes and queries."""
+    app = open_app(ctx)
+    try:
+        app.context(name)
+        if not yes:
+            click.confirm(f"delete context {name!r} and everything recorded about it?", abort=True)
+        app.store.delete_context(app.tenant, name)
+    finally:
+        app.store.close()
+    click.echo(f"deleted context {name!r}")
+
+
+def _excerpt(text: str, full: bool, lines: int = 12) -> str:
+    if full:
+        return text
+    parts = text.splitlines()
+    if len(parts) <= lines:
+        return text
+    return "\n".join(parts[:lines]) + f"\n... ({len(parts) - lines} more lines; use --full)"

@@ -1,0 +1,73 @@
+"""The ``sleeptime`` command: a thin layer over ``sleeptime.app.Sleeptime``.
+
+Heavy modules (llama.cpp, openai, SQLAlchemy) are imported inside commands so that
+``sleeptime --help`` stays instant. Every ``SleeptimeError`` is printed as one line with
+no traceback and a distinct exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from sleeptime.cli.context_cmds import context_group
+from sleeptime.cli.query_cmds import ask_command, stats_command
+from sleeptime.cli.runs_cmds import runs_group
+from sleeptime.cli.sleep_cmd import sleep_command
+from sleeptime.errors import SleeptimeError
+
+
+class _Group(click.Group):
+    """A click group that turns library errors into one clear line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SleeptimeError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.secho("interrupted; nothing half-written was kept", fg="yellow", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "database_url",
+    envvar="SLEEPTIME_DATABASE_URL",
+    default=None,
+    help="Database URL (default: a SQLite file in the user data directory).",
+)
+@click.option(
+    "--tenant",
+    envvar="SLEEPTIME_TENANT",
+    default=None,
+    help="Namespace for context names (default: 'default').",
+)
+@click.version_option(package_name="sleeptime")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, tenant: str | None) -> None:
+    """Sleep-time compute: think about a context before the questions arrive."""
+    ctx.obj = {"database_url": database_url, "tenant": tenant}
+
+
+def _register() -> None:
+    from sleeptime.cli.demo_cmd import demo_command
+
+    cli.add_command(context_group)
+    cli.add_command(sleep_command)
+    cli.add_command(ask_command)
+    cli.add_command(stats_command)
+    cli.add_command(runs_group)
+    cli.add_command(demo_command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="sleeptime")

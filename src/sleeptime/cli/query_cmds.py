@@ -1,0 +1,133 @@
+"""``sleeptime ask`` and ``sleeptime stats``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from sleeptime.cli.common import backend_option, model_option, open_app, run_with_app
+
+
+@click.command("ask")
+@click.argument("name")
+@click.argument("question")
+@click.option(
+    "--budget",
+    type=click.IntRange(0, 4),
+    default=2,
+    show_default=True,
+    help="0: one-sentence answer ... 4: full step-by-step with checking.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["sleep", "baseline"]),
+    default="sleep",
+    show_default=True,
+    help="sleep: answer from c'; baseline: from c only.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["replace", "both"]),
+    default="replace",
+    show_default=True,
+    help="replace: c' instead of c; both: c followed by c'.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(1, 32768),
+    default=None,
+    help="Cap on generated tokens (default depends on the budget).",
+)
+@backend_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON record instead of text.")
+@click.pass_context
+def ask_command(
+    ctx: click.Context,
+    name: str,
+    question: str,
+    budget: int,
+    mode: str,
+    layout: str,
+    max_tokens: int | None,
+    backend: str | None,
+    model: str | None,
+    as_json: bool,
+) -> None:
+    """Answer QUESTION about context NAME and record what it cost."""
+    from sleeptime.answer import validate_question
+    from sleeptime.app import AskResult, Sleeptime
+
+    validate_question(question)
+
+    async def work(app: Sleeptime) -> AskResult:
+        return await app.ask(
+            name,
+            question,
+            budget=budget,
+            mode=mode,
+            layout=layout,
+            max_tokens=max_tokens,
+            backend=backend,
+            model=model,
+        )
+
+    result = run_with_app(ctx, work)
+    answer = result.answer
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "answer": answer.text,
+                    "final": answer.final,
+                    "mode": answer.mode,
+                    "layout": answer.layout,
+                    "budget": answer.budget.level,
+                    "usage": answer.usage.to_dict(),
+                    "latency_s": answer.latency_s,
+                    "artifact_id": result.artifact.id if result.artifact else None,
+                    "query_id": result.query.id,
+                    "prompt_version": answer.prompt_version,
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(answer.text)
+    u = answer.usage
+    click.secho(
+        f"[{mode}, budget {budget}: {u.prompt_tokens} prompt ({u.cached_prompt_tokens} cached)"
+        f" + {u.completion_tokens} generated tokens, {answer.latency_s:.2f}s]",
+        dim=True,
+        err=True,
+    )
+
+
+@click.command("stats")
+@click.argument("name")
+@click.option(
+    "--t",
+    "t",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Price of a test-time token relative to a sleep-time token.",
+)
+@click.pass_context
+def stats_command(ctx: click.Context, name: str, t: float) -> None:
+    """Tokens, latency and amortized cost per query: sleep against baseline."""
+    from rich.console import Console
+
+    from sleeptime.cli.render import stats_tables
+
+    app = open_app(ctx)
+    try:
+        stats = app.stats(name, t=t)
+    finally:
+        app.store.close()
+    console = Console()
+    for table in stats_tables(stats):
+        console.print(table)
+    if stats.sleep is None or stats.baseline is None:
+        console.print("ask in both modes (--mode sleep / --mode baseline) to compare costs")

@@ -1,0 +1,62 @@
+"""Rich tables shared by ``stats`` and ``demo``."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from sleeptime.app import ContextStats, ModeStats
+
+
+def _mode_row(label: str, stats: ModeStats | None) -> list[str]:
+    if stats is None:
+        return [label, "0", "-", "-", "-", "-"]
+    return [
+        label,
+        str(stats.count),
+        f"{stats.mean_prompt:.0f}",
+        f"{stats.mean_generated:.0f}",
+        f"{stats.mean_total:.0f}",
+        f"{stats.mean_latency_s:.2f}",
+    ]
+
+
+def stats_tables(stats: ContextStats) -> list[Table]:
+    """A per-mode table of means, and the amortized cost table when both modes were used."""
+    modes = Table(
+        "mode",
+        "queries",
+        "prompt tok",
+        "generated tok",
+        "total tok",
+        "latency s",
+        title=f"{stats.name}, revision {stats.revision_seq}: test-time cost per query",
+    )
+    modes.add_row(*_mode_row("sleep (c')", stats.sleep))
+    modes.add_row(*_mode_row("baseline (c)", stats.baseline))
+    tables = [modes]
+    if stats.costs:
+        cost = Table(
+            "N queries",
+            "sleep gen",
+            "baseline gen",
+            "ratio",
+            "sleep total",
+            "baseline total",
+            "ratio",
+            title=(
+                f"amortized cost per query, t={stats.t:g} (sleep run: "
+                f"{stats.sleep_generated} generated, {stats.sleep_total} total)"
+            ),
+        )
+        for c in stats.costs:
+            cost.add_row(
+                str(c.n_queries),
+                f"{c.sleep_generated:.0f}",
+                f"{c.baseline_generated:.0f}",
+                f"{c.ratio_generated:.2f}x" if c.ratio_generated else "-",
+                f"{c.sleep_total:.0f}",
+                f"{c.baseline_total:.0f}",
+                f"{c.ratio_total:.2f}x" if c.ratio_total else "-",
+            )
+        tables.append(cost)
+    return tables

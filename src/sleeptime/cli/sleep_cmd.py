@@ -1,0 +1,88 @@
+"""``sleeptime sleep NAME``: compute c' for the current revision with a live display."""
+
+from __future__ import annotations
+
+import click
+
+from sleeptime.cli.common import backend_option, model_option, run_with_app
+
+
+@click.command("sleep")
+@click.argument("name")
+@click.option(
+    "--recipe",
+    default="rethink",
+    show_default=True,
+    help="rethink, or parallel:K for K independent loops concatenated.",
+)
+@backend_option
+@model_option
+@click.option(
+    "--max-rounds",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Rethink rounds per loop (the paper uses 10).",
+)
+@click.option(
+    "--max-sleep-tokens",
+    type=int,
+    default=None,
+    help="Cut the run off past this many prompt+generated tokens.",
+)
+@click.option(
+    "--round-tokens",
+    type=int,
+    default=1024,
+    show_default=True,
+    help="Generated tokens allowed per round.",
+)
+@click.option(
+    "--memory-chars",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="Longest notes kept (the paper's memory block).",
+)
+@click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
+@click.pass_context
+def sleep_command(
+    ctx: click.Context,
+    name: str,
+    recipe: str,
+    backend: str | None,
+    model: str | None,
+    max_rounds: int,
+    max_sleep_tokens: int | None,
+    round_tokens: int,
+    memory_chars: int,
+    quiet: bool,
+) -> None:
+    """Think about context NAME now, so later questions are cheap (writes c')."""
+    from sleeptime.app import Sleeptime
+    from sleeptime.cli.progress import SleepProgress
+    from sleeptime.sleep import SleepBudget, SleepResult, parse_recipe
+
+    parse_recipe(recipe)
+    budget = SleepBudget(
+        max_rounds=max_rounds,
+        max_sleep_tokens=max_sleep_tokens,
+        round_max_tokens=round_tokens,
+        memory_chars=memory_chars,
+    )
+
+    async def work(app: Sleeptime) -> SleepResult:
+        app.context(name)  # fail fast on an unknown name, before loading a model
+        with SleepProgress(enabled=not quiet) as progress:
+            return await app.sleep(
+                name, recipe=recipe, budget=budget, backend=backend, model=model, on_event=progress
+            )
+
+    result = run_with_app(ctx, work)
+    usage = result.usage
+    click.echo(
+        f"slept on {name!r}: run {result.run_id[:8]}, {sum(o.rounds for o in result.loops)} "
+        f"rounds, {usage.prompt_tokens} prompt + {usage.completion_tokens} generated tokens "
+        f"in {usage.wall_time_s:.1f}s; notes: {result.artifact.n_chars} characters"
+    )
+    click.echo(f'next: sleeptime ask {name} "your question"')

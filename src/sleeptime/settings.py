@@ -1,0 +1,66 @@
+"""Settings from the environment (prefix ``SLEEPTIME_``), with one-line docs per field.
+
+Everything that changes an output (backend, model, budgets) is copied into the record
+of the run or query that it produced, so results stay explainable after settings change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Return the per-user data directory used when ``SLEEPTIME_DATA_DIR`` is unset."""
+    return Path(platformdirs.user_data_dir("sleeptime", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Process-wide defaults; command-line flags override them per call."""
+
+    model_config = SettingsConfigDict(env_prefix="SLEEPTIME_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Directory for the default SQLite database and cached files."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...); default: a file in data_dir."""
+
+    tenant: str = "default"
+    """Namespace for context names, so several users can share one database."""
+
+    backend: str = "llama"
+    """Default backend name: llama (embedded), openai (compatible HTTP), scripted."""
+
+    model: str | None = None
+    """Model: a GGUF path for llama, a model id for openai; None means the backend default."""
+
+    openai_base_url: str | None = None
+    """Base URL of an OpenAI-compatible server; falls back to OPENAI_BASE_URL."""
+
+    openai_api_key: str | None = None
+    """API key for the OpenAI-compatible server; falls back to OPENAI_API_KEY."""
+
+    request_timeout_s: float = 120.0
+    """Seconds before one backend request counts as failed and is retried."""
+
+    max_retries: int = 3
+    """Retries after the first attempt for transient backend failures (with backoff)."""
+
+    n_ctx: int = 8192
+    """Context window for the embedded model, in tokens."""
+
+    n_threads: int | None = None
+    """CPU threads for the embedded model; None uses all cores."""
+
+    seed: int = 0
+    """Sampling seed, so embedded runs are repeatable."""
+
+    def resolved_database_url(self) -> str:
+        """Return the configured URL, or a SQLite file inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'sleeptime.db'}"

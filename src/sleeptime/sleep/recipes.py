@@ -1,0 +1,80 @@
+"""Sleep recipes by name (``rethink``, ``parallel:k``) and the budgets that bound a run."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sleeptime.errors import InputError
+
+RECIPE_VERSION = "1"
+"""Bumped whenever the loop's behaviour changes, so old artifacts stay distinguishable."""
+
+MAX_PARALLEL = 32
+_PARALLEL = re.compile(r"^parallel:(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """How ``S(c) -> c'`` is computed: ``k`` independent rethink loops, concatenated."""
+
+    k: int = 1
+
+    @property
+    def name(self) -> str:
+        """The name a user types: ``rethink`` for one loop, ``parallel:k`` otherwise."""
+        return "rethink" if self.k == 1 else f"parallel:{self.k}"
+
+
+def parse_recipe(text: str) -> Recipe:
+    """Parse ``rethink`` or ``parallel:k`` (1 <= k <= 32); InputError says what is accepted."""
+    value = text.strip().lower()
+    if value == "rethink":
+        return Recipe(k=1)
+    match = _PARALLEL.match(value)
+    if match:
+        k = int(match.group(1))
+        if 1 <= k <= MAX_PARALLEL:
+            return Recipe(k=k)
+    raise InputError(
+        f"unknown sleep recipe {text!r}; use 'rethink' or 'parallel:K' with K from 1 to "
+        f"{MAX_PARALLEL} (for example parallel:5)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SleepBudget:
+    """Limits on one sleep run; every field is recorded with the run."""
+
+    max_rounds: int = 10
+    """Rethink calls per loop (the paper's limit is 10); reaching it ends the loop normally."""
+
+    max_sleep_tokens: int | None = None
+    """Prompt plus generated tokens over the whole run; exceeding it cuts the run off."""
+
+    round_max_tokens: int = 1024
+    """Generated tokens allowed in one round."""
+
+    memory_chars: int = 5000
+    """Longest notes a loop may keep (the paper's memory block size)."""
+
+    temperature: float | None = None
+    """Sampling temperature; None means 0 for one loop and 0.7 for parallel loops."""
+
+    strict_protocol: bool = False
+    """In the text protocol, refuse replies without <notes> tags instead of taking them as notes."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_rounds <= 100:
+            raise InputError("max rounds must be between 1 and 100")
+        if self.max_sleep_tokens is not None and self.max_sleep_tokens < 1:
+            raise InputError("max sleep tokens must be positive (or unset for no limit)")
+        if not 16 <= self.round_max_tokens <= 32768:
+            raise InputError("tokens per round must be between 16 and 32768")
+        if not 200 <= self.memory_chars <= 200_000:
+            raise InputError("memory size must be between 200 and 200000 characters")
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the run record."""
+        return asdict(self)

@@ -1,0 +1,233 @@
+"""One sleep run end to end: check the fit, run the loops, and record the outcome atomically.
+
+The artifact ``c'`` is written in the same transaction that marks the run complete; any
+failure, interruption or budget cut-off marks the run failed or cut off with its partial
+notes kept for debugging, so a half-finished run can never be served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sleeptime.backends.base import Backend, Usage
+from sleeptime.errors import ContextTooLargeError, SleeptimeError
+from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
+from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
+from sleeptime.sleep.rethink import (
+    EMPTY_MEMORY,
+    LoopOutcome,
+    SleepCutOff,
+    prompt_versions,
+    rethink_loop,
+    round_prompt,
+    system_prompt,
+)
+from sleeptime.store import ArtifactRecord, RevisionRecord, Store
+
+PARALLEL_TEMPERATURE = 0.7
+_CHARS_PER_TOKEN = 3  # conservative, so the fit check errs on the side of refusing early
+
+
+@dataclass(frozen=True, slots=True)
+class SleepResult:
+    """A completed run's artifact with per-loop statistics."""
+
+    artifact: ArtifactRecord
+    run_id: str
+    usage: Usage
+    loops: tuple[LoopOutcome, ...]
+
+
+def combine_notes(notes: list[str]) -> str:
+    """Concatenate the notes of parallel loops (the paper's parallel sleep-time scaling)."""
+    kept = [n for n in notes if n.strip() and n != EMPTY_MEMORY]
+    if len(kept) == 1:
+        return kept[0]
+    return "\n\n".join(f"[Notes {i}]\n{n}" for i, n in enumerate(kept, 1))
+
+
+async def check_fits(backend: Backend, context: str, budget: SleepBudget) -> int:
+    """Raise ContextTooLargeError unless one round fits in the model window; return its need."""
+    window = backend.info.context_window
+    system = system_prompt(budget, backend.info.native_tools)
+    prompt = round_prompt(context, EMPTY_MEMORY, budget.max_rounds, budget, None, "")
+    prompt_tokens = await backend.count_tokens(system + "\n" + prompt)
+    need = prompt_tokens + budget.memory_chars // _CHARS_PER_TOKEN + budget.round_max_tokens
+    if window is not None and need > window:
+        raise ContextTooLargeError(
+            f"the context is too large for sleep-time compute on {backend.info.model}: one "
+            f"round needs about {need} tokens (prompt {prompt_tokens}, notes up to "
+            f"{budget.memory_chars} characters, reply up to {budget.round_max_tokens} tokens) "
+            f"but the model window is {window} tokens. Shorten the context, lower "
+            "--memory-chars or --round-tokens, or use a model with a larger window "
+            "(--model, SLEEPTIME_N_CTX)."
+        )
+    return need
+
+
+async def run_sleep(
+    store: Store,
+    revision: RevisionRecord,
+    backend: Backend,
+    recipe: Recipe,
+    budget: SleepBudget,
+    *,
+    seed: int = 0,
+    on_event: EventSink = ignore_events,
+    extra_settings: dict[str, Any] | None = None,
+) -> SleepResult:
+    """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure."""
+    await check_fits(backend, revision.text, budget)
+    temperature = budget.temperature
+    if temperature is None:
+        temperature = 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
+    settings: dict[str, Any] = {
+        "budget": budget.to_dict(),
+        "temperature": temperature,
+        "seed": seed,
+        "k": recipe.k,
+        "native_tools": backend.info.native_tools,
+        "backend_details": backend.info.details,
+        **(extra_settings or {}),
+    }
+    run = store.start_run(
+        revision.id,
+        recipe=recipe.name,
+        recipe_version=RECIPE_VERSION,
+        prompt_versions=prompt_versions(),
+        backend=backend.info.backend,
+        model=backend.info.model,
+        settings=settings,
+    )
+    usage = Usage()
+    partial: list[str] = [EMPTY_MEMORY] * recipe.k
+    rounds_done = [0] * recipe.k
+
+    def sink(event: SleepEvent) -> None:
+        if event.kind == "round_end":
+            rounds_done[event.loop] = event.round
+            store.heartbeat(run.id, rounds=sum(rounds_done))
+        on_event(event)
+
+    on_event(
+        SleepEvent(
+            "run_start", loops=recipe.k, max_rounds=budget.max_rounds, usage=usage, message=run.id
+        )
+    )
+    try:
+        outcomes = await _run_loops(
+            backend, revision.text, budget, recipe, usage, temperature, seed, sink
+        )
+    except SleepCutOff as exc:
+        partial[0] = exc.partial_notes
+        store.fail_run(
+            run.id,
+            status="cut_off",
+            error=str(exc),
+            usage=usage,
+            rounds=sum(rounds_done),
+            partial_text=combine_notes(partial),
+            details={},
+        )
+        raise
+    except SleeptimeError as exc:
+        store.fail_run(
+            run.id,
+            status="failed",
+            error=str(exc),
+            usage=usage,
+            rounds=sum(rounds_done),
+            partial_text=None,
+            details={},
+        )
+        raise
+    except BaseException as exc:  # interrupted or a bug: the run must not stay "running"
+        store.fail_run(
+            run.id,
+            status="failed",
+            error=f"interrupted: {exc!r}",
+            usage=usage,
+            rounds=sum(rounds_done),
+            partial_text=None,
+            details={},
+        )
+        raise
+    notes = combine_notes([o.notes for o in outcomes])
+    details = {
+        "loops": [
+            {
+                "rounds": o.rounds,
+                "finished": o.finished,
+                "malformed": o.malformed,
+                "untagged": o.untagged,
+                "clipped": o.clipped,
+                "protocol": o.protocol,
+                "usage": o.usage.to_dict(),
+            }
+            for o in outcomes
+        ]
+    }
+    if not notes:
+        message = (
+            f"the model wrote no notes in {budget.max_rounds} rounds (its replies could not be "
+            "read as notes); try more rounds, a stronger model (--model), or see the run with "
+            f"`sleeptime runs show {run.id[:8]}`"
+        )
+        store.fail_run(
+            run.id,
+            status="failed",
+            error=message,
+            usage=usage,
+            rounds=sum(o.rounds for o in outcomes),
+            partial_text=None,
+            details=details,
+        )
+        raise SleeptimeError(message)
+    artifact = store.complete_run(
+        run.id,
+        artifact_text=notes,
+        usage=usage,
+        rounds=sum(o.rounds for o in outcomes),
+        details=details,
+    )
+    on_event(
+        SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run.id)
+    )
+    return SleepResult(artifact=artifact, run_id=run.id, usage=usage, loops=tuple(outcomes))
+
+
+async def _run_loops(
+    backend: Backend,
+    context: str,
+    budget: SleepBudget,
+    recipe: Recipe,
+    usage: Usage,
+    temperature: float,
+    seed: int,
+    sink: EventSink,
+) -> list[LoopOutcome]:
+    """Run the k loops concurrently; the first failure cancels the others."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(
+                    rethink_loop(
+                        backend,
+                        context,
+                        budget,
+                        run_usage=usage,
+                        loop_index=i,
+                        loops=recipe.k,
+                        temperature=temperature,
+                        seed=seed + i,
+                        on_event=sink,
+                    )
+                )
+                for i in range(recipe.k)
+            ]
+    except BaseExceptionGroup as group_error:
+        first = group_error.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]

@@ -1,0 +1,226 @@
+"""Contexts and their content-addressed revisions."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from sleeptime.errors import InputError, NotFoundError, StoreError
+from sleeptime.store.base import Conflict, StoreBase
+from sleeptime.store.records import ContextRecord, ContextSummary, RevisionRecord
+from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
+
+MAX_NAME_CHARS = 200
+
+
+def check_name(value: str, what: str = "context name") -> None:
+    """Raise ``InputError`` unless ``value`` is a usable one-line name."""
+    if not value.strip():
+        raise InputError(f"{what} is empty; give a short name such as 'handbook'")
+    if len(value) > MAX_NAME_CHARS:
+        raise InputError(f"{what} is {len(value)} characters long; use at most {MAX_NAME_CHARS}")
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        raise InputError(
+            f"{what} {value!r} contains a newline or control character; use a one-line name"
+        )
+    if value != value.strip():
+        raise InputError(f"{what} {value!r} starts or ends with whitespace; remove it")
+
+
+def check_text(text: str, what: str = "context text") -> None:
+    """Raise ``InputError`` if ``text`` is blank or holds NUL (PostgreSQL cannot store it)."""
+    if not text.strip():
+        raise InputError(f"{what} is empty; give a file or text with some content")
+    if "\x00" in text:
+        raise InputError(f"{what} contains NUL bytes; is this a binary file?")
+
+
+def sha256_hex(text: str) -> str:
+    """Return the hex SHA-256 of ``text`` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _current(session: Session, context_id: int) -> Revision | None:
+    query = select(Revision).where(Revision.context_id == context_id)
+    return session.scalars(query.order_by(Revision.seq.desc()).limit(1)).first()
+
+
+def _context(session: Session, tenant: str, name: str) -> Context:
+    row = session.scalars(
+        select(Context).where(Context.tenant == tenant, Context.name == name)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"no context named {name!r} in tenant {tenant!r}; list them with "
+            f"`sleeptime context list` or add it with `sleeptime context add {name} FILE`"
+        )
+    return row
+
+
+class ContextsMixin(StoreBase):
+    """Methods for contexts and revisions."""
+
+    def add_context(
+        self, tenant: str, name: str, text: str
+    ) -> tuple[ContextRecord, RevisionRecord, bool]:
+        """Add ``text`` as the current revision of a context, creating the context if needed.
+
+        Returns the context, its current revision, and whether a revision was created:
+        text identical to the current revision changes nothing; text identical to an
+        older one becomes a new revision, so the current revision is always the newest.
+        """
+        check_name(tenant, "tenant")
+        check_name(name)
+        check_text(text)
+        digest = sha256_hex(text)
+        for attempt in (1, 2):
+            try:
+                with self._tx("adding a context", write=True, conflict=True) as session:
+                    return self._add(session, tenant, name, text, digest)
+            except Conflict as exc:
+                # Another process created the same context or revision at the same
+                # moment; the retry sees its row and builds on it.
+                if attempt == 2:
+                    raise StoreError(
+                        f"could not add context {name!r}: another process kept writing it "
+                        f"({exc}); retry"
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _add(
+        session: Session, tenant: str, name: str, text: str, digest: str
+    ) -> tuple[ContextRecord, RevisionRecord, bool]:
+        context = session.scalars(
+            select(Context).where(Context.tenant == tenant, Context.name == name)
+        ).first()
+        if context is None:
+            context = Context(tenant=tenant, name=name, created_at=utcnow())
+            session.add(context)
+            session.flush()
+        current = _current(session, context.id)
+        if current is not None and current.sha256 == digest:
+            return ContextRecord.of(context), RevisionRecord.of(current), False
+        revision = Revision(
+            context_id=context.id,
+            seq=1 if current is None else current.seq + 1,
+            sha256=digest,
+            text=text,
+            n_chars=len(text),
+            created_at=utcnow(),
+        )
+        session.add(revision)
+        session.flush()
+        return ContextRecord.of(context), RevisionRecord.of(revision), True
+
+    def get_context(self, tenant: str, name: str) -> ContextRecord:
+        """Return the context ``name`` of ``tenant``; ``NotFoundError`` says how to add it."""
+        with self._tx("reading a context") as session:
+            return ContextRecord.of(_context(session, tenant, name))
+
+    def list_contexts(self, tenant: str) -> list[ContextSummary]:
+        """Summarise every context of ``tenant``, sorted by name."""
+        with self._tx("listing contexts") as session:
+            contexts = session.scalars(
+                select(Context).where(Context.tenant == tenant).order_by(Context.name)
+            ).all()
+            ids = [c.id for c in contexts]
+            if not ids:
+                return []
+            counts = {
+                cid: (n, top)
+                for cid, n, top in session.execute(
+                    select(Revision.context_id, func.count(), func.max(Revision.seq))
+                    .where(Revision.context_id.in_(ids))
+                    .group_by(Revision.context_id)
+                )
+            }
+            current = self._current_revisions(session, ids)
+            artifacts = {
+                rid: aid
+                for rid, aid in session.execute(
+                    select(Artifact.revision_id, func.max(Artifact.id))
+                    .where(Artifact.revision_id.in_([rid for rid, _ in current.values()]))
+                    .group_by(Artifact.revision_id)
+                )
+            }
+            queries = {
+                cid: n
+                for cid, n in session.execute(
+                    select(Query.context_id, func.count())
+                    .where(Query.context_id.in_(ids))
+                    .group_by(Query.context_id)
+                )
+            }
+        summaries = []
+        for c in contexts:
+            n_revisions, seq = counts.get(c.id, (0, 0))
+            revision_id, n_chars = current.get(c.id, (0, 0))
+            summaries.append(
+                ContextSummary(
+                    id=c.id,
+                    tenant=c.tenant,
+                    name=c.name,
+                    created_at=c.created_at,
+                    n_revisions=n_revisions,
+                    current_seq=seq,
+                    current_n_chars=n_chars,
+                    current_artifact_id=artifacts.get(revision_id),
+                    n_queries=queries.get(c.id, 0),
+                )
+            )
+        return summaries
+
+    @staticmethod
+    def _current_revisions(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+        newest = (
+            select(Revision.context_id, func.max(Revision.seq).label("seq"))
+            .where(Revision.context_id.in_(ids))
+            .group_by(Revision.context_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Revision.context_id, Revision.id, Revision.n_chars).join(
+                newest,
+                (Revision.context_id == newest.c.context_id) & (Revision.seq == newest.c.seq),
+            )
+        )
+        return {cid: (rid, n_chars) for cid, rid, n_chars in rows}
+
+    def delete_context(self, tenant: str, name: str) -> None:
+        """Delete a context with all its revisions, runs, artifacts and queries."""
+        with self._tx("deleting a context", write=True) as session:
+            context = _context(session, tenant, name)
+            session.execute(delete(Context).where(Context.id == context.id))
+
+    def current_revision(self, context_id: int) -> RevisionRecord:
+        """Return the newest revision of a context."""
+        with self._tx("reading a revision") as session:
+            row = _current(session, context_id)
+            if row is None:
+                raise NotFoundError(
+                    f"context id {context_id} has no revisions (was it deleted?); "
+                    "add text with `sleeptime context add NAME FILE`"
+                )
+            return RevisionRecord.of(row)
+
+    def get_revision(self, revision_id: int) -> RevisionRecord:
+        """Return one revision by id."""
+        with self._tx("reading a revision") as session:
+            row = session.get(Revision, revision_id)
+            if row is None:
+                raise NotFoundError(
+                    f"no revision with id {revision_id}; it may have been deleted with its context"
+                )
+            return RevisionRecord.of(row)
+
+    def list_revisions(self, context_id: int) -> list[RevisionRecord]:
+        """Return every revision of a context, oldest first."""
+        with self._tx("listing revisions") as session:
+            rows = session.scalars(
+                select(Revision).where(Revision.context_id == context_id).order_by(Revision.seq)
+            ).all()
+            return [RevisionRecord.of(row) for row in rows]

@@ -1,0 +1,101 @@
+"""Answered queries: one row per question, with the mode and cost of its answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from sleeptime.backends.base import Usage
+from sleeptime.errors import InputError, NotFoundError
+from sleeptime.store.base import StoreBase
+from sleeptime.store.contexts import check_text
+from sleeptime.store.records import QueryRecord
+from sleeptime.store.schema import Artifact, Query, Revision, utcnow
+
+MODES = ("sleep", "baseline", "context-only")
+MAX_BUDGET = 4
+
+
+class QueriesMixin(StoreBase):
+    """Methods for the query log."""
+
+    def record_query(
+        self,
+        *,
+        context_id: int,
+        revision_id: int,
+        artifact_id: int | None,
+        text: str,
+        mode: str,
+        budget: int,
+        layout: str | None,
+        max_tokens: int | None,
+        answer: str,
+        backend: str,
+        model: str,
+        prompt_version: str,
+        usage: Usage,
+        latency_s: float,
+        details: dict[str, Any] | None = None,
+    ) -> QueryRecord:
+        """Log one answered question and return its record."""
+        check_text(text, "question")
+        if mode not in MODES:
+            raise InputError(f"unknown query mode {mode!r}; use one of {', '.join(MODES)}")
+        if not 0 <= budget <= MAX_BUDGET:
+            raise InputError(f"budget must be between 0 and {MAX_BUDGET}, not {budget}")
+        if max_tokens is not None and max_tokens < 1:
+            raise InputError(f"max_tokens must be at least 1, not {max_tokens}")
+        with self._tx("recording a query", write=True) as session:
+            revision = session.get(Revision, revision_id)
+            if revision is None or revision.context_id != context_id:
+                raise NotFoundError(
+                    f"no revision {revision_id} in context id {context_id}; "
+                    "it may have been deleted with its context"
+                )
+            if artifact_id is not None and session.get(Artifact, artifact_id) is None:
+                raise NotFoundError(f"no artifact with id {artifact_id}")
+            row = Query(
+                context_id=context_id,
+                revision_id=revision_id,
+                artifact_id=artifact_id,
+                text=text,
+                mode=mode,
+                budget=budget,
+                layout=layout,
+                max_tokens=max_tokens,
+                answer=answer.replace("\x00", ""),
+                backend=backend,
+                model=model,
+                prompt_version=prompt_version,
+                prompt_tokens=usage.prompt_tokens,
+                cached_prompt_tokens=usage.cached_prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                latency_s=latency_s,
+                first_token_s=usage.first_token_s,
+                created_at=utcnow(),
+                details={"calls": usage.calls, **(details or {})},
+            )
+            session.add(row)
+            session.flush()
+            return QueryRecord.of(row)
+
+    def list_queries(
+        self,
+        *,
+        context_id: int | None = None,
+        revision_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[QueryRecord]:
+        """Return logged queries, newest first, optionally of one context or revision."""
+        query = select(Query)
+        if context_id is not None:
+            query = query.where(Query.context_id == context_id)
+        if revision_id is not None:
+            query = query.where(Query.revision_id == revision_id)
+        query = query.order_by(Query.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx("listing queries") as session:
+            return [QueryRecord.of(row) for row in session.scalars(query)]

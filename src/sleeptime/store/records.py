@@ -1,0 +1,241 @@
+"""Frozen records returned by ``Store``: plain values, detached from any database session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sleeptime.backends.base import Usage
+from sleeptime.store import schema
+
+
+def _calls(details: dict[str, Any]) -> int:
+    calls = details.get("calls", 0)
+    return calls if isinstance(calls, int) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRecord:
+    """A named context in a tenant; its text is in ``Store.current_revision(id)``."""
+
+    id: int
+    tenant: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: schema.Context) -> ContextRecord:
+        """Copy an ORM row into a record."""
+        return cls(id=row.id, tenant=row.tenant, name=row.name, created_at=row.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    """One version of a context's text, numbered 1, 2, 3… per context (``seq``)."""
+
+    id: int
+    context_id: int
+    seq: int
+    sha256: str
+    text: str
+    n_chars: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: schema.Revision) -> RevisionRecord:
+        """Copy an ORM row into a record."""
+        return cls(
+            id=row.id,
+            context_id=row.context_id,
+            seq=row.seq,
+            sha256=row.sha256,
+            text=row.text,
+            n_chars=row.n_chars,
+            created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSummary:
+    """One line of ``Store.list_contexts``: a context and the state of its current revision."""
+
+    id: int
+    tenant: str
+    name: str
+    created_at: datetime
+    n_revisions: int
+    current_seq: int
+    current_n_chars: int
+    current_artifact_id: int | None
+    """Newest artifact of the current revision, or None if it has not been slept on yet."""
+    n_queries: int
+
+    @property
+    def has_artifact(self) -> bool:
+        """Whether the current revision has a complete artifact to answer from."""
+        return self.current_artifact_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One sleep run: what produced (or failed to produce) an artifact, and what it cost."""
+
+    id: str
+    revision_id: int
+    context_id: int
+    revision_seq: int
+    recipe: str
+    recipe_version: str
+    prompt_versions: dict[str, Any]
+    backend: str
+    model: str
+    settings: dict[str, Any]
+    status: str
+    """One of running, complete, failed, cut_off, abandoned."""
+    started_at: datetime
+    finished_at: datetime | None
+    heartbeat_at: datetime
+    rounds: int
+    prompt_tokens: int
+    cached_prompt_tokens: int
+    completion_tokens: int
+    wall_time_s: float
+    error: str | None
+    partial_text: str | None
+    """Notes of a run that did not complete, for debugging; never served as an artifact."""
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: schema.SleepRun, revision: schema.Revision) -> RunRecord:
+        """Copy an ORM row (and the context/seq of its revision) into a record."""
+        return cls(
+            id=row.id,
+            revision_id=row.revision_id,
+            context_id=revision.context_id,
+            revision_seq=revision.seq,
+            recipe=row.recipe,
+            recipe_version=row.recipe_version,
+            prompt_versions=dict(row.prompt_versions),
+            backend=row.backend,
+            model=row.model,
+            settings=dict(row.settings),
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            heartbeat_at=row.heartbeat_at,
+            rounds=row.rounds,
+            prompt_tokens=row.prompt_tokens,
+            cached_prompt_tokens=row.cached_prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            wall_time_s=row.wall_time_s,
+            error=row.error,
+            partial_text=row.partial_text,
+            details=dict(row.details),
+        )
+
+    @property
+    def usage(self) -> Usage:
+        """Token and time totals of the run (``calls`` comes from ``details``)."""
+        return Usage(
+            prompt_tokens=self.prompt_tokens,
+            cached_prompt_tokens=self.cached_prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            wall_time_s=self.wall_time_s,
+            calls=_calls(self.details),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRecord:
+    """The enriched context c' produced by a complete run; the recipe is on its run."""
+
+    id: int
+    run_id: str
+    revision_id: int
+    text: str
+    sha256: str
+    n_chars: int
+    created_at: datetime
+    anticipated: list[dict[str, Any]]
+    format_version: str
+
+    @classmethod
+    def of(cls, row: schema.Artifact) -> ArtifactRecord:
+        """Copy an ORM row into a record."""
+        return cls(
+            id=row.id,
+            run_id=row.run_id,
+            revision_id=row.revision_id,
+            text=row.text,
+            sha256=row.sha256,
+            n_chars=row.n_chars,
+            created_at=row.created_at,
+            anticipated=list(row.anticipated),
+            format_version=row.format_version,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRecord:
+    """One answered question and everything that shaped the answer."""
+
+    id: int
+    context_id: int
+    revision_id: int
+    artifact_id: int | None
+    text: str
+    mode: str
+    """One of sleep, baseline, context-only."""
+    budget: int
+    layout: str | None
+    max_tokens: int | None
+    answer: str
+    backend: str
+    model: str
+    prompt_version: str
+    prompt_tokens: int
+    cached_prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    first_token_s: float | None
+    created_at: datetime
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: schema.Query) -> QueryRecord:
+        """Copy an ORM row into a record."""
+        return cls(
+            id=row.id,
+            context_id=row.context_id,
+            revision_id=row.revision_id,
+            artifact_id=row.artifact_id,
+            text=row.text,
+            mode=row.mode,
+            budget=row.budget,
+            layout=row.layout,
+            max_tokens=row.max_tokens,
+            answer=row.answer,
+            backend=row.backend,
+            model=row.model,
+            prompt_version=row.prompt_version,
+            prompt_tokens=row.prompt_tokens,
+            cached_prompt_tokens=row.cached_prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            latency_s=row.latency_s,
+            first_token_s=row.first_token_s,
+            created_at=row.created_at,
+            details=dict(row.details),
+        )
+
+    @property
+    def usage(self) -> Usage:
+        """Token and time totals of the answer; ``wall_time_s`` is the latency."""
+        return Usage(
+            prompt_tokens=self.prompt_tokens,
+            cached_prompt_tokens=self.cached_prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            wall_time_s=self.latency_s,
+            first_token_s=self.first_token_s,
+            calls=_calls(self.details),
+        )

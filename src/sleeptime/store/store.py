@@ -1,0 +1,22 @@
+"""``Store``: the one object the rest of sleeptime uses to read and write the database."""
+
+from __future__ import annotations
+
+from sleeptime.settings import Settings
+from sleeptime.store.contexts import ContextsMixin
+from sleeptime.store.queries import QueriesMixin
+from sleeptime.store.runs import RunsMixin
+
+
+class Store(ContextsMixin, RunsMixin, QueriesMixin):
+    """Contexts, sleep runs, artifacts and queries in SQLite or PostgreSQL.
+
+    Every method runs one short transaction and returns frozen records, never ORM objects,
+    so a ``Store`` can be shared by threads and several processes can share one database.
+    Opening a store migrates its database to the newest schema.
+    """
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Store:
+        """Open the database named by settings (default: a SQLite file in the data dir)."""
+        return cls((settings or Settings()).resolved_database_url())
