@@ -80,25 +80,17 @@ def start_llama_server(
         handle, name = tempfile.mkstemp(prefix="llama_server_", suffix=".log")
         os.close(handle)
         log_path = Path(name)
-    args = [
-        python,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        str(n_ctx),
-        "--n_threads",
-        str(n_threads),
-        "--n_threads_batch",
-        str(n_threads),
-    ]
+    flags = {
+        "--model": str(model_path),
+        "--host": "127.0.0.1",
+        "--port": str(port),
+        "--n_ctx": str(n_ctx),
+        "--n_threads": str(n_threads),
+        "--n_threads_batch": str(n_threads),
+    }
     if model_alias:
-        args += ["--model_alias", model_alias]
+        flags["--model_alias"] = model_alias
+    args = [python, "-m", "llama_cpp.server", *(x for pair in flags.items() for x in pair)]
     args += list(extra_args)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -106,7 +98,6 @@ def start_llama_server(
         )
     base_url = f"http://127.0.0.1:{port}/v1"
     wait_until_ready(base_url, process, log_path, timeout_s)
-    process.log_path = log_path  # type: ignore[attr-defined]
     return base_url, process
 
 

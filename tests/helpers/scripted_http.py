@@ -38,6 +38,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    """Header names in lower case."""
     body: Any
 
 
@@ -58,7 +59,10 @@ class ScriptedHTTPServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (and so each test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -118,7 +122,8 @@ def _handler_for(owner: ScriptedHTTPServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = raw
             path = self.path.split("?", 1)[0]
-            owner.seen.append(Seen(self.command, path, dict(self.headers), body))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            owner.seen.append(Seen(self.command, path, headers, body))
             reply = owner.next_reply(f"{self.command} {path}")
             if reply.delay_s:
                 time.sleep(reply.delay_s)
@@ -164,9 +169,15 @@ def _handler_for(owner: ScriptedHTTPServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
         def do_GET(self) -> None:
-            self._serve()
+            self._quietly_serve()
 
         def do_POST(self) -> None:
-            self._serve()
+            self._quietly_serve()
+
+        def _quietly_serve(self) -> None:
+            try:
+                self._serve()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout test)
 
     return Handler

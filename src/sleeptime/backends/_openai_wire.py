@@ -27,6 +27,10 @@ LOGPROB_UNSUPPORTED = (
 )
 
 
+class WireFormatError(ValueError):
+    """The server's answer does not have the OpenAI shape (a proxy page, another API)."""
+
+
 def to_wire_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """Convert messages to OpenAI dicts, inventing tool-call ids where the caller left none.
 
@@ -124,7 +128,7 @@ class ChatAccumulator:
     def add_chunk(self, chunk: ChatCompletionChunk, elapsed_s: float) -> None:
         """Fold one streamed chunk in; ``elapsed_s`` stamps the first content or tool token."""
         if not isinstance(chunk, ChatCompletionChunk):
-            raise BackendError(f"unexpected stream event {str(chunk)[:200]!r}")
+            raise WireFormatError(f"unexpected stream event {str(chunk)[:200]!r}")
         self.chunks += 1
         self.model = chunk.model or self.model
         if chunk.usage is not None:
@@ -152,8 +156,10 @@ class ChatAccumulator:
 
     def add_completion(self, completion: ChatCompletion) -> None:
         """Take a non-streamed completion."""
-        if not isinstance(completion, ChatCompletion) or not completion.choices:
-            raise BackendError(f"unexpected response body {str(completion)[:200]!r}")
+        if not isinstance(completion, ChatCompletion):
+            raise WireFormatError(f"expected a chat completion, got {str(completion)[:200]!r}")
+        if not completion.choices:
+            raise WireFormatError("the chat completion has no choices")
         choice = completion.choices[0]
         self.chunks += 1
         self.model = completion.model or self.model

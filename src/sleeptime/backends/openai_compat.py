@@ -28,7 +28,7 @@ from sleeptime.backends._openai_wire import (
     to_wire_tools,
 )
 from sleeptime.backends.base import BackendInfo, ChatRequest, ChatResult, Stopwatch
-from sleeptime.backends.retry import describe, status_code_of, with_retries
+from sleeptime.backends.retry import describe, server_message, status_code_of, with_retries
 from sleeptime.backends.tokens import estimate_tokens
 from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, SleeptimeError
 from sleeptime.settings import Settings
@@ -67,18 +67,6 @@ class OpenAICompatOptions(BaseModel):
     """First backoff delay; it doubles per retry (with jitter)."""
     retry_max_delay_s: float = 20.0
     """Longest single wait, also the cap on a server's ``Retry-After``."""
-
-
-def _error_text(exc: BaseException) -> str:
-    """The server's own error message when it sent an OpenAI-style error body."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else inner
-        if isinstance(message, str) and message:
-            return message
-    message = getattr(exc, "message", None)
-    return message if isinstance(message, str) and message else describe(exc)
 
 
 def _error_code(exc: BaseException) -> str:
@@ -207,7 +195,7 @@ class OpenAICompatBackend:
             except openai.APIStatusError as exc:
                 # A server that cannot produce logprobs may say so with a 500 that would
                 # otherwise be retried as if it were transient.
-                if re.search(r"logprob|logits", _error_text(exc), re.IGNORECASE):
+                if re.search(r"logprob|logits", server_message(exc), re.IGNORECASE):
                     raise BackendError(f"{self._server()} {LOGPROB_UNSUPPORTED}") from exc
                 raise
             return continuation_logprob(completion, len(prefix), len(full), server=self._server())
@@ -275,7 +263,7 @@ class OpenAICompatBackend:
         """Explain a final (non-transient) failure in terms the user can act on."""
         server = self._server()
         status = status_code_of(exc)
-        text = _error_text(exc)
+        text = server_message(exc)
         code = _error_code(exc)
         if status in (401, 403):
             return BackendError(

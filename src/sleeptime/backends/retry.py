@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import os
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
-
-import httpx
 
 from sleeptime.errors import BackendUnavailableError, SleeptimeError
 
@@ -25,8 +25,23 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
+# Connection-level error classes of the HTTP stacks in use, by module. openai 1.x and 2.x
+# sit on httpx, 3.x on httpx2; both are listed so either SDK generation is understood.
+_TRANSIENT_CLASSES = {
+    "httpx": ("TransportError",),
+    "httpx2": ("TransportError",),
+    "openai": ("APIConnectionError",),  # also APITimeoutError, its subclass
+}
+_TIMEOUT_CLASSES = {
+    "httpx": ("TimeoutException",),
+    "httpx2": ("TimeoutException",),
+    "openai": ("APITimeoutError",),
+}
 # Transport errors that say the request is malformed, not that the server is away.
-_PERMANENT_TRANSPORT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+_PERMANENT_CLASSES = {
+    "httpx": ("UnsupportedProtocol", "LocalProtocolError"),
+    "httpx2": ("UnsupportedProtocol", "LocalProtocolError"),
+}
 
 
 class TransientError(Exception):
@@ -53,27 +68,45 @@ def is_transient_status(status: int) -> bool:
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and the errors it was raised ``from``, outermost first (cycles cut).
+    """``exc`` and the errors behind it, outermost first (cycles cut).
 
-    Only explicit causes count: an unrelated error raised while handling a connection
-    failure must not inherit its transience.
+    Both ``raise X from Y`` and an exception raised while handling another count: HTTP
+    stacks translate errors both ways (httpcore drops the cause with ``from None``), and
+    the root (``ConnectionRefusedError``) is what explains the failure.
     """
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
         chain.append(current)
-        current = current.__cause__
+        current = current.__cause__ or current.__context__
     return chain
+
+
+def _classes(table: Mapping[str, tuple[str, ...]]) -> tuple[type[BaseException], ...]:
+    """Exception classes named in ``table``, from modules that are already imported.
+
+    An error from a library nobody imported cannot occur, and importing HTTP stacks here
+    would slow down every command for nothing.
+    """
+    found: list[type[BaseException]] = []
+    for module_name, names in table.items():
+        module = sys.modules.get(module_name)
+        for name in names:
+            cls = getattr(module, name, None)
+            if isinstance(cls, type) and issubclass(cls, BaseException):
+                found.append(cls)
+    return tuple(found)
 
 
 def is_transient(exc: BaseException) -> bool:
     """Decide whether ``exc`` may pass if the same request is sent again.
 
-    SDKs wrap transport errors (openai raises ``APIConnectionError from httpx.ConnectError``),
+    SDKs wrap transport errors (openai raises ``APIConnectionError from httpx2.ConnectError``),
     so the whole ``__cause__`` chain is inspected: an error caused by a transient one is
     transient. An HTTP status decides on its own, so a 400 caused by anything stays final.
     """
-    for err in _causes(exc):
+    chain = _causes(exc)
+    for err in chain:
         if isinstance(err, SleeptimeError):
             return False
         if isinstance(err, TransientError):
@@ -81,11 +114,15 @@ def is_transient(exc: BaseException) -> bool:
         status = status_code_of(err)
         if status is not None:
             return is_transient_status(status)
-        if isinstance(err, _PERMANENT_TRANSPORT):
-            return False
-        if isinstance(err, httpx.TransportError | ConnectionError | TimeoutError):
-            return True
-    return False
+    permanent = _classes(_PERMANENT_CLASSES)
+    if any(isinstance(err, permanent) for err in chain):
+        return False
+    transient: tuple[type[BaseException], ...] = (
+        ConnectionError,
+        TimeoutError,
+        *_classes(_TRANSIENT_CLASSES),
+    )
+    return any(isinstance(err, transient) for err in chain)
 
 
 def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -124,17 +161,42 @@ def retry_after_s(exc: BaseException) -> float | None:
     return None
 
 
+def server_message(exc: BaseException, limit: int = 300) -> str:
+    """The server's own words for a failed request: the OpenAI-style ``error.message``."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message:
+            return message[:limit]
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:limit]
+    message = getattr(exc, "message", None)
+    if not (isinstance(message, str) and message):
+        message = getattr(getattr(exc, "response", None), "reason_phrase", None)
+    if isinstance(message, str) and message:
+        return message[:limit]
+    return str(exc)[:limit] or type(exc).__name__
+
+
 def describe(exc: BaseException) -> str:
-    """A short reason for messages: the root cause's text (``Connection refused``)."""
-    for err in reversed(_causes(exc)):
-        if isinstance(err, OSError) and err.strerror:
-            return err.strerror
+    """A short reason for messages: ``HTTP 503: overloaded``, ``Connection refused``."""
+    chain = _causes(exc)
+    for err in chain:
+        status = status_code_of(err)
+        if status is not None:
+            return f"HTTP {status}: {server_message(err)}"
+    timeouts: tuple[type[BaseException], ...] = (TimeoutError, *_classes(_TIMEOUT_CLASSES))
+    if any(isinstance(err, timeouts) for err in chain):
+        return "timed out"
+    for err in reversed(chain):
+        if isinstance(err, OSError) and err.errno:
+            # errno's text ("Connection refused") beats the library's wording of it.
+            return os.strerror(err.errno)
+    for err in reversed(chain):
         text = str(err).strip()
         if text:
-            status = status_code_of(err)
-            if status is not None and str(status) not in text:
-                return f"HTTP {status}: {text}"
-            return text
+            return text[:300]
     return type(exc).__name__
 
 

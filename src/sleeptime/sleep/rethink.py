@@ -167,6 +167,18 @@ async def rethink_loop(
             outcome.finished = True
             break
     outcome.notes = memory
+    on_event(
+        SleepEvent(
+            "loop_end",
+            loop=loop_index,
+            round=outcome.rounds,
+            max_rounds=budget.max_rounds,
+            loops=loops,
+            notes_chars=0 if memory == EMPTY_MEMORY else len(memory),
+            usage=run_usage,
+            message="finished" if outcome.finished else "round limit",
+        )
+    )
     return outcome
 
 
