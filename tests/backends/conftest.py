@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# The shared helpers live in tests/helpers; make them importable from any test folder
-# even when no conftest higher up has put tests/ on the path.
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-
-from helpers.llama_server import start_llama_server, stop_llama_server  # noqa: E402
-from helpers.scripted_http import ScriptedHTTPServer  # noqa: E402
-
-MODEL_ALIAS = "smollm2-135m-instruct"
+# tests/ is on sys.path because tests/conftest.py sits there (pytest's rootdir-style import).
+from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
+from helpers.scripted_http import ScriptedHTTPServer
 
 
 @pytest.fixture
@@ -29,19 +20,26 @@ def http() -> Iterator[ScriptedHTTPServer]:
 
 
 @pytest.fixture(scope="session")
-def llama_server() -> Iterator[str]:
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real ``python -m llama_cpp.server`` serving SmolLM2-135M-Instruct."""
     from sleeptime.backends.model_files import default_model_path
     from sleeptime.errors import ConfigError
 
     if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:
-        pytest.skip("llama_cpp.server needs the [server] extra: pip install 'llama-cpp-python[server]'")
+        pytest.skip(
+            "llama_cpp.server needs the [server] extra: pip install 'llama-cpp-python[server]'"
+        )
     try:
         model = default_model_path()
     except ConfigError as exc:
         pytest.skip(str(exc))
     base_url, process = start_llama_server(
-        model, n_ctx=4096, n_threads=2, model_alias=MODEL_ALIAS, timeout_s=60
+        model,
+        n_ctx=4096,
+        n_threads=2,
+        model_alias=SMOLLM2_ALIAS,
+        timeout_s=60,
+        log_path=tmp_path_factory.mktemp("llama_server") / "server.log",
     )
     try:
         yield base_url

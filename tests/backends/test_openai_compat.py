@@ -7,14 +7,15 @@ are in test_openai_compat_server.py.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from helpers.llama_server import free_port
 from helpers.scripted_http import Reply, ScriptedHTTPServer, error_body
-
 from sleeptime.backends import ChatRequest, Message, ToolCall, ToolSpec, create_backend
 from sleeptime.backends.openai_compat import NO_KEY, OpenAICompatBackend, from_settings
 from sleeptime.errors import (
@@ -43,7 +44,10 @@ def chunk(
     """One ``chat.completion.chunk`` event."""
     choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
     event: dict[str, Any] = {
-        "id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
         "choices": choices,
     }
     if usage is not None:
@@ -60,7 +64,10 @@ def text_events(*pieces: str, finish: str = "stop") -> list[dict[str, Any] | str
 
 def completion(message: dict[str, Any], finish: str = "stop") -> dict[str, Any]:
     return {
-        "id": "c1", "object": "chat.completion", "created": 0, "model": "m",
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14},
     }
@@ -84,7 +91,7 @@ async def backend(http: ScriptedHTTPServer) -> AsyncIterator[OpenAICompatBackend
 def test_needs_a_base_url_or_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SLEEPTIME_OPENAI_BASE_URL.*llama_cpp.server"):
+    with pytest.raises(ConfigError, match=r"SLEEPTIME_OPENAI_BASE_URL.*llama_cpp.server"):
         from_settings(Settings(openai_base_url=None, openai_api_key=None), None)
 
 
@@ -104,8 +111,10 @@ async def test_key_precedence_and_dummy_key(
     for settings, options in [
         (Settings(openai_base_url=http.base_url), {}),
         (Settings(openai_base_url=http.base_url, openai_api_key="from-settings"), {}),
-        (Settings(openai_base_url="http://wrong:1/v1"), {"base_url": http.base_url,
-                                                        "api_key": "from-options"}),
+        (
+            Settings(openai_base_url="http://wrong:1/v1"),
+            {"base_url": http.base_url, "api_key": "from-options"},
+        ),
     ]:
         b = from_settings(settings, "m", **options)
         await b.chat(HELLO)
@@ -134,12 +143,19 @@ async def test_env_fallback_and_registry(
 async def test_streamed_text_with_server_usage(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend
 ) -> None:
-    usage = {"prompt_tokens": 40, "completion_tokens": 2, "total_tokens": 42,
-             "prompt_tokens_details": {"cached_tokens": 32}}
+    usage = {
+        "prompt_tokens": 40,
+        "completion_tokens": 2,
+        "total_tokens": 42,
+        "prompt_tokens_details": {"cached_tokens": 32},
+    }
     http.script(CHAT, Reply(events=[*text_events("Hel", "lo"), chunk(None, usage=usage)]))
     request = ChatRequest(
         messages=(Message("system", "be brief"), Message("user", "hi")),
-        max_tokens=7, temperature=0.5, seed=3, stop=("\n",),
+        max_tokens=7,
+        temperature=0.5,
+        seed=3,
+        stop=("\n",),
     )
     result = await backend.chat(request)
     assert (result.text, result.finish_reason, result.model) == ("Hello", "stop", "m")
@@ -153,7 +169,8 @@ async def test_streamed_text_with_server_usage(
     assert (sent["max_tokens"], sent["temperature"], sent["seed"]) == (7, 0.5, 3)
     assert sent["stop"] == ["\n"] and "tools" not in sent
     assert sent["messages"] == [
-        {"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi"},
     ]
 
 
@@ -174,15 +191,24 @@ async def test_streamed_tool_calls_and_malformed_arguments(
     def call(index: int, **fields: Any) -> dict[str, Any]:
         return chunk({"tool_calls": [{"index": index, **fields}]})
 
-    http.script(CHAT, Reply(events=[
-        chunk({"role": "assistant"}),
-        call(0, id="a", type="function", function={"name": "get_weather", "arguments": ""}),
-        call(0, function={"arguments": '{"city": '}),
-        call(0, function={"arguments": '"Paris"}'}),
-        call(1, id="b", type="function", function={"name": "get_weather",
-                                                   "arguments": "{city: Rome"}),
-        chunk({}, finish="tool_calls"),
-    ]))
+    http.script(
+        CHAT,
+        Reply(
+            events=[
+                chunk({"role": "assistant"}),
+                call(0, id="a", type="function", function={"name": "get_weather", "arguments": ""}),
+                call(0, function={"arguments": '{"city": '}),
+                call(0, function={"arguments": '"Paris"}'}),
+                call(
+                    1,
+                    id="b",
+                    type="function",
+                    function={"name": "get_weather", "arguments": "{city: Rome"},
+                ),
+                chunk({}, finish="tool_calls"),
+            ]
+        ),
+    )
     result = await backend.chat(
         ChatRequest(messages=(Message("user", "weather?"),), tools=(WEATHER,))
     )
@@ -193,28 +219,51 @@ async def test_streamed_tool_calls_and_malformed_arguments(
     )
     assert result.usage.first_token_s is not None
     sent = http.seen[-1].body
-    assert sent["tools"] == [{"type": "function", "function": {
-        "name": "get_weather", "description": "Weather for a city",
-        "parameters": WEATHER.parameters}}]
+    assert sent["tools"] == [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Weather for a city",
+                "parameters": WEATHER.parameters,
+            },
+        }
+    ]
 
 
 async def test_tool_conversation_is_sent_with_matching_ids(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend
 ) -> None:
     http.script(CHAT, Reply(events=text_events("sunny")))
-    await backend.chat(ChatRequest(messages=(
-        Message("user", "weather?"),
-        Message("assistant", "", tool_calls=(ToolCall("get_weather", {"city": "Paris"}),
-                                             ToolCall("get_weather", {}, raw="{bad"))),
-        Message("tool", "sunny", tool_call_id=None),
-        Message("tool", "error: bad arguments", tool_call_id=None),
-    )))
+    await backend.chat(
+        ChatRequest(
+            messages=(
+                Message("user", "weather?"),
+                Message(
+                    "assistant",
+                    "",
+                    tool_calls=(
+                        ToolCall("get_weather", {"city": "Paris"}),
+                        ToolCall("get_weather", {}, raw="{bad"),
+                    ),
+                ),
+                Message("tool", "sunny", tool_call_id=None),
+                Message("tool", "error: bad arguments", tool_call_id=None),
+            )
+        )
+    )
     sent = http.seen[-1].body["messages"]
     assert sent[1]["tool_calls"] == [
-        {"id": "call_1", "type": "function",
-         "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-        {"id": "call_2", "type": "function",
-         "function": {"name": "get_weather", "arguments": "{bad"}},
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        },
+        {
+            "id": "call_2",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": "{bad"},
+        },
     ]
     assert [m["tool_call_id"] for m in sent[2:]] == ["call_1", "call_2"]
 
@@ -231,11 +280,26 @@ async def test_native_tools_off_sends_no_tools(http: ScriptedHTTPServer) -> None
 
 
 async def test_non_streaming_mode(http: ScriptedHTTPServer) -> None:
-    http.script(CHAT, Reply(200, completion({
-        "role": "assistant", "content": None,
-        "tool_calls": [{"id": "t", "type": "function",
-                        "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}}],
-    }, finish="tool_calls")))
+    http.script(
+        CHAT,
+        Reply(
+            200,
+            completion(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "t",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'},
+                        }
+                    ],
+                },
+                finish="tool_calls",
+            ),
+        ),
+    )
     b = from_settings(Settings(openai_base_url=http.base_url), "m", stream=False)
     try:
         result = await b.chat(HELLO)
@@ -272,14 +336,27 @@ async def test_server_without_models(http: ScriptedHTTPServer) -> None:
         await b.aclose()
 
 
+def test_usable_from_successive_event_loops(http: ScriptedHTTPServer) -> None:
+    # A sync wrapper calls asyncio.run per call; pooled connections must not outlive a loop.
+    http.script(CHAT, default=Reply(events=text_events("ok")))
+    b = from_settings(Settings(openai_base_url=http.base_url, max_retries=0), "m")
+    assert asyncio.run(b.chat(HELLO)).text == "ok"
+    assert asyncio.run(b.chat(HELLO)).text == "ok"
+    asyncio.run(b.aclose())
+
+
 # -- failures ----------------------------------------------------------------------------
 
 
 async def test_rate_limit_then_success(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend
 ) -> None:
-    http.script(CHAT, Reply(429, error_body("slow down"), headers={"Retry-After": "0"}),
-                Reply(503, error_body("overloaded")), Reply(events=text_events("ok")))
+    http.script(
+        CHAT,
+        Reply(429, error_body("slow down"), headers={"Retry-After": "0"}),
+        Reply(503, error_body("overloaded")),
+        Reply(events=text_events("ok")),
+    )
     assert (await backend.chat(HELLO)).text == "ok"
     assert http.count(CHAT) == 3
 
@@ -296,11 +373,41 @@ async def test_server_errors_exhaust_retries(
 async def test_cut_stream_is_retried(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend
 ) -> None:
-    http.script(CHAT, Reply(events=[chunk({"content": "Hel"})], cut=True),
-                Reply(events=[chunk({"content": "partial"})]),  # [DONE] but no finish reason
-                Reply(events=text_events("Hello")))
+    http.script(
+        CHAT,
+        Reply(events=[chunk({"content": "Hel"})], cut=True),
+        Reply(events=[chunk({"content": "partial"})]),  # [DONE] but no finish reason
+        Reply(events=text_events("Hello")),
+    )
     assert (await backend.chat(HELLO)).text == "Hello"
     assert http.count(CHAT) == 3
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [
+        Reply(events=[]),  # only [DONE]
+        Reply(events=[], cut=True),  # nothing at all, then a dropped connection
+    ],
+    ids=["done-only", "dropped"],
+)
+async def test_empty_stream_asks_again_without_streaming(
+    http: ScriptedHTTPServer, backend: OpenAICompatBackend, empty: Reply
+) -> None:
+    # What llama_cpp.server does when a streamed request fails before its first token.
+    http.script(
+        CHAT,
+        empty,
+        Reply(
+            400,
+            error_body(
+                "This model's maximum context length is 4096 tokens", code="context_length_exceeded"
+            ),
+        ),
+    )
+    with pytest.raises(ContextTooLargeError):
+        await backend.chat(HELLO)
+    assert [s.body.get("stream") for s in http.seen] == [True, None]
 
 
 async def test_stream_that_always_dies(
@@ -313,10 +420,13 @@ async def test_stream_that_always_dies(
 
 async def test_slow_server_times_out(http: ScriptedHTTPServer) -> None:
     http.script(CHAT, default=Reply(events=text_events("late"), delay_s=0.5))
-    b = from_settings(Settings(openai_base_url=http.base_url, request_timeout_s=0.1,
-                               max_retries=1), "m", retry_base_delay_s=0.001)
+    b = from_settings(
+        Settings(openai_base_url=http.base_url, request_timeout_s=0.1, max_retries=1),
+        "m",
+        retry_base_delay_s=0.001,
+    )
     try:
-        with pytest.raises(BackendUnavailableError, match="after 2 attempts.*timed out"):
+        with pytest.raises(BackendUnavailableError, match=r"after 2 attempts.*timed out"):
             await b.chat(HELLO)
     finally:
         await b.aclose()
@@ -324,8 +434,12 @@ async def test_slow_server_times_out(http: ScriptedHTTPServer) -> None:
 
 async def test_unreachable_server_fails_fast() -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    b = from_settings(Settings(openai_base_url=url, max_retries=3), "m",
-                      retry_base_delay_s=0.01, retry_max_delay_s=0.05)
+    b = from_settings(
+        Settings(openai_base_url=url, max_retries=3),
+        "m",
+        retry_base_delay_s=0.01,
+        retry_max_delay_s=0.05,
+    )
     start = time.perf_counter()
     try:
         with pytest.raises(BackendUnavailableError) as caught:
@@ -344,16 +458,23 @@ async def test_bad_key_is_not_retried(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend, status: int
 ) -> None:
     http.script(CHAT, default=Reply(status, error_body("Incorrect API key provided")))
-    with pytest.raises(BackendError, match="rejected the API key.*OPENAI_API_KEY") as caught:
+    with pytest.raises(BackendError, match=r"rejected the API key.*OPENAI_API_KEY") as caught:
         await backend.chat(HELLO)
     assert not isinstance(caught.value, BackendUnavailableError)
     assert http.count(CHAT) == 1
 
 
 async def test_context_too_large(http: ScriptedHTTPServer, backend: OpenAICompatBackend) -> None:
-    http.script(CHAT, Reply(400, error_body(
-        "This model's maximum context length is 4096 tokens. However, you requested 5000",
-        code="context_length_exceeded")))
+    http.script(
+        CHAT,
+        Reply(
+            400,
+            error_body(
+                "This model's maximum context length is 4096 tokens. However, you requested 5000",
+                code="context_length_exceeded",
+            ),
+        ),
+    )
     with pytest.raises(ContextTooLargeError, match="shorten the context or use a model"):
         await backend.chat(HELLO)
     assert http.count(CHAT) == 1
@@ -369,8 +490,9 @@ async def test_other_bad_request(http: ScriptedHTTPServer, backend: OpenAICompat
 async def test_unknown_model_lists_the_served_ones(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend
 ) -> None:
-    http.script(CHAT, Reply(404, error_body("The model `m` does not exist",
-                                            code="model_not_found")))
+    http.script(
+        CHAT, Reply(404, error_body("The model `m` does not exist", code="model_not_found"))
+    )
     http.script(MODELS, models("llama-3", "qwen"))
     with pytest.raises(BackendError, match=r"has no model 'm' \(it has: llama-3, qwen\)"):
         await backend.chat(HELLO)
@@ -378,19 +500,21 @@ async def test_unknown_model_lists_the_served_ones(
 
 async def test_wrong_base_path(http: ScriptedHTTPServer, backend: OpenAICompatBackend) -> None:
     # Nothing scripted: every route answers 404, as a server under a different path would.
-    with pytest.raises(BackendError, match="404 Not Found.*ending in /v1"):
+    with pytest.raises(BackendError, match=r"404 Not Found.*ending in /v1"):
         await backend.chat(HELLO)
 
 
-@pytest.mark.parametrize("reply", [
-    Reply(200, "<html>not an API</html>"),
-    Reply(200, {"unexpected": "shape"}),
-    Reply(events=["{this is not json"]),
-    Reply(events=[{"error": {"message": "model crashed"}}]),
-], ids=["html", "wrong-json", "garbage-sse", "sse-error"])
-async def test_garbage_becomes_backend_error(
-    http: ScriptedHTTPServer, reply: Reply
-) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(200, "<html>not an API</html>"),
+        Reply(200, {"unexpected": "shape"}),
+        Reply(events=["{this is not json"]),
+        Reply(events=[{"error": {"message": "model crashed"}}]),
+    ],
+    ids=["html", "wrong-json", "garbage-sse", "sse-error"],
+)
+async def test_garbage_becomes_backend_error(http: ScriptedHTTPServer, reply: Reply) -> None:
     http.script(CHAT, default=reply)
     stream = reply.events is not None
     b = from_settings(Settings(openai_base_url=http.base_url, max_retries=0), "m", stream=stream)
@@ -408,11 +532,18 @@ def echoed(tokens: list[str], logprobs: list[float | None], offsets: bool = True
     lp: dict[str, Any] = {"tokens": tokens, "token_logprobs": logprobs}
     if offsets:
         lp["text_offset"] = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
-    return Reply(200, {
-        "id": "x", "object": "text_completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "text": "".join(tokens), "logprobs": lp,
-                     "finish_reason": "length"}],
-    })
+    return Reply(
+        200,
+        {
+            "id": "x",
+            "object": "text_completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {"index": 0, "text": "".join(tokens), "logprobs": lp, "finish_reason": "length"}
+            ],
+        },
+    )
 
 
 @pytest.mark.parametrize("offsets", [True, False])
@@ -420,9 +551,12 @@ async def test_logprob_sums_continuation_tokens(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend, offsets: bool
 ) -> None:
     # "The sky is" + " blue", then one generated token that must not count.
-    http.script(COMPLETIONS, echoed(
-        ["The", " sky", " is", " bl", "ue", "."], [None, -3.0, -1.0, -0.5, -0.25, -2.0], offsets
-    ))
+    http.script(
+        COMPLETIONS,
+        echoed(
+            ["The", " sky", " is", " bl", "ue", "."], [None, -3.0, -1.0, -0.5, -0.25, -2.0], offsets
+        ),
+    )
     assert await backend.logprob("The sky is", " blue") == pytest.approx(-0.75)
     sent = http.seen[-1].body
     assert sent["prompt"] == "The sky is blue" and sent["echo"] is True
@@ -438,16 +572,22 @@ async def test_logprob_needs_a_prefix(
     assert await backend.logprob("anything", "") == 0.0
 
 
-@pytest.mark.parametrize("reply", [
-    Reply(404, error_body("Not Found")),
-    Reply(500, error_body("logprobs is not supported for models created with logits_all=False")),
-    echoed(["."], [-1.0]),  # echo ignored: only the generated token came back
-], ids=["no-endpoint", "no-logits", "no-echo"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(404, error_body("Not Found")),
+        Reply(
+            500, error_body("logprobs is not supported for models created with logits_all=False")
+        ),
+        echoed(["."], [-1.0]),  # echo ignored: only the generated token came back
+    ],
+    ids=["no-endpoint", "no-logits", "no-echo"],
+)
 async def test_logprob_unsupported(
     http: ScriptedHTTPServer, backend: OpenAICompatBackend, reply: Reply
 ) -> None:
     http.script(COMPLETIONS, reply)
     http.script(MODELS, models("m"))
-    with pytest.raises(BackendError, match="cannot score prompts.*vLLM.*logits_all"):
+    with pytest.raises(BackendError, match=r"cannot score prompts.*vLLM.*logits_all"):
         await backend.logprob("The sky is", " blue")
     assert http.count(COMPLETIONS) == 1

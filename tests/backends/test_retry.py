@@ -8,8 +8,8 @@ import time
 import httpx2
 import openai
 import pytest
-from helpers.scripted_http import Reply, ScriptedHTTPServer, error_body
 
+from helpers.scripted_http import Reply, ScriptedHTTPServer, error_body
 from sleeptime.backends.retry import (
     TransientError,
     backoff_delay_s,
@@ -120,9 +120,7 @@ async def test_gives_up_with_an_actionable_message() -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
     with pytest.raises(BackendUnavailableError) as caught:
-        await with_retries(
-            down, attempts=4, what="the server at X", hint="Start it.", **FAST
-        )
+        await with_retries(down, attempts=4, what="the server at X", hint="Start it.", **FAST)
     assert calls == 4
     assert str(caught.value) == (
         "could not reach the server at X after 4 attempts (last error: Connection refused). "

@@ -19,6 +19,9 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+SMOLLM2_ALIAS = "smollm2-135m-instruct"
+"""A readable model id to serve the embedded SmolLM2 file under (``--model_alias``)."""
+
 
 def free_port() -> int:
     """Ask the kernel for a free TCP port on 127.0.0.1 (it may be taken again, rarely)."""

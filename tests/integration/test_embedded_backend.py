@@ -16,8 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 def _request(text: str, max_tokens: int = 24) -> ChatRequest:
-    return ChatRequest(messages=(Message("system", "You are brief."), Message("user", text)),
-                       max_tokens=max_tokens)
+    return ChatRequest(
+        messages=(Message("system", "You are brief."), Message("user", text)), max_tokens=max_tokens
+    )
 
 
 async def test_chat_reports_text_and_usage(embedded: LlamaBackend) -> None:
@@ -52,7 +53,8 @@ async def test_shared_prefix_is_served_from_kv_cache(embedded: LlamaBackend) -> 
 async def test_stop_sequences_cut_the_reply(embedded: LlamaBackend) -> None:
     request = ChatRequest(
         messages=(Message("user", "List the numbers 1, 2, 3, 4, 5 separated by commas."),),
-        max_tokens=30, stop=("3",),
+        max_tokens=30,
+        stop=("3",),
     )
     result = await embedded.chat(request)
     assert "3" not in result.text

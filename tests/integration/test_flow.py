@@ -29,17 +29,25 @@ async def test_sleep_then_answer_both_ways(tmp_path: Path, embedded: LlamaBacken
     app = Sleeptime(Settings(database_url=f"sqlite:///{tmp_path / 'flow.db'}"))
     try:
         app.add_context("bakery", CONTEXT)
-        slept = await app.sleep("bakery", backend=embedded,
-                                budget=SleepBudget(max_rounds=2, round_max_tokens=96,
-                                                   memory_chars=400))
+        slept = await app.sleep(
+            "bakery",
+            backend=embedded,
+            budget=SleepBudget(max_rounds=2, round_max_tokens=96, memory_chars=400),
+        )
         run = app.store.get_run(slept.run_id)
         assert run.status == "complete"
         assert run.completion_tokens > 0 and run.prompt_tokens > 0
         assert 0 < len(slept.artifact.text) <= 400
-        sleep = await app.ask("bakery", "How much did bread sales bring in on Saturday?",
-                              budget=0, backend=embedded)
-        base = await app.ask("bakery", "How much did bread sales bring in on Saturday?",
-                             budget=0, mode="baseline", backend=embedded)
+        sleep = await app.ask(
+            "bakery", "How much did bread sales bring in on Saturday?", budget=0, backend=embedded
+        )
+        base = await app.ask(
+            "bakery",
+            "How much did bread sales bring in on Saturday?",
+            budget=0,
+            mode="baseline",
+            backend=embedded,
+        )
         assert sleep.artifact is not None and sleep.query.artifact_id == slept.artifact.id
         assert base.artifact is None and base.query.artifact_id is None
         assert sleep.answer.text and base.answer.text
@@ -52,10 +60,18 @@ async def test_sleep_then_answer_both_ways(tmp_path: Path, embedded: LlamaBacken
         await app.aclose()
 
 
-def _cli(*args: str, env: dict[str, str], stdin: str | None = None,
-         timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SLEEPTIME), *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=timeout, check=False)
+def _cli(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SLEEPTIME), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -69,12 +85,23 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def test_cli_add_sleep_ask_on_embedded_model(cli_env: dict[str, str]) -> None:
     added = _cli("context", "add", "bakery", "-", env=cli_env, stdin=CONTEXT)
     assert added.returncode == 0, added.stderr
-    slept = _cli("sleep", "bakery", "--max-rounds", "1", "--round-tokens", "64",
-                 "--memory-chars", "300", "--quiet", env=cli_env)
+    slept = _cli(
+        "sleep",
+        "bakery",
+        "--max-rounds",
+        "1",
+        "--round-tokens",
+        "64",
+        "--memory-chars",
+        "300",
+        "--quiet",
+        env=cli_env,
+    )
     assert slept.returncode == 0, slept.stderr
     assert "slept on 'bakery'" in slept.stdout
-    asked = _cli("ask", "bakery", "When does the bakery open?", "--budget", "0", "--json",
-                 env=cli_env)
+    asked = _cli(
+        "ask", "bakery", "When does the bakery open?", "--budget", "0", "--json", env=cli_env
+    )
     assert asked.returncode == 0, asked.stderr
     record = json.loads(asked.stdout)
     assert record["mode"] == "sleep" and record["artifact_id"] is not None

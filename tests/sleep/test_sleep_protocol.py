@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sleeptime.backends.base import ToolCall
-from sleeptime.sleep.protocol import FINISH, RETHINK, TOOLS, clip_notes, parse_text_reply, parse_tool_calls
+from sleeptime.sleep.protocol import (
+    FINISH,
+    RETHINK,
+    TOOLS,
+    clip_notes,
+    parse_text_reply,
+    parse_tool_calls,
+)
 
 # text protocol -------------------------------------------------------------------------
 
@@ -85,7 +92,9 @@ def test_echoed_empty_placeholder_is_not_notes() -> None:
 
 
 def test_echoed_empty_lines_are_dropped_from_notes() -> None:
-    action = parse_text_reply("<notes>\n[empty]\nThe office opens at 9.\n  [Empty]  \n</notes>", strict=True)
+    action = parse_text_reply(
+        "<notes>\n[empty]\nThe office opens at 9.\n  [Empty]  \n</notes>", strict=True
+    )
     assert action.memory == "The office opens at 9."
 
 
@@ -161,7 +170,9 @@ def test_unknown_tool_is_malformed_with_feedback_naming_the_tools() -> None:
 
 
 def test_unknown_tool_next_to_a_valid_one_keeps_the_valid_one_and_reports() -> None:
-    action = parse_tool_calls((ToolCall("oops", {}), ToolCall(RETHINK, {"new_memory": "Rooms: 3."})))
+    action = parse_tool_calls(
+        (ToolCall("oops", {}), ToolCall(RETHINK, {"new_memory": "Rooms: 3."}))
+    )
     assert action.kind == "rethink"
     assert action.memory == "Rooms: 3."
     assert action.feedback is not None and "'oops'" in action.feedback
@@ -175,8 +186,15 @@ def test_finish_with_an_unknown_tool_is_finish_with_feedback() -> None:
 
 @pytest.mark.parametrize(
     "arguments",
-    [{}, {"new_memory": ""}, {"new_memory": "   "}, {"new_memory": 42}, {"new_memory": None},
-     {"memory": "wrong name"}, {"new_memory": "[empty]"}],
+    [
+        {},
+        {"new_memory": ""},
+        {"new_memory": "   "},
+        {"new_memory": 42},
+        {"new_memory": None},
+        {"memory": "wrong name"},
+        {"new_memory": "[empty]"},
+    ],
 )
 def test_missing_or_invalid_new_memory_is_malformed(arguments: dict[str, object]) -> None:
     action = parse_tool_calls((ToolCall(RETHINK, arguments),))

@@ -28,8 +28,19 @@ def test_valid_recipes(text: str, k: int, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["parallel:0", "parallel:33", "foo", "", "parallel:", "parallel:-1", "parallel: 3",
-             "parallel:3x", "parallel:x", "rethink:2"]
+    "text",
+    [
+        "parallel:0",
+        "parallel:33",
+        "foo",
+        "",
+        "parallel:",
+        "parallel:-1",
+        "parallel: 3",
+        "parallel:3x",
+        "parallel:x",
+        "rethink:2",
+    ],
 )
 def test_invalid_recipes_say_what_is_accepted(text: str) -> None:
     with pytest.raises(InputError) as info:

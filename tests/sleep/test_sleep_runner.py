@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import CONTEXT
 
 from sleeptime.backends import ChatRequest, ChatResult, FunctionBackend, ScriptedBackend, ToolCall
 from sleeptime.backends.base import Usage
@@ -102,7 +101,7 @@ async def test_each_round_is_a_fresh_request_with_a_stable_prefix(
         assert request.temperature == 0.0
         assert request.seed == 7
         assert request.tools == ()
-        assert _user(request).startswith(f"Context:\n{CONTEXT}\n")
+        assert _user(request).startswith(f"Context:\n{revision.text}\n")
         assert "1234 characters" in _system(request)
     assert _system(first) == _system(second)
     assert "You have no notes yet." in _user(first)
@@ -237,9 +236,7 @@ async def test_native_rethink_and_finish_in_one_reply(
 async def test_native_backend_replying_in_text_still_works(
     store: Store, revision: RevisionRecord
 ) -> None:
-    backend = ScriptedBackend(
-        ["<notes>Rooms: 3.</notes>", ToolCall(FINISH, {})], native_tools=True
-    )
+    backend = ScriptedBackend(["<notes>Rooms: 3.</notes>", ToolCall(FINISH, {})], native_tools=True)
     result = await run_sleep(store, revision, backend, RETHINK_1, SleepBudget())
     assert result.artifact.text == "Rooms: 3."
     assert result.loops[0].finished
@@ -278,9 +275,7 @@ async def test_budget_cut_off_keeps_partial_notes_and_writes_no_artifact(
     assert store.latest_artifact(revision.id) is None
 
 
-async def test_budget_large_enough_does_not_cut_off(
-    store: Store, revision: RevisionRecord
-) -> None:
+async def test_budget_large_enough_does_not_cut_off(store: Store, revision: RevisionRecord) -> None:
     backend = ScriptedBackend(["<notes>Rooms: 3.</notes><finish/>"])
     result = await run_sleep(
         store, revision, backend, RETHINK_1, SleepBudget(max_sleep_tokens=100_000)
@@ -322,9 +317,7 @@ async def test_model_writing_only_garbage_fails_with_a_clear_message(
     assert store.latest_artifact(revision.id) is None
 
 
-async def test_model_writing_only_empty_notes_fails(
-    store: Store, revision: RevisionRecord
-) -> None:
+async def test_model_writing_only_empty_notes_fails(store: Store, revision: RevisionRecord) -> None:
     backend = ScriptedBackend(["<notes>[empty]</notes>", "", "<finish/>"])
     with pytest.raises(SleeptimeError, match="wrote no notes"):
         await run_sleep(store, revision, backend, RETHINK_1, SleepBudget())
@@ -345,16 +338,19 @@ async def test_context_too_large_is_refused_before_any_run_or_request(
     assert store.list_runs(revision_id=revision.id) == []
 
 
-async def test_check_fits_counts_notes_and_reply() -> None:
+async def test_check_fits_counts_notes_and_reply(revision: RevisionRecord) -> None:
+    context = revision.text
     backend = ScriptedBackend(context_window=100_000)
     small = SleepBudget(memory_chars=300, round_max_tokens=100)
     large = SleepBudget(memory_chars=3000, round_max_tokens=1000)
-    need_small = await check_fits(backend, CONTEXT, small)
-    need_large = await check_fits(backend, CONTEXT, large)
+    need_small = await check_fits(backend, context, small)
+    need_large = await check_fits(backend, context, large)
     assert need_large - need_small == (3000 - 300) // 3 + (1000 - 100)
     with pytest.raises(ContextTooLargeError):
-        await check_fits(ScriptedBackend(context_window=need_small - 1), CONTEXT, small)
-    assert await check_fits(ScriptedBackend(context_window=need_small), CONTEXT, small) == need_small
+        await check_fits(ScriptedBackend(context_window=need_small - 1), context, small)
+    assert (
+        await check_fits(ScriptedBackend(context_window=need_small), context, small) == need_small
+    )
 
 
 async def test_cancellation_marks_the_run_failed(store: Store, revision: RevisionRecord) -> None:
@@ -487,6 +483,24 @@ async def test_parallel_failure_in_one_loop_fails_the_run(
     assert store.latest_artifact(revision.id) is None
 
 
+async def test_parallel_cut_off_keeps_the_partial_notes(
+    store: Store, revision: RevisionRecord
+) -> None:
+    backend = FunctionBackend(_by_seed)
+    with pytest.raises(BudgetExceededError):
+        await run_sleep(
+            store,
+            revision,
+            backend,
+            parse_recipe("parallel:3"),
+            SleepBudget(max_sleep_tokens=10),
+        )
+    [run] = store.list_runs(revision_id=revision.id)
+    assert run.status == "cut_off"
+    assert run.partial_text is not None and "Notes from seed" in run.partial_text
+    assert store.latest_artifact(revision.id) is None
+
+
 def test_combine_notes() -> None:
     assert combine_notes(["only"]) == "only"
     assert combine_notes(["[empty]", "only", "  "]) == "only"
@@ -557,9 +571,7 @@ async def test_failed_run_emits_no_run_end(store: Store, revision: RevisionRecor
     events: list[SleepEvent] = []
     backend = ScriptedBackend([BackendUnavailableError("down")])
     with pytest.raises(BackendUnavailableError):
-        await run_sleep(
-            store, revision, backend, RETHINK_1, SleepBudget(), on_event=events.append
-        )
+        await run_sleep(store, revision, backend, RETHINK_1, SleepBudget(), on_event=events.append)
     assert [e.kind for e in events] == ["run_start", "round_start"]
 
 
@@ -569,3 +581,21 @@ async def test_extra_settings_are_recorded(store: Store, revision: RevisionRecor
         store, revision, backend, RETHINK_1, SleepBudget(), extra_settings={"caller": "test"}
     )
     assert store.get_run(result.run_id).settings["caller"] == "test"
+
+
+async def test_event_usage_is_a_snapshot_not_the_live_total(
+    store: Store, revision: RevisionRecord
+) -> None:
+    # A log or a service may read events later; each must keep the usage of its moment.
+    events: list[SleepEvent] = []
+    backend = ScriptedBackend(["<notes>Rooms: 3.</notes>", "<notes>Rooms: 3, seats 24.</notes>"])
+    result = await run_sleep(
+        store, revision, backend, RETHINK_1, SleepBudget(max_rounds=2), on_event=events.append
+    )
+    totals = [e.usage.total_tokens for e in events]
+    assert totals == sorted(totals)
+    assert events[0].usage.total_tokens == 0  # run_start
+    first_end, second_end = (e for e in events if e.kind == "round_end")
+    assert first_end.usage.calls == 1 and second_end.usage.calls == 2
+    assert 0 < first_end.usage.total_tokens < second_end.usage.total_tokens
+    assert events[-1].usage.total_tokens == result.usage.total_tokens

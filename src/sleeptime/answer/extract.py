@@ -14,4 +14,4 @@ def final_answer(reply: str) -> str | None:
     matches = list(_ANSWER.finditer(reply.strip()))
     if not matches:
         return None
-    return matches[-1].group(1).strip().rstrip(".") or None
+    return matches[-1].group(1).strip().rstrip(".!?;:,") or None

@@ -146,7 +146,9 @@ class ChatAccumulator:
                 partial = self.calls.setdefault(index, _PartialCall())
                 partial.id = tool_delta.id or partial.id
                 if tool_delta.function is not None:
-                    partial.name += tool_delta.function.name or ""
+                    # The name comes whole in one delta (some servers repeat it); the
+                    # arguments come in pieces.
+                    partial.name = partial.name or tool_delta.function.name or ""
                     partial.arguments.append(tool_delta.function.arguments or "")
                 produced = True
             if produced and self.first_token_s is None:
@@ -178,11 +180,7 @@ class ChatAccumulator:
         A stream that ended without a finish reason was cut off, which is worth a retry.
         """
         if self.finish_reason is None:
-            raise TransientError(
-                "the response stream ended before the model finished"
-                if self.chunks
-                else "the server sent an empty response stream"
-            )
+            raise TransientError("the response stream ended before the model finished")
         text = "".join(self.text)
         calls = tuple(
             parse_tool_call(p.name, "".join(p.arguments), p.id or f"call_{i}")

@@ -103,10 +103,30 @@ class OpenAICompatBackend:
         self._max_delay_s = retry_max_delay_s
         self._context_window: int | None = None
         self._usage_source = "unknown"
-        self._model_lock = asyncio.Lock()
-        self._client = AsyncOpenAI(
-            base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout_s
-        )
+        self._api_key = api_key
+        self._timeout_s = timeout_s
+        self._clients: dict[asyncio.AbstractEventLoop, AsyncOpenAI] = {}
+
+    @property
+    def _client(self) -> AsyncOpenAI:
+        """The client for the running event loop.
+
+        Pooled connections belong to the loop that opened them, so a backend used from
+        several ``asyncio.run`` calls (a sync wrapper) needs one client per loop.
+        """
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            for old in [lp for lp in self._clients if lp.is_closed()]:
+                del self._clients[old]  # its connections died with its loop
+            client = AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._api_key,
+                max_retries=0,
+                timeout=self._timeout_s,
+            )
+            self._clients[loop] = client
+        return client
 
     @property
     def info(self) -> BackendInfo:
@@ -128,21 +148,12 @@ class OpenAICompatBackend:
         watch = Stopwatch()
         model = await self.model_id()
         kwargs = self._chat_kwargs(request, model)
-        chat = self._client.chat.completions
 
         async def attempt() -> ChatResult:
-            acc = ChatAccumulator()
             if self._stream:
-                stream = await chat.create(
-                    **kwargs, stream=True, stream_options={"include_usage": True}
-                )
-                try:
-                    async for chunk in stream:
-                        acc.add_chunk(chunk, watch.elapsed())
-                finally:
-                    await stream.close()
+                acc = await self._streamed(kwargs, watch)
             else:
-                acc.add_completion(await chat.create(**kwargs))
+                acc = await self._plain(kwargs)
             result, from_server = acc.result(request, watch.elapsed())
             self._usage_source = "server" if from_server else "estimated"
             return result
@@ -150,6 +161,35 @@ class OpenAICompatBackend:
         result = await self._call(attempt, model=model)
         result.model = result.model or model
         return result
+
+    async def _plain(self, kwargs: dict[str, Any]) -> ChatAccumulator:
+        acc = ChatAccumulator()
+        acc.add_completion(await self._client.chat.completions.create(**kwargs))
+        return acc
+
+    async def _streamed(self, kwargs: dict[str, Any], watch: Stopwatch) -> ChatAccumulator:
+        acc = ChatAccumulator()
+        stream = await self._client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        try:
+            async for chunk in stream:
+                acc.add_chunk(chunk, watch.elapsed())
+        except openai.APIConnectionError:
+            if acc.chunks:
+                raise  # died midway: transient, so the whole request is retried
+        finally:
+            await stream.close()
+        if acc.chunks:
+            return acc
+        # llama_cpp.server answers a streamed request that fails before the first chunk
+        # (e.g. a prompt too long) with an empty or broken 200 stream, then drops the
+        # connection. Asked again without streaming, on a fresh connection if the pooled
+        # one was dropped, it gives the real error or answer.
+        try:
+            return await self._plain(kwargs)
+        except openai.APIConnectionError:
+            return await self._plain(kwargs)
 
     def _chat_kwargs(self, request: ChatRequest, model: str) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -203,22 +243,25 @@ class OpenAICompatBackend:
         return await self._call(attempt, model=model, scoring=True)
 
     async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._client.close()
+        """Close the HTTP connections (those of other, finished loops are already gone)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.close()
+        self._clients.clear()
 
     async def model_id(self) -> str:
         """The configured model, or the first one the server lists at ``GET /models``."""
-        if self._model:
-            return self._model
-        async with self._model_lock:
-            if not self._model:
-                models = await self._call(self._fetch_models, model=None)
-                if not models:
-                    raise BackendError(
-                        f"{self._server()} lists no models at GET /models; "
-                        "give a model id with --model or SLEEPTIME_MODEL"
-                    )
-                self._model = models[0]
+        if not self._model:
+            # Concurrent first calls may each ask; that is harmless, and having no lock
+            # keeps the backend usable from several event loops.
+            models = await self._call(self._fetch_models, model=None)
+            if not models:
+                raise BackendError(
+                    f"{self._server()} lists no models at GET /models; "
+                    "give a model id with --model or SLEEPTIME_MODEL"
+                )
+            self._model = self._model or models[0]
         return self._model
 
     async def list_models(self) -> list[str]:

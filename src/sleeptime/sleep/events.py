@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sleeptime.backends.base import Usage
 
@@ -22,6 +22,11 @@ class SleepEvent:
     usage: Usage = field(default_factory=Usage)
     """Usage of the whole run so far."""
     message: str = ""
+
+    def __post_init__(self) -> None:
+        # Emitters pass the run's live, still-growing Usage; keep this moment's numbers so
+        # a sink that stores events (a log, a service queue) reads what was true then.
+        object.__setattr__(self, "usage", replace(self.usage))
 
 
 EventSink = Callable[[SleepEvent], None]

@@ -43,10 +43,11 @@ class LoopOutcome:
 class SleepCutOff(BudgetExceededError):
     """Raised inside a loop when the run's token budget is spent; carries the partial notes."""
 
-    def __init__(self, message: str, partial_notes: str, rounds: int) -> None:
+    def __init__(self, message: str, partial_notes: str, rounds: int, loop: int = 0) -> None:
         super().__init__(message)
         self.partial_notes = partial_notes
         self.rounds = rounds
+        self.loop = loop
 
 
 def system_prompt(budget: SleepBudget, native: bool) -> str:
@@ -162,6 +163,7 @@ async def rethink_loop(
                 f"{budget.max_sleep_tokens}; raise --max-sleep-tokens or lower --max-rounds",
                 partial_notes=memory,
                 rounds=round_no,
+                loop=loop_index,
             )
         if action.kind == "finish" or action.finish_after:
             outcome.finished = True

@@ -121,7 +121,7 @@ async def run_sleep(
             backend, revision.text, budget, recipe, usage, temperature, seed, sink
         )
     except SleepCutOff as exc:
-        partial[0] = exc.partial_notes
+        partial[exc.loop] = exc.partial_notes
         store.fail_run(
             run.id,
             status="cut_off",
@@ -171,7 +171,8 @@ async def run_sleep(
     }
     if not notes:
         message = (
-            f"the model wrote no notes in {budget.max_rounds} rounds (its replies could not be "
+            f"the model wrote no notes in {sum(o.rounds for o in outcomes)} rounds (its replies "
+            "could not be "
             "read as notes); try more rounds, a stronger model (--model), or see the run with "
             f"`sleeptime runs show {run.id[:8]}`"
         )
