@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     """API key for the OpenAI-compatible server; falls back to OPENAI_API_KEY."""
 
+    openai_native_tools: bool = True
+    """Send sleep tools as native tool calls; set false for servers that ignore tools."""
+
     request_timeout_s: float = 120.0
     """Seconds before one backend request counts as failed and is retried."""
 

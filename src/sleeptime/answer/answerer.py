@@ -64,6 +64,7 @@ async def answer_question(
         question=question,
         level=budget.level,
     )
+    await backend.prepare()
     window = backend.info.context_window
     if window is not None:
         needed = await backend.count_tokens("\n".join(m.content for m in prompt.messages))

@@ -132,6 +132,13 @@ class Backend(Protocol):
         """Describe the backend and model for the records it produces."""
         ...
 
+    async def prepare(self) -> None:
+        """Load the model or resolve the remote model id, so ``info`` is complete.
+
+        Called before a run or query is recorded; cheap after the first call.
+        """
+        ...
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         """Run one chat completion."""
         ...

@@ -157,6 +157,9 @@ class LlamaBackend:
         """Backend name, model file name, window, and the file hash in details."""
         return self._info
 
+    async def prepare(self) -> None:
+        """The model is loaded in the constructor; nothing more to do."""
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         """Generate a reply in a worker thread while holding the model lock."""
         return await asyncio.to_thread(self._chat_sync, request)

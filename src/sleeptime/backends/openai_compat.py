@@ -55,7 +55,7 @@ class OpenAICompatOptions(BaseModel):
     """API root, e.g. ``http://127.0.0.1:8000/v1``; overrides the settings and environment."""
     api_key: str | None = None
     """API key; overrides the settings and environment."""
-    native_tools: bool = True
+    native_tools: bool | None = None
     """Send tools as OpenAI function tools and parse returned tool calls."""
     stream: bool = True
     """Stream responses, which measures time to first token; off for servers that stumble."""
@@ -250,6 +250,10 @@ class OpenAICompatBackend:
             await client.close()
         self._clients.clear()
 
+    async def prepare(self) -> None:
+        """Resolve the model id (asking the server if none was configured)."""
+        await self.model_id()
+
     async def model_id(self) -> str:
         """The configured model, or the first one the server lists at ``GET /models``."""
         if not self._model:
@@ -382,7 +386,9 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Open
         # Self-hosted servers usually ignore the key; a wrong guess shows up as a clear 401.
         api_key=api_key or NO_KEY,
         model=model,
-        native_tools=opts.native_tools,
+        native_tools=(
+            opts.native_tools if opts.native_tools is not None else settings.openai_native_tools
+        ),
         stream=opts.stream,
         timeout_s=opts.timeout_s if opts.timeout_s is not None else settings.request_timeout_s,
         max_retries=opts.max_retries if opts.max_retries is not None else settings.max_retries,

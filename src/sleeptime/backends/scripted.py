@@ -81,6 +81,9 @@ class ScriptedBackend:
         """Queue more replies."""
         self.replies.extend(replies)
 
+    async def prepare(self) -> None:
+        """Nothing to load."""
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         """Return the next scripted reply, with synthetic usage."""
         watch = Stopwatch()

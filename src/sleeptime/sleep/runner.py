@@ -79,6 +79,7 @@ async def run_sleep(
     extra_settings: dict[str, Any] | None = None,
 ) -> SleepResult:
     """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure."""
+    await backend.prepare()
     await check_fits(backend, revision.text, budget)
     temperature = budget.temperature
     if temperature is None:
