@@ -100,18 +100,18 @@ async def test_usage_is_the_backends() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "layout", "source"),
+    ("mode", "layout", "fix"),
     [
-        ("baseline", "replace", "context"),
-        ("sleep", "both", "context"),
-        ("sleep", "replace", "notes"),
+        ("baseline", "replace", "shorten the context"),
+        ("sleep", "both", "use --layout replace"),
+        ("sleep", "replace", "smaller --memory-chars"),
     ],
 )
 async def test_prompt_over_the_window_is_refused_before_calling(
-    mode: str, layout: str, source: str
+    mode: str, layout: str, fix: str
 ) -> None:
     backend = ScriptedBackend(["The answer is 3."], context_window=40)
-    with pytest.raises(ContextTooLargeError, match=f"shorten the {source}"):
+    with pytest.raises(ContextTooLargeError, match=fix):
         await answer_question(
             backend,
             question="How many rooms?",

@@ -69,11 +69,16 @@ async def answer_question(
     if window is not None:
         needed = await backend.count_tokens("\n".join(m.content for m in prompt.messages))
         if needed + 16 > window:
-            source = "context" if mode == "baseline" or layout == "both" else "notes"
+            if mode == "baseline":
+                fix = "shorten the context"
+            elif layout == "both":
+                fix = "use --layout replace (notes only)"
+            else:
+                fix = "sleep again with a smaller --memory-chars"
             raise ContextTooLargeError(
                 f"the prompt is about {needed} tokens, over the model window of {window} "
-                f"tokens; shorten the {source}, use --layout replace, or a model with a larger "
-                "window (--model, SLEEPTIME_N_CTX)"
+                f"tokens; {fix}, or use a model with a larger window (--model, "
+                "SLEEPTIME_N_CTX)"
             )
     watch = Stopwatch()
     result = await backend.chat(

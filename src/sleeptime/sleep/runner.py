@@ -233,3 +233,44 @@ async def _run_loops(
         first = group_error.exceptions[0]
         raise first from None
     return [t.result() for t in tasks]
+
+
+@dataclass(frozen=True, slots=True)
+class Notes:
+    """``c'`` computed without a store (for benchmarks and embedding in other systems)."""
+
+    text: str
+    usage: Usage
+    loops: tuple[LoopOutcome, ...]
+
+
+async def compute_notes(
+    backend: Backend,
+    context: str,
+    recipe: Recipe,
+    budget: SleepBudget,
+    *,
+    seed: int = 0,
+    on_event: EventSink = ignore_events,
+) -> Notes:
+    """Run the recipe on ``context`` and return the notes; nothing is recorded.
+
+    Raises ``BudgetExceededError`` when cut off and ``SleeptimeError`` when the model wrote
+    no notes, exactly like ``run_sleep``.
+    """
+    await backend.prepare()
+    await check_fits(backend, context, budget)
+    temperature = budget.temperature
+    if temperature is None:
+        temperature = 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
+    usage = Usage()
+    outcomes = await _run_loops(
+        backend, context, budget, recipe, usage, temperature, seed, on_event
+    )
+    text = combine_notes([o.notes for o in outcomes])
+    if not text:
+        raise SleeptimeError(
+            f"the model wrote no notes in {sum(o.rounds for o in outcomes)} rounds; try more "
+            "rounds or a stronger model"
+        )
+    return Notes(text=text, usage=usage, loops=tuple(outcomes))

@@ -25,11 +25,19 @@ _ABBREVIATIONS = frozenset(
         "aug", "sep", "sept", "oct", "nov", "dec",
     }
 )  # fmt: skip
-# A candidate end: terminal punctuation, any closing quotes/brackets/math delimiters, whitespace.
-_END = re.compile(r"[.?!]+[\"'”’)\]$]*(?=\s|$)")
+# A candidate end: terminal punctuation, closing quotes/brackets/math delimiters, whitespace.
+_END = re.compile(r"[.?!]+(?:[\"'”’)\]$]|\\\]|\\\))*(?=\s|$)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-# LaTeX math; "$" followed by a digit or a space is money ("$2.50 each. He paid $10"), not math.
-_MATH = re.compile(r"\$\$.*?\$\$|\$(?![\d\s])[^$]*\$|\\\[.*?\\\]|\\\(.*?\\\)", re.DOTALL)
+# Display math and environments are never split inside. Inline "$...$" is not protected: in
+# GSM problems "$" is money, and the closing "$" of "$n.$ Then" is handled by _END.
+_MATH = re.compile(
+    r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL
+)
+# A sentence that asks: a question, or an instruction such as AIME's "Find m + n."
+_ASKS = re.compile(
+    r"^(?:find|compute|determine|evaluate|calculate|what|how|which|who|when|where|why)\b",
+    re.IGNORECASE,
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -48,7 +56,7 @@ def split_sentences(text: str) -> list[str]:
     cuts: list[int] = []
     for match in _END.finditer(text):
         end = match.end()
-        if _inside(match.start(), protected) and not _closes_math(text, match, protected):
+        if _inside(match.start(), protected):
             continue
         if _is_abbreviation(text, match) or _next_is_lowercase(text, end):
             continue
@@ -72,11 +80,13 @@ def split_sentences(text: str) -> list[str]:
 def split_problem(text: str, mode: SplitMode = "sentence") -> tuple[str, str]:
     """Split ``text`` into ``(context, query)``; the query is the last sentence.
 
-    ``mode="sentence"`` (default) uses :func:`split_sentences`. When the last sentence is not a
-    question but an earlier one is (GSM-Symbolic P2 has "How many ...? Sam works overtime on
-    the last day."), the query runs from that question to the end, so the context never holds
-    the question. A one-sentence problem gets an empty context. ``mode="naive"`` reproduces the
-    paper's released code: see :func:`naive_split`.
+    ``mode="sentence"`` (default) uses :func:`split_sentences`. When the last sentence does not
+    ask anything but an earlier one does (GSM-Symbolic P2 has "How many ...? Sam works overtime
+    on the last day."; AIME has "Find m + n. Here i is the imaginary unit."), the query runs
+    from that asking sentence to the end, so the context never holds the question. A sentence
+    asks when it ends with "?" or starts with a question word, "Find", "Compute" and the like.
+    A one-sentence problem gets an empty context. ``mode="naive"`` reproduces the paper's
+    released code: see :func:`naive_split`.
     """
     if mode == "naive":
         return naive_split(text)
@@ -88,9 +98,9 @@ def split_problem(text: str, mode: SplitMode = "sentence") -> tuple[str, str]:
             "Cannot split an empty problem; give a problem with at least one sentence."
         )
     first = len(sentences) - 1
-    if not sentences[-1].endswith("?"):
+    if not _asks(sentences[-1]):
         for index in range(len(sentences) - 2, -1, -1):
-            if sentences[index].rstrip("\"'”’)").endswith("?"):
+            if _asks(sentences[index]):
                 first = index
                 break
     return " ".join(sentences[:first]), " ".join(sentences[first:])
@@ -115,13 +125,12 @@ def naive_split(text: str) -> tuple[str, str]:
     return ". ".join(pieces[:-1]).strip() + ".", pieces[-1]
 
 
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip("\"'”’)").endswith("?") or bool(_ASKS.match(sentence))
+
+
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
-
-
-def _closes_math(text: str, match: re.Match[str], spans: list[tuple[int, int]]) -> bool:
-    """True for "$n.$ Then": the period is the last thing inside a math span that ends here."""
-    return any(end == match.end() and start < match.start() for start, end in spans)
 
 
 def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
