@@ -21,8 +21,9 @@ print("llama.cpp OK:", repr(out["choices"][0]["text"]))
 
 def main() -> int:
     """Return 0 when a generation succeeds in a child process."""
-    proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                          timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300, check=False
+    )
     sys.stdout.write(proc.stdout)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-2000:])
