@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 VENV="${SLEEPTIME_VENV:-.venv}"
 echo "==> ruff"
-"$VENV/bin/ruff" check src tests scripts
-"$VENV/bin/ruff" format --check src tests scripts
+"$VENV/bin/ruff" check src tests bench scripts
+"$VENV/bin/ruff" format --check src tests bench scripts
 echo "==> mypy"
 "$VENV/bin/mypy"
 echo "==> pytest"

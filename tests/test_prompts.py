@@ -17,11 +17,15 @@ NAMES = sorted(
 )
 
 EXPECTED_PLACEHOLDERS = {
+    "anticipate_extract": {"notes", "n"},
+    "anticipate_verify": {"first", "second"},
     "answer_baseline": {"context"},
     "answer_context_and_notes": {"context", "notes"},
     "answer_notes": {"notes"},
     "answer_question": {"question", "instruction"},
     "answer_system": set(),
+    "context_only": {"context"},
+    "multiquery_generate": {"context", "query", "answer", "n"},
     "budget_0": set(),
     "budget_1": set(),
     "budget_2": set(),

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     openai_native_tools: bool = True
     """Send sleep tools as native tool calls; set false for servers that ignore tools."""
 
+    openai_batch: bool = False
+    """Send sleep-time calls through the provider's batch API (cheaper, slower)."""
+
+    openai_batch_window_s: float = 2.0
+    """Seconds to collect concurrent sleep calls into one batch before submitting it."""
+
+    openai_batch_poll_s: float = 10.0
+    """First wait between batch status checks; it grows 1.5x per check up to 5 minutes."""
+
+    openai_batch_max_wait_s: float = 86400.0
+    """Give up on a batch (and fail the sleep run) after this many seconds."""
+
     request_timeout_s: float = 120.0
     """Seconds before one backend request counts as failed and is retried."""
 
@@ -58,6 +70,9 @@ class Settings(BaseSettings):
 
     n_threads: int | None = None
     """CPU threads for the embedded model; None uses all cores."""
+
+    kv_cache_mb: int = 2048
+    """Disk budget for saved KV states of notes (embedded backend); 0 disables them."""
 
     seed: int = 0
     """Sampling seed, so embedded runs are repeatable."""

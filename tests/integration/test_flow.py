@@ -61,7 +61,7 @@ async def test_sleep_then_answer_both_ways(tmp_path: Path, embedded: LlamaBacken
 
 
 def _cli(
-    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 600
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 1500
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SLEEPTIME), *args],
@@ -110,6 +110,7 @@ def test_cli_add_sleep_ask_on_embedded_model(cli_env: dict[str, str]) -> None:
     assert stats.returncode == 0 and "sleep (c')" in stats.stdout
 
 
+@pytest.mark.timeout(1800)
 def test_demo_runs_the_whole_loop(cli_env: dict[str, str]) -> None:
     demo = _cli("demo", "--rounds", "1", env=cli_env)
     assert demo.returncode == 0, demo.stderr

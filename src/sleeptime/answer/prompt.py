@@ -44,6 +44,12 @@ def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> 
     return prompt.render(context=context, notes=notes), prompt.key
 
 
+def answer_prefix(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
+    """The fixed part of every answer prompt for an artifact: (system text, user prefix)."""
+    prefix, _ = prefix_text(mode, layout, context, notes)
+    return load_prompt("answer_system").render(), prefix
+
+
 def build_answer_prompt(
     *,
     mode: Mode,

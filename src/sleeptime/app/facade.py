@@ -6,14 +6,16 @@ so every behaviour the CLI has is reachable (and tested) from Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sleeptime.answer import Answer, answer_question, make_budget
+from sleeptime.answer import Answer, Budget, answer_question, make_budget
 from sleeptime.answer.cost import DEFAULT_T
-from sleeptime.answer.prompt import LAYOUTS, MODES, Layout, Mode
+from sleeptime.answer.prompt import LAYOUTS, MODES, Layout, Mode, answer_prefix
+from sleeptime.anticipate.serve import serve_anticipated
 from sleeptime.app.stats import DEFAULT_NS, ContextStats, context_stats
 from sleeptime.backends import Backend, create_backend
+from sleeptime.backends.base import PrefixWarmer
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.settings import Settings
 from sleeptime.sleep import EventSink, SleepBudget, SleepResult, parse_recipe, run_sleep
@@ -88,12 +90,17 @@ class Sleeptime:
         backend: BackendSpec = None,
         model: str | None = None,
         on_event: EventSink = ignore_events,
+        batch: bool | None = None,
     ) -> SleepResult:
-        """Compute and store ``c'`` for the current revision of ``name``."""
+        """Compute and store ``c'`` for the current revision of ``name``.
+
+        ``batch`` (default ``Settings.openai_batch``) sends the sleep calls through the
+        provider's Batch API: cheaper on hosted APIs, and it needs the openai backend.
+        """
         parsed = parse_recipe(recipe)
         _, revision = self.context(name)
-        chosen = self.backend(backend, model)
-        return await run_sleep(
+        chosen = self._sleep_backend(backend, model, batch)
+        result = await run_sleep(
             self.store,
             revision,
             chosen,
@@ -102,6 +109,46 @@ class Sleeptime:
             seed=self.settings.seed,
             on_event=on_event,
         )
+        if isinstance(chosen, PrefixWarmer):
+            # Prefill the answer prompt's fixed part now, while nobody waits for it.
+            system, prefix = answer_prefix("sleep", "replace", revision.text, result.artifact.text)
+            warmed = await chosen.warm_prefix(
+                system, prefix, label=f"{name} artifact {result.artifact.id}"
+            )
+            result = replace(result, prefilled_tokens=warmed)
+        return result
+
+    def _sleep_backend(self, spec: BackendSpec, model: str | None, batch: bool | None) -> Backend:
+        """The backend for sleep work, wrapped for the provider's batch API when asked.
+
+        Only sleep is batched: answers wait on a user, batches can take hours.
+        """
+        wanted = self.settings.openai_batch if batch is None else batch
+        name = spec.info.backend if isinstance(spec, Backend) else spec or self.settings.backend
+        if not wanted or (name != "openai" and batch is None):
+            return self.backend(spec, model)  # the setting concerns only the openai backend
+        if name != "openai":
+            raise InputError(
+                "batch sleep goes through an OpenAI-compatible provider's batch API, so it "
+                f"needs the openai backend (not {name!r}); add --backend openai or drop --batch"
+            )
+        from sleeptime.backends.batch import BatchingBackend, from_settings
+        from sleeptime.backends.openai_compat import OpenAICompatBackend
+
+        chosen = self.backend(spec, model)
+        if isinstance(chosen, BatchingBackend):
+            return chosen
+        if not isinstance(chosen, OpenAICompatBackend):
+            raise InputError(
+                f"batch sleep needs an OpenAICompatBackend to wrap, not {type(chosen).__name__}"
+            )
+        if not isinstance(spec, str | None):
+            return from_settings(chosen, self.settings)  # the caller owns this backend
+        key = ("openai+batch", model or self.settings.model)
+        wrapper = self._backends.get(key)
+        if not isinstance(wrapper, BatchingBackend) or wrapper.inner is not chosen:
+            wrapper = self._backends[key] = from_settings(chosen, self.settings)
+        return wrapper
 
     # answer -----------------------------------------------------------------------------
     async def ask(
@@ -115,25 +162,46 @@ class Sleeptime:
         max_tokens: int | None = None,
         backend: BackendSpec = None,
         model: str | None = None,
+        anticipated: bool = True,
+        verify_with_model: bool = False,
     ) -> AskResult:
-        """Answer ``question`` about ``name`` and record the query with its usage."""
+        """Answer ``question`` about ``name`` and record the query with its usage.
+
+        In sleep mode an anticipated answer stored by the sleep run is served instead when
+        the question verifiably asks the same thing (``anticipated=False`` turns that off;
+        ``verify_with_model`` adds a yes/no confirmation by the model to the free check).
+        """
         if mode not in MODES:
             raise InputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
         if layout not in LAYOUTS:
             raise InputError(f"layout must be one of {', '.join(LAYOUTS)}; got {layout!r}")
         level = make_budget(budget, max_tokens)
-        context, revision = self.context(name)
+        context, revision, newest = self.store.answer_view(self.tenant, name)
         artifact: ArtifactRecord | None = None
         if mode == "sleep":
-            artifact = self.store.latest_artifact(revision.id)
+            artifact = newest
             if artifact is None:
                 raise NotFoundError(
                     f"context {name!r} (revision {revision.seq}) has no completed sleep run "
                     f"yet; run `sleeptime sleep {name}` first, or ask with --mode baseline"
                 )
-        chosen = self.backend(backend, model)
         typed_mode: Mode = "sleep" if mode == "sleep" else "baseline"
         typed_layout: Layout = "both" if layout == "both" else "replace"
+        served: dict[str, Any] = {"served": "model"}
+        if artifact is not None and anticipated:
+            hit = await self._ask_anticipated(
+                question,
+                context,
+                revision,
+                artifact,
+                level,
+                typed_layout,
+                verifier=self.backend(backend, model) if verify_with_model else None,
+            )
+            if isinstance(hit, AskResult):
+                return hit
+            served["anticipated_checked"] = hit
+        chosen = self.backend(backend, model)
         answer = await answer_question(
             chosen,
             question=question,
@@ -159,7 +227,60 @@ class Sleeptime:
             prompt_version=answer.prompt_version,
             usage=answer.usage,
             latency_s=answer.latency_s,
-            details={"final": answer.final, "finish_reason": answer.finish_reason},
+            details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
+        )
+        return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
+
+    async def _ask_anticipated(
+        self,
+        question: str,
+        context: ContextRecord,
+        revision: RevisionRecord,
+        artifact: ArtifactRecord,
+        level: Budget,
+        layout: Layout,
+        *,
+        verifier: Backend | None,
+    ) -> AskResult | int:
+        """Serve and record a verified anticipated answer, or return how many were checked."""
+        answer, match = await serve_anticipated(
+            question,
+            artifact.anticipated,
+            budget=level,
+            layout=layout,
+            verifier=verifier,
+            seed=self.settings.seed,
+        )
+        if answer is None or match.item is None:
+            return match.checked
+        if verifier is not None:
+            backend_name, model_name = verifier.info.backend, verifier.info.model
+        else:  # no model ran: credit the model whose sleep run precomputed the answer
+            run = self.store.get_run(artifact.run_id)
+            backend_name, model_name = run.backend, run.model
+        query = self.store.record_query(
+            context_id=context.id,
+            revision_id=revision.id,
+            artifact_id=artifact.id,
+            text=question.strip(),
+            mode="sleep",
+            budget=level.level,
+            layout=answer.layout,
+            max_tokens=level.max_tokens,
+            answer=answer.text,
+            backend=backend_name,
+            model=model_name,
+            prompt_version=answer.prompt_version,
+            usage=answer.usage,
+            latency_s=answer.latency_s,
+            details={
+                "final": answer.final,
+                "finish_reason": answer.finish_reason,
+                "served": "anticipated",
+                "matched_question": match.item["question"],
+                "verifier": match.verifier,
+                "anticipated_checked": match.checked,
+            },
         )
         return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
 

@@ -83,6 +83,34 @@ def to_wire_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
     ]
 
 
+def chat_body(request: ChatRequest, model: str, *, native_tools: bool) -> dict[str, Any]:
+    """The non-streaming ``/chat/completions`` body for ``request`` (also a batch line's body)."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": to_wire_messages(request.messages),
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+    }
+    if request.seed is not None:
+        body["seed"] = request.seed
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.tools and native_tools:
+        body["tools"] = to_wire_tools(request.tools)
+    return body
+
+
+def batch_line_error(entry: dict[str, Any]) -> str:
+    """Why a Batch API output line failed: its ``error``, else the response's error body."""
+    error = entry.get("error")
+    if not error:
+        body = (entry.get("response") or {}).get("body")
+        error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("code") or json.dumps(error)[:300]
+    return str(error or "no error message")[:300]
+
+
 def parse_tool_call(name: str, arguments: str, call_id: str) -> ToolCall:
     """Decode a tool call's JSON arguments; malformed ones keep their text in ``raw``.
 

@@ -156,6 +156,15 @@ class Backend(Protocol):
         ...
 
 
+@runtime_checkable
+class PrefixWarmer(Protocol):
+    """Optional capability: prefill a prompt prefix now and keep its KV state for later."""
+
+    async def warm_prefix(self, system: str, user_prefix: str, label: str = "") -> int:
+        """Prefill system + user prefix; return the number of tokens kept (0 if not)."""
+        ...
+
+
 class Stopwatch:
     """Measures wall time of a call with a monotonic clock."""
 

@@ -27,11 +27,20 @@ from sleeptime.backends.base import (
     Stopwatch,
     Usage,
 )
-from sleeptime.backends.model_files import default_model_path
+from sleeptime.backends.llama_kv import (
+    PrefixStateStore,
+    load_sequence,
+    save_sequence,
+    tokens_digest,
+)
+from sleeptime.backends.model_catalog import resolve_model
 from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, InputError
 from sleeptime.settings import Settings
 
 _MIN_REPLY_TOKENS = 16
+_MIN_RESTORE_GAIN = 32
+"""Restore a saved state only when it saves at least this many prompt tokens."""
+_SENTINEL = "\u2063SLEEPTIME-PREFIX-END\u2063"
 
 
 @dataclass
@@ -129,6 +138,8 @@ class LlamaBackend:
         n_ctx: int = 8192,
         n_threads: int | None = None,
         repeat_penalty: float = 1.1,
+        kv_cache_dir: Path | None = None,
+        kv_cache_max_bytes: int = 2 << 30,
     ) -> None:
         if not model_path.is_file():
             raise ConfigError(
@@ -151,6 +162,20 @@ class LlamaBackend:
                 "llama_cpp": _llama_cpp_version(),
             },
         )
+        self._states: PrefixStateStore | None = None
+        if kv_cache_dir is not None and kv_cache_max_bytes > 0:
+            self._states = PrefixStateStore(kv_cache_dir, self.state_key(), kv_cache_max_bytes)
+
+    def state_key(self) -> str:
+        """What a saved KV state depends on: model file, llama.cpp version, context size."""
+        d = self._info.details
+        raw = f"{d['sha256']}|{d['llama_cpp']}|{self._loaded.llama.n_ctx()}|f16"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def prefix_states(self) -> PrefixStateStore | None:
+        """The on-disk KV states of warmed prefixes (None when disabled)."""
+        return self._states
 
     @property
     def info(self) -> BackendInfo:
@@ -163,6 +188,14 @@ class LlamaBackend:
     async def chat(self, request: ChatRequest) -> ChatResult:
         """Generate a reply in a worker thread while holding the model lock."""
         return await asyncio.to_thread(self._chat_sync, request)
+
+    async def warm_prefix(self, system: str, user_prefix: str, label: str = "") -> int:
+        """Prefill ``system`` + the start of a user turn and save its KV state to disk.
+
+        Later chats whose prompt starts with the same tokens restore this state and
+        prefill only the rest. Returns the number of prefix tokens saved (0 if disabled).
+        """
+        return await asyncio.to_thread(self._warm_sync, system, user_prefix, label)
 
     async def count_tokens(self, text: str) -> int:
         """Exact token count with the model's tokenizer."""
@@ -203,6 +236,7 @@ class LlamaBackend:
                 )
             max_tokens = min(request.max_tokens, room)
             cached = min(_common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+            cached = max(cached, self._restore_locked(llama, tokens, cached))
             if request.seed is not None:
                 llama.set_seed(request.seed)
             text, n_out, first, finish = self._generate(llama, tokens, request, max_tokens, stops)
@@ -215,6 +249,62 @@ class LlamaBackend:
             calls=1,
         )
         return ChatResult(text=text, usage=usage, finish_reason=finish, model=self._info.model)
+
+    def _restore_locked(self, llama: Any, tokens: list[int], cached: int) -> int:
+        """Load a saved prefix state if it covers clearly more than the live KV cache."""
+        if self._states is None:
+            return 0
+        entry = self._states.best_match(tokens[:-1], min_tokens=cached + _MIN_RESTORE_GAIN)
+        if entry is None:
+            return 0
+        llama.n_tokens = 0
+        llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        if load_sequence(llama._ctx.ctx, self._states.path(entry.digest), tokens[: entry.n_tokens]):
+            llama.input_ids[: entry.n_tokens] = tokens[: entry.n_tokens]
+            llama.n_tokens = entry.n_tokens
+            llama._requires_eval = True
+            self._states.touch(entry.digest)
+            return entry.n_tokens
+        # An unreadable or mismatched file: forget it and prefill normally.
+        self._states.forget(entry.digest)
+        llama.n_tokens = 0
+        llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        return 0
+
+    def _prefix_tokens(self, system: str, user_prefix: str) -> list[int]:
+        formatted = self._loaded.formatter(
+            messages=[
+                {"role": "system", "content": system},
+                {"role": "user", "content": user_prefix + _SENTINEL},
+            ]
+        )
+        head = formatted.prompt.split(_SENTINEL)[0]
+        tokens: list[int] = self._loaded.llama.tokenize(
+            head.encode("utf-8"), add_bos=True, special=True
+        )
+        # The last token may merge with what follows in a real prompt; leave it out.
+        return tokens[:-1]
+
+    def _warm_sync(self, system: str, user_prefix: str, label: str) -> int:
+        if self._states is None:
+            return 0
+        with self._loaded.lock:
+            llama = self._loaded.llama
+            tokens = self._prefix_tokens(system, user_prefix)
+            if len(tokens) + _MIN_REPLY_TOKENS > self._loaded.window:
+                return 0
+            digest = tokens_digest(tokens)
+            if self._states.path(digest).is_file() and any(
+                e.digest == digest for e in self._states.entries()
+            ):
+                self._states.touch(digest)
+                return len(tokens)
+            llama.n_tokens = 0
+            llama.eval(tokens)
+            if not save_sequence(llama._ctx.ctx, self._states.path(digest), tokens):
+                return 0
+            self._states.record(digest, len(tokens), label)
+            return len(tokens)
 
     def _generate(
         self, llama: Any, tokens: list[int], request: ChatRequest, max_tokens: int, stops: list[str]
@@ -293,11 +383,13 @@ def _llama_cpp_version() -> str:
 
 
 def from_settings(settings: Settings, model: str | None, **options: Any) -> LlamaBackend:
-    """Embedded backend for a GGUF path, or the SmolLM2 default when ``model`` is None."""
-    path = Path(model).expanduser() if model else default_model_path()
+    """Embedded backend for a GGUF path, a catalog model name, or the SmolLM2 default (None)."""
+    path = resolve_model(model, data_dir=settings.data_dir)
     return LlamaBackend(
         path,
         n_ctx=int(options.pop("n_ctx", settings.n_ctx)),
         n_threads=options.pop("n_threads", settings.n_threads),
+        kv_cache_dir=options.pop("kv_cache_dir", settings.data_dir / "kv"),
+        kv_cache_max_bytes=int(options.pop("kv_cache_mb", settings.kv_cache_mb)) << 20,
         **options,
     )

@@ -23,9 +23,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sleeptime.backends._openai_wire import (
     LOGPROB_UNSUPPORTED,
     ChatAccumulator,
+    chat_body,
     continuation_logprob,
-    to_wire_messages,
-    to_wire_tools,
 )
 from sleeptime.backends.base import BackendInfo, ChatRequest, ChatResult, Stopwatch
 from sleeptime.backends.retry import describe, server_message, status_code_of, with_retries
@@ -129,6 +128,11 @@ class OpenAICompatBackend:
         return client
 
     @property
+    def client(self) -> AsyncOpenAI:
+        """The SDK client for the running loop, for wrappers that speak other endpoints."""
+        return self._client
+
+    @property
     def info(self) -> BackendInfo:
         """Describe the backend; the model id is filled in once it is known."""
         return BackendInfo(
@@ -192,19 +196,7 @@ class OpenAICompatBackend:
             return await self._plain(kwargs)
 
     def _chat_kwargs(self, request: ChatRequest, model: str) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": model,
-            "messages": to_wire_messages(request.messages),
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.seed is not None:
-            kwargs["seed"] = request.seed
-        if request.stop:
-            kwargs["stop"] = list(request.stop)
-        if request.tools and self._native_tools:
-            kwargs["tools"] = to_wire_tools(request.tools)
-        return kwargs
+        return chat_body(request, model, native_tools=self._native_tools)
 
     async def count_tokens(self, text: str) -> int:
         """Estimate tokens locally; the OpenAI API has no tokenizer endpoint, so this is rough."""

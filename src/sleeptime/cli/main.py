@@ -55,7 +55,12 @@ def cli(ctx: click.Context, database_url: str | None, tenant: str | None) -> Non
 
 
 def _register() -> None:
+    from sleeptime.cli.bench_cmds import bench_group
+    from sleeptime.cli.cache_cmds import cache_group
     from sleeptime.cli.demo_cmd import demo_command
+    from sleeptime.cli.models_cmds import models_group
+    from sleeptime.cli.multiquery_cmd import multiquery_command
+    from sleeptime.cli.schedule_cmds import priorities_command
 
     cli.add_command(context_group)
     cli.add_command(sleep_command)
@@ -63,6 +68,11 @@ def _register() -> None:
     cli.add_command(stats_command)
     cli.add_command(runs_group)
     cli.add_command(demo_command)
+    cli.add_command(bench_group)
+    cli.add_command(cache_group)
+    cli.add_command(priorities_command)
+    cli.add_command(models_group)
+    cli.add_command(multiquery_command)
 
 
 _register()

@@ -39,6 +39,17 @@ from sleeptime.cli.common import backend_option, model_option, open_app, run_wit
     default=None,
     help="Cap on generated tokens (default depends on the budget).",
 )
+@click.option(
+    "--no-anticipated",
+    "no_anticipated",
+    is_flag=True,
+    help="Always ask the model; never serve an answer the sleep run prepared.",
+)
+@click.option(
+    "--verify-anticipated",
+    is_flag=True,
+    help="Before serving a prepared answer, also have the model confirm the match (yes/no).",
+)
 @backend_option
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON record instead of text.")
@@ -51,6 +62,8 @@ def ask_command(
     mode: str,
     layout: str,
     max_tokens: int | None,
+    no_anticipated: bool,
+    verify_anticipated: bool,
     backend: str | None,
     model: str | None,
     as_json: bool,
@@ -71,10 +84,13 @@ def ask_command(
             max_tokens=max_tokens,
             backend=backend,
             model=model,
+            anticipated=not no_anticipated,
+            verify_with_model=verify_anticipated,
         )
 
     result = run_with_app(ctx, work)
     answer = result.answer
+    served = result.query.details.get("served", "model")
     if as_json:
         click.echo(
             json.dumps(
@@ -89,12 +105,21 @@ def ask_command(
                     "artifact_id": result.artifact.id if result.artifact else None,
                     "query_id": result.query.id,
                     "prompt_version": answer.prompt_version,
+                    "served": served,
+                    "matched_question": result.query.details.get("matched_question"),
                 },
                 indent=2,
             )
         )
         return
     click.echo(answer.text)
+    if served == "anticipated":
+        click.secho(
+            "[served from an anticipated answer] matched: "
+            f"{result.query.details['matched_question']!r}",
+            dim=True,
+            err=True,
+        )
     u = answer.usage
     click.secho(
         f"[{mode}, budget {budget}: {u.prompt_tokens} prompt ({u.cached_prompt_tokens} cached)"

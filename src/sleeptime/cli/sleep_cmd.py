@@ -44,6 +44,19 @@ from sleeptime.cli.common import backend_option, model_option, run_with_app
     show_default=True,
     help="Longest notes kept (the paper's memory block).",
 )
+@click.option(
+    "--anticipate",
+    type=click.Choice(["off", "notes", "call"]),
+    default="notes",
+    show_default=True,
+    help="Store anticipated answers: off; Q/A lines of the notes; or also one extraction call.",
+)
+@click.option(
+    "--batch",
+    is_flag=True,
+    default=None,
+    help="Send sleep calls through the provider's batch API (cheaper, slower; --backend openai).",
+)
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
 def sleep_command(
@@ -56,6 +69,8 @@ def sleep_command(
     max_sleep_tokens: int | None,
     round_tokens: int,
     memory_chars: int,
+    anticipate: str,
+    batch: bool | None,
     quiet: bool,
 ) -> None:
     """Think about context NAME now, so later questions are cheap (writes c')."""
@@ -69,13 +84,20 @@ def sleep_command(
         max_sleep_tokens=max_sleep_tokens,
         round_max_tokens=round_tokens,
         memory_chars=memory_chars,
+        anticipate="call" if anticipate == "call" else "off" if anticipate == "off" else "notes",
     )
 
     async def work(app: Sleeptime) -> SleepResult:
         app.context(name)  # fail fast on an unknown name, before loading a model
         with SleepProgress(enabled=not quiet) as progress:
             return await app.sleep(
-                name, recipe=recipe, budget=budget, backend=backend, model=model, on_event=progress
+                name,
+                recipe=recipe,
+                budget=budget,
+                backend=backend,
+                model=model,
+                on_event=progress,
+                batch=batch,
             )
 
     result = run_with_app(ctx, work)
@@ -85,4 +107,11 @@ def sleep_command(
         f"rounds, {usage.prompt_tokens} prompt + {usage.completion_tokens} generated tokens "
         f"in {usage.wall_time_s:.1f}s; notes: {result.artifact.n_chars} characters"
     )
+    if result.artifact.anticipated:
+        click.echo(f"anticipated answers stored: {len(result.artifact.anticipated)}")
+    if result.prefilled_tokens:
+        click.echo(
+            f"saved the KV state of the answer prefix ({result.prefilled_tokens} tokens), so "
+            "answers skip re-reading the notes"
+        )
     click.echo(f'next: sleeptime ask {name} "your question"')

@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sleeptime.anticipate.extract import ANTICIPATE_MODES, AnticipateMode
 from sleeptime.errors import InputError
 
 RECIPE_VERSION = "1"
@@ -65,6 +66,9 @@ class SleepBudget:
     strict_protocol: bool = False
     """In the text protocol, refuse replies without <notes> tags instead of taking them as notes."""
 
+    anticipate: AnticipateMode = "notes"
+    """Anticipated answers: off, Q/A lines parsed from the notes, or notes plus one model call."""
+
     def __post_init__(self) -> None:
         if not 1 <= self.max_rounds <= 100:
             raise InputError("max rounds must be between 1 and 100")
@@ -74,6 +78,8 @@ class SleepBudget:
             raise InputError("tokens per round must be between 16 and 32768")
         if not 200 <= self.memory_chars <= 200_000:
             raise InputError("memory size must be between 200 and 200000 characters")
+        if self.anticipate not in ANTICIPATE_MODES:
+            raise InputError(f"anticipate must be one of {', '.join(ANTICIPATE_MODES)}")
 
     def to_dict(self) -> dict[str, Any]:
         """For the run record."""

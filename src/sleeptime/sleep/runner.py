@@ -11,8 +11,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from sleeptime.anticipate import extract_anticipated
 from sleeptime.backends.base import Backend, Usage
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
+from sleeptime.prompts import load_prompt
 from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
 from sleeptime.sleep.rethink import (
@@ -38,6 +40,8 @@ class SleepResult:
     run_id: str
     usage: Usage
     loops: tuple[LoopOutcome, ...]
+    prefilled_tokens: int = 0
+    """Tokens of the answer prefix whose KV state was saved after the run (embedded)."""
 
 
 def combine_notes(notes: list[str]) -> str:
@@ -97,7 +101,14 @@ async def run_sleep(
         revision.id,
         recipe=recipe.name,
         recipe_version=RECIPE_VERSION,
-        prompt_versions=prompt_versions(),
+        prompt_versions={
+            **prompt_versions(),
+            **(
+                {"anticipate_extract": load_prompt("anticipate_extract").key}
+                if budget.anticipate == "call"
+                else {}
+            ),
+        },
         backend=backend.info.backend,
         model=backend.info.model,
         settings=settings,
@@ -156,7 +167,7 @@ async def run_sleep(
         )
         raise
     notes = combine_notes([o.notes for o in outcomes])
-    details = {
+    details: dict[str, Any] = {
         "loops": [
             {
                 "rounds": o.rounds,
@@ -187,12 +198,29 @@ async def run_sleep(
             details=details,
         )
         raise SleeptimeError(message)
+    # Anticipated answers are sleep-time work too: their cost goes into the run's usage.
+    try:
+        anticipated = await extract_anticipated(notes, budget.anticipate, backend, seed=seed)
+    except BaseException as exc:  # interrupted during the extraction call
+        store.fail_run(
+            run.id,
+            status="failed",
+            error=f"interrupted: {exc!r}",
+            usage=usage,
+            rounds=sum(o.rounds for o in outcomes),
+            partial_text=notes,
+            details=details,
+        )
+        raise
+    usage.add(anticipated.usage)
+    details["anticipated"] = anticipated.details()
     artifact = store.complete_run(
         run.id,
         artifact_text=notes,
         usage=usage,
         rounds=sum(o.rounds for o in outcomes),
         details=details,
+        anticipated=anticipated.items,
     )
     on_event(
         SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run.id)

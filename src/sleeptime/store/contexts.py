@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.store.base import Conflict, StoreBase
-from sleeptime.store.records import ContextRecord, ContextSummary, RevisionRecord
+from sleeptime.store.records import ArtifactRecord, ContextRecord, ContextSummary, RevisionRecord
 from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
 
 MAX_NAME_CHARS = 200
@@ -115,6 +115,30 @@ class ContextsMixin(StoreBase):
         session.add(revision)
         session.flush()
         return ContextRecord.of(context), RevisionRecord.of(revision), True
+
+    def answer_view(
+        self, tenant: str, name: str
+    ) -> tuple[ContextRecord, RevisionRecord, ArtifactRecord | None]:
+        """Context, current revision and its newest artifact in one read (the query path)."""
+        with self._tx("reading a context") as session:
+            context = _context(session, tenant, name)
+            revision = _current(session, context.id)
+            if revision is None:
+                raise NotFoundError(
+                    f"context {name!r} has no revisions; add text with "
+                    f"`sleeptime context add {name} FILE`"
+                )
+            artifact = session.scalars(
+                select(Artifact)
+                .where(Artifact.revision_id == revision.id)
+                .order_by(Artifact.id.desc())
+                .limit(1)
+            ).first()
+            return (
+                ContextRecord.of(context),
+                RevisionRecord.of(revision),
+                None if artifact is None else ArtifactRecord.of(artifact),
+            )
 
     def get_context(self, tenant: str, name: str) -> ContextRecord:
         """Return the context ``name`` of ``tenant``; ``NotFoundError`` says how to add it."""

@@ -1,0 +1,56 @@
+"""Turn a verified match into an ``Answer``, so a served answer looks like any other one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sleeptime.answer.answerer import Answer, validate_question
+from sleeptime.answer.budgets import Budget
+from sleeptime.answer.extract import final_answer
+from sleeptime.answer.prompt import Layout
+from sleeptime.anticipate.match import MatchResult, match_anticipated, verifier_key
+from sleeptime.backends.base import Backend, Stopwatch
+
+SERVED_FINISH_REASON = "anticipated"
+_SHORT_FINAL_CHARS = 80
+
+
+async def serve_anticipated(
+    question: str,
+    anticipated: Sequence[Mapping[str, Any]],
+    *,
+    budget: Budget,
+    layout: Layout,
+    verifier: Backend | None = None,
+    seed: int | None = None,
+) -> tuple[Answer | None, MatchResult]:
+    """Return the stored answer as an ``Answer`` on a verified hit (else None), and the match.
+
+    The answer's usage is what verification cost: zero tokens for the structural check, the
+    yes/no call's tokens when ``verifier`` confirms. Latency covers the whole lookup.
+    """
+    watch = Stopwatch()
+    text = validate_question(question)
+    match = await match_anticipated(text, anticipated, backend=verifier, seed=seed)
+    if match.item is None:
+        return None, match
+    stored = str(match.item["answer"]).strip()
+    final = final_answer(stored)
+    if final is None and len(stored) <= _SHORT_FINAL_CHARS:
+        final = stored.rstrip(".!?;:,") or None
+    usage = match.usage
+    latency = watch.elapsed()
+    usage.wall_time_s = latency
+    answer = Answer(
+        text=stored,
+        final=final,
+        usage=usage,
+        latency_s=latency,
+        prompt_version=verifier_key(verifier is not None),
+        mode="sleep",
+        layout=layout,
+        budget=budget,
+        finish_reason=SERVED_FINISH_REASON,
+    )
+    return answer, match

@@ -1,0 +1,246 @@
+"""Problems x conditions x budgets: the engine under the sweep, pass@k, ablation and bins.
+
+Notes are computed once per problem and sleep condition and shared by every budget; the
+conditions of one problem run in increasing K, so ``sleep:5`` replays the first two loops
+of ``sleep:2`` from the call log (parallel loop i always uses seed + i).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sleeptime.answer import answer_question, build_answer_prompt, make_budget
+from sleeptime.answer.budgets import Budget
+from sleeptime.backends.base import Backend, ChatRequest, Message, Stopwatch
+from sleeptime.benchmark.datasets import Problem
+from sleeptime.benchmark.experiments.common import (
+    Harness,
+    ProgressBar,
+    error_fields,
+    grade,
+    is_fatal,
+    run_all,
+    sleep_budget,
+    usage_row,
+)
+from sleeptime.benchmark.experiments.config import condition_k
+from sleeptime.errors import ContextTooLargeError
+from sleeptime.prompts import load_prompt
+from sleeptime.sleep import Notes, compute_notes, parse_recipe
+from sleeptime.sleep.rethink import prompt_versions
+
+CONTEXT_ONLY_EXTRA_TOKENS = 64
+"""Context-only replies may also spend this many tokens writing the guessed question."""
+
+Annotate = Callable[[Problem], Awaitable[dict[str, Any]]]
+
+
+def answer_prompt_versions() -> dict[str, str]:
+    """Every prompt an experiment may use, by name, for config.json."""
+    names = ["answer_system", "answer_baseline", "answer_notes", "answer_context_and_notes"]
+    names += ["answer_question", "context_only", *(f"budget_{level}" for level in range(5))]
+    versions = {name: load_prompt(name).key for name in names}
+    versions.update(prompt_versions())
+    return versions
+
+
+def budget_for(harness: Harness, level: int) -> Budget:
+    """The budget level with the run's optional token cap."""
+    return make_budget(level, harness.config.max_tokens)
+
+
+async def _check_window(backend: Backend, messages: tuple[Message, ...]) -> None:
+    window = backend.info.context_window
+    if window is None:
+        return
+    needed = await backend.count_tokens("\n".join(m.content for m in messages))
+    if needed + 16 > window:
+        raise ContextTooLargeError(
+            f"the prompt is about {needed} tokens, over the model window of {window} tokens"
+        )
+
+
+async def sleep_notes(harness: Harness, problem: Problem, k: int) -> Notes:
+    """Compute c' for the problem's context with K parallel loops (seeds seed + i)."""
+    return await compute_notes(
+        harness.backend,
+        problem.context,
+        parse_recipe(f"parallel:{k}"),
+        sleep_budget(harness.config),
+        seed=harness.config.seed,
+    )
+
+
+async def sampled_answer(
+    harness: Harness,
+    problem: Problem,
+    condition: str,
+    budget: Budget,
+    notes: Notes | None,
+    *,
+    temperature: float,
+    seed: int,
+) -> tuple[str, Any, float, str, str]:
+    """One answer at any temperature: (text, usage, latency, finish reason, prompt version)."""
+    backend = harness.backend
+    messages: tuple[Message, ...]
+    if condition == "context-only":
+        system = load_prompt("answer_system")
+        body = load_prompt("context_only")
+        user = f"{body.render(context=problem.context)}\n\n{budget.prompt.render()}"
+        messages = (Message("system", system.render()), Message("user", user))
+        version = "+".join([system.key, body.key, budget.prompt.key])
+        max_tokens = budget.max_tokens + CONTEXT_ONLY_EXTRA_TOKENS
+    else:
+        prompt = build_answer_prompt(
+            mode="baseline" if notes is None else "sleep",
+            layout=harness.config.layout,
+            context=problem.context,
+            notes=None if notes is None else notes.text,
+            question=problem.query,
+            level=budget.level,
+        )
+        messages, version, max_tokens = prompt.messages, prompt.prompt_version, budget.max_tokens
+    await _check_window(backend, messages)
+    watch = Stopwatch()
+    result = await backend.chat(
+        ChatRequest(messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
+    )
+    return result.text, result.usage, watch.elapsed(), result.finish_reason, version
+
+
+async def answer_row(
+    harness: Harness,
+    problem: Problem,
+    condition: str,
+    level: int,
+    notes: Notes | None,
+    *,
+    sample: int | None = None,
+    temperature: float = 0.0,
+    grader: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Answer, grade and write one sample row; a non-fatal error becomes an error row."""
+    row: dict[str, Any] = {
+        "problem_id": problem.id,
+        "dataset": problem.dataset,
+        "condition": condition,
+        "budget": level,
+        "sample": sample,
+        "sleep": usage_row(notes.usage) if notes is not None else None,
+        "notes_chars": len(notes.text) if notes is not None else None,
+        **(extra or {}),
+    }
+    seed = harness.config.seed + (sample or 0)
+    try:
+        budget = budget_for(harness, level)
+        if temperature == 0.0 and condition != "context-only":
+            answer = await answer_question(
+                harness.backend,
+                question=problem.query,
+                context=problem.context,
+                notes=None if notes is None else notes.text,
+                mode="baseline" if notes is None else "sleep",
+                layout=harness.config.layout,
+                budget=budget,
+                seed=seed,
+            )
+            text, usage, latency = answer.text, answer.usage, answer.latency_s
+            finish, version = answer.finish_reason, answer.prompt_version
+        else:
+            text, usage, latency, finish, version = await sampled_answer(
+                harness, problem, condition, budget, notes, temperature=temperature, seed=seed
+            )
+        result = grade(problem, text, grader)
+        row.update(
+            correct=result.correct,
+            extracted=result.extracted,
+            reason=result.reason,
+            error=None,
+            test=usage_row(usage),
+            # The model call's own wall time: replayed with the call, so resumed runs agree.
+            latency_s=round(usage.wall_time_s or latency, 4),
+            finish_reason=finish,
+            prompt_version=version,
+        )
+    except Exception as exc:
+        if is_fatal(exc):
+            raise
+        row.update(error_fields(exc), test=None, latency_s=None)
+    harness.write(row)
+    return row
+
+
+async def run_problem(
+    harness: Harness,
+    problem: Problem,
+    conditions: Sequence[str],
+    budgets: Sequence[int],
+    bar: ProgressBar,
+    extra: dict[str, Any],
+) -> None:
+    """Every condition at every budget for one problem; sleep conditions in increasing K."""
+
+    async def answers(condition: str, notes: Notes | None) -> None:
+        await asyncio.gather(
+            *(
+                answer_row(harness, problem, condition, level, notes, extra=extra)
+                for level in budgets
+            )
+        )
+        bar.advance(len(budgets))
+
+    async def sleep_chain() -> None:
+        ks = sorted(k for k in (condition_k(c) for c in conditions) if k is not None)
+        for k in ks:
+            condition = f"sleep:{k}"
+            try:
+                notes = await sleep_notes(harness, problem, k)
+            except Exception as exc:
+                if is_fatal(exc):
+                    raise
+                for level in budgets:
+                    harness.write(
+                        {
+                            "problem_id": problem.id,
+                            "dataset": problem.dataset,
+                            "condition": condition,
+                            "budget": level,
+                            "sample": None,
+                            "sleep": None,
+                            "test": None,
+                            "latency_s": None,
+                            **extra,
+                            **error_fields(exc),
+                            "error_stage": "sleep",
+                        }
+                    )
+                bar.advance(len(budgets))
+                continue
+            await answers(condition, notes)
+
+    plain = [c for c in conditions if condition_k(c) is None]
+    await asyncio.gather(sleep_chain(), *(answers(c, None) for c in plain))
+
+
+async def run_grid(
+    harness: Harness,
+    problems: Sequence[Problem],
+    conditions: Sequence[str],
+    budgets: Sequence[int],
+    *,
+    description: str,
+    annotate: Annotate | None = None,
+) -> None:
+    """Run the grid over all problems with the harness's concurrency and a progress bar."""
+    total = len(problems) * len(conditions) * len(budgets)
+    with ProgressBar(description, total, harness.config.progress) as bar:
+
+        async def one(problem: Problem) -> None:
+            extra = await annotate(problem) if annotate is not None else {}
+            await run_problem(harness, problem, conditions, budgets, bar, extra)
+
+        await run_all(problems, one, harness.config.concurrency)

@@ -1,0 +1,406 @@
+"""Build a Multi-Query GSM-Symbolic set: more verified questions per context, from any backend.
+
+The paper's amortization experiment needs about ten questions per context; its set was never
+published, so we regenerate one. For each context a backend writes N new question/answer pairs
+of the same difficulty as the original (prompt ``multiquery_generate``), and each pair is kept
+only if an independent re-solve (the baseline answerer at budget 4, graded with the GSM grader)
+reaches the generated answer. Agreement of two calls is not proof of correctness, but it
+removes most unanswerable or mis-answered questions, and the provenance says how a pair was
+checked.
+
+License caveat: GSM-Symbolic problem texts are CC BY-NC-ND 4.0, and every record holds its
+context text (the amortization experiment needs it). Write the output to a path of your choice
+at run time, use it for non-commercial research, and never commit or redistribute it.
+
+Output: ``out_path`` (jsonl, one record per kept question, ordered by context then question)
+and ``<out_path>.meta.json`` (provenance and counts per context, readable without the records).
+Both are written to temp files and renamed, so an interrupted run leaves no half file; give
+``call_log`` to record every model call and make a re-run replay instead of paying again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sleeptime.answer import answer_question, make_budget
+from sleeptime.backends.base import Backend, ChatRequest, Message, Usage
+from sleeptime.benchmark.datasets.problem import Problem
+from sleeptime.benchmark.grading import grade_gsm
+from sleeptime.benchmark.recording import CallLog, RecordingBackend
+from sleeptime.errors import InputError
+from sleeptime.prompts import load_prompt
+
+PROMPT_NAME = "multiquery_generate"
+SOLVER_LEVEL = 4
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedPair:
+    """One well-formed question/answer pair parsed from a generation reply."""
+
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class ContextCounts:
+    """What happened to one context's generated questions."""
+
+    context_id: str
+    context_index: int
+    generated: int = 0
+    """Well-formed pairs parsed from the reply (at most ``n_questions``)."""
+    malformed: int = 0
+    """Items skipped while parsing: no question, non-numeric answer, duplicate."""
+    kept: int = 0
+    discarded: int = 0
+    """Well-formed pairs whose re-solve disagreed (or could not be asked)."""
+    error: str | None = None
+    """Why generation failed for this context (e.g. the prompt did not fit the window)."""
+
+
+@dataclass(slots=True)
+class MultiQueryStats:
+    """Totals of a generation run and where its files are."""
+
+    out_path: Path
+    meta_path: Path
+    per_context: list[ContextCounts] = field(default_factory=list)
+    generation_usage: Usage = field(default_factory=Usage)
+    verification_usage: Usage = field(default_factory=Usage)
+
+    @property
+    def generated(self) -> int:
+        """Well-formed pairs over all contexts."""
+        return sum(c.generated for c in self.per_context)
+
+    @property
+    def kept(self) -> int:
+        """Pairs written to the output file."""
+        return sum(c.kept for c in self.per_context)
+
+    @property
+    def discarded(self) -> int:
+        """Pairs the re-solve did not confirm."""
+        return sum(c.discarded for c in self.per_context)
+
+    @property
+    def malformed(self) -> int:
+        """Items that could not be parsed into a usable pair."""
+        return sum(c.malformed for c in self.per_context)
+
+
+# ---- parsing the generation reply -----------------------------------------------------
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+_OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
+_LINE_PAIR = re.compile(
+    r"(?:^|\n)\s*(?:\d+[.)]\s*)?(?:Q(?:uestion)?\s*\d*\s*[:.])\s*(?P<q>.+?)\s*\n\s*"
+    r"(?:A(?:nswer)?\s*\d*\s*[:.])\s*(?P<a>[^\n]+)",
+    re.IGNORECASE,
+)
+
+
+def _candidates(text: str) -> list[Any]:
+    """Raw items from a reply: a JSON list if there is one, else JSON objects, else Q/A lines."""
+    blocks = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    for block in blocks:
+        start, end = block.find("["), block.rfind("]")
+        if 0 <= start < end:
+            try:
+                loaded = json.loads(block[start : end + 1])
+            except json.JSONDecodeError:
+                continue
+            if isinstance(loaded, list):
+                return loaded
+    items: list[Any] = []
+    for match in _OBJECT.finditer(text):
+        try:
+            items.append(json.loads(match.group()))
+        except json.JSONDecodeError:
+            items.append(None)  # counts as malformed
+    if items:
+        return items
+    return [{"question": m.group("q"), "answer": m.group("a")} for m in _LINE_PAIR.finditer(text)]
+
+
+_ANSWER_NUMBER = re.compile(r"[-−]?\$?\s?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s?/\s?\d+)?\s?%?")
+_UNIT = re.compile(r"[A-Za-z][A-Za-z ]{0,24}")
+
+
+def _numeric(raw: object) -> str | None:
+    """The answer as one number ("$8" -> "8", "x = 12 inches" -> "12"), else None.
+
+    Anything that is not a single number (an expression, a range, words) is rejected, since
+    the re-solve is graded against it with the GSM grader.
+    """
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None
+    text = str(raw).rsplit("=", 1)[-1].strip().rstrip(".").strip()
+    match = _ANSWER_NUMBER.match(text)
+    if match is None or len(text) > 40:
+        return None
+    rest = text[match.end() :].strip()
+    if rest and not _UNIT.fullmatch(rest):
+        return None
+    number = match.group().replace("$", "").replace(" ", "").replace("−", "-")
+    try:
+        if not grade_gsm(number, number).correct:
+            return None
+    except InputError:
+        return None
+    return number
+
+
+def _normal(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
+def parse_pairs(
+    text: str, *, limit: int, original_query: str = ""
+) -> tuple[list[GeneratedPair], int]:
+    """Parse up to ``limit`` pairs from a reply; return them and the count of skipped items.
+
+    Lenient on layout (code fences, prose around the list, single objects, "Q:/A:" lines,
+    "q"/"a" keys), strict on content: a non-empty question and a numeric answer, no repeats.
+    """
+    pairs: list[GeneratedPair] = []
+    skipped = 0
+    seen = {_normal(original_query)} if original_query else set()
+    for item in _candidates(text):
+        if not isinstance(item, dict):
+            skipped += 1
+            continue
+        question = item.get("question", item.get("q"))
+        answer = _numeric(item.get("answer", item.get("a")))
+        if not isinstance(question, str) or not question.strip() or answer is None:
+            skipped += 1
+            continue
+        key = _normal(question)
+        if key in seen:
+            skipped += 1
+            continue
+        if len(pairs) < limit:
+            seen.add(key)
+            pairs.append(GeneratedPair(question=question.strip(), answer=answer))
+    return pairs, skipped
+
+
+# ---- the pipeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    n_questions: int
+    seed: int
+    gen_max_tokens: int
+    solver_max_tokens: int
+    temperature: float
+
+
+async def _one_context(
+    backend: Backend,
+    problem: Problem,
+    index: int,
+    settings: _Settings,
+    limiter: asyncio.Semaphore,
+    stats: MultiQueryStats,
+) -> tuple[ContextCounts, list[tuple[GeneratedPair, str | None]]]:
+    prompt = load_prompt(PROMPT_NAME)
+    text = prompt.render(
+        context=problem.context,
+        query=problem.query,
+        answer=problem.answer,
+        n=settings.n_questions,
+    )
+    request = ChatRequest(
+        messages=(Message(role="user", content=text),),
+        max_tokens=settings.gen_max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed,
+    )
+    try:
+        async with limiter:
+            reply = await backend.chat(request)
+    except InputError as exc:  # the context does not fit: skip it, say why in the meta file
+        return ContextCounts(problem.id, index, error=str(exc)), []
+    stats.generation_usage.add(reply.usage)
+    pairs, skipped = parse_pairs(
+        reply.text, limit=settings.n_questions, original_query=problem.query
+    )
+    counts = ContextCounts(problem.id, index, generated=len(pairs), malformed=skipped)
+    budget = make_budget(SOLVER_LEVEL, settings.solver_max_tokens)
+
+    async def verify(pair: GeneratedPair) -> tuple[bool, str | None]:
+        try:
+            async with limiter:
+                solved = await answer_question(
+                    backend,
+                    question=pair.question,
+                    context=problem.context,
+                    notes=None,
+                    mode="baseline",
+                    layout="replace",
+                    budget=budget,
+                    seed=settings.seed,
+                )
+        except InputError:  # too long for the window, or an unusable question
+            return False, None
+        stats.verification_usage.add(solved.usage)
+        grade = grade_gsm(solved.text, pair.answer)
+        return grade.correct, grade.extracted
+
+    results = await asyncio.gather(*(verify(pair) for pair in pairs))
+    kept: list[tuple[GeneratedPair, str | None]] = []
+    for pair, (agrees, extracted) in zip(pairs, results, strict=True):
+        if agrees:
+            kept.append((pair, extracted))
+    counts.kept = len(kept)
+    counts.discarded = len(pairs) - len(kept)
+    return counts, kept
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _license_note(problems: Sequence[Problem]) -> str:
+    if any(p.dataset.startswith("gsm-symbolic") for p in problems):
+        return (
+            "contains GSM-Symbolic text (CC BY-NC-ND 4.0): non-commercial use, do not redistribute"
+        )
+    return "contains dataset text: check the dataset's license before sharing this file"
+
+
+def meta_path_for(out_path: Path) -> Path:
+    """``<out>.meta.json``: the summary file written next to a Multi-Query set."""
+    return out_path.with_name(out_path.name + ".meta.json")
+
+
+async def generate_multiquery(
+    backend: Backend,
+    problems: Sequence[Problem],
+    *,
+    n_questions: int,
+    seed: int,
+    out_path: Path,
+    concurrency: int = 1,
+    gen_max_tokens: int = 1024,
+    solver_max_tokens: int | None = None,
+    temperature: float = 0.0,
+    call_log: Path | None = None,
+) -> MultiQueryStats:
+    """Generate, verify and write ``n_questions`` extra questions per problem context.
+
+    Deterministic for a deterministic backend (temperature 0 or seeded): the same inputs
+    give a byte-identical records file (the meta file also holds timings).
+    ``concurrency`` bounds requests in flight.
+    """
+    if n_questions < 1:
+        raise InputError(f"n_questions must be at least 1; got {n_questions}")
+    if concurrency < 1:
+        raise InputError(f"concurrency must be at least 1; got {concurrency}")
+    if not problems:
+        raise InputError("no problems to generate questions for; check the dataset and --limit")
+    log = CallLog(call_log) if call_log is not None else None
+    model: Backend = RecordingBackend(backend, log) if log is not None else backend
+    out_path = Path(out_path)
+    stats = MultiQueryStats(out_path=out_path, meta_path=meta_path_for(out_path))
+    solver_budget = make_budget(SOLVER_LEVEL, solver_max_tokens)
+    settings = _Settings(n_questions, seed, gen_max_tokens, solver_budget.max_tokens, temperature)
+    limiter = asyncio.Semaphore(concurrency)
+    try:
+        await model.prepare()
+        done = await asyncio.gather(
+            *(
+                _one_context(model, problem, i, settings, limiter, stats)
+                for i, problem in enumerate(problems)
+            )
+        )
+    finally:
+        if log is not None:
+            log.close()
+    info = backend.info
+    prompt = load_prompt(PROMPT_NAME)
+    provenance = {
+        "model": info.model,
+        "backend": info.backend,
+        "model_sha256": info.details.get("sha256"),
+        "prompt_version": prompt.key,
+        "seed": seed,
+        "temperature": temperature,
+        "solver_budget": {"level": SOLVER_LEVEL, "max_tokens": solver_budget.max_tokens},
+        "solver_mode": "baseline",
+        "grader": "gsm",
+    }
+    lines: list[str] = []
+    for (counts, kept), problem in zip(done, problems, strict=True):
+        stats.per_context.append(counts)
+        for question_index, (pair, extracted) in enumerate(kept):
+            record = {
+                "context_id": problem.id,
+                "context_index": counts.context_index,
+                "question_index": question_index,
+                "dataset": problem.dataset,
+                "context": problem.context,
+                "original_query": problem.query,
+                "original_answer": problem.answer,
+                "question": pair.question,
+                "answer": pair.answer,
+                "solver_answer": extracted,
+                "agreement": True,
+                "provenance": provenance,
+            }
+            lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    meta = {
+        "format": "sleeptime-multiquery",
+        "format_version": FORMAT_VERSION,
+        "license_note": _license_note(problems),
+        "datasets": sorted({p.dataset for p in problems}),
+        "records": out_path.name,
+        "n_questions": n_questions,
+        "provenance": provenance,
+        "counts": {
+            "contexts": len(stats.per_context),
+            "generated": stats.generated,
+            "malformed": stats.malformed,
+            "kept": stats.kept,
+            "discarded": stats.discarded,
+        },
+        "per_context": [asdict(c) for c in stats.per_context],
+        "usage": {
+            "generation": stats.generation_usage.to_dict(),
+            "verification": stats.verification_usage.to_dict(),
+        },
+    }
+    _write_atomic(out_path, "".join(line + "\n" for line in lines))
+    _write_atomic(stats.meta_path, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return stats
+
+
+__all__ = [
+    "ContextCounts",
+    "GeneratedPair",
+    "MultiQueryStats",
+    "generate_multiquery",
+    "meta_path_for",
+    "parse_pairs",
+]

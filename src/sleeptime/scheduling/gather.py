@@ -1,0 +1,74 @@
+"""Collect each context's priority inputs from the store (see ``priority.py``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from statistics import fmean
+
+from sleeptime.scheduling.priority import PriorityInputs, predictability_from_logprob
+from sleeptime.store import Store
+
+CHARS_PER_TOKEN = 4.0
+ESTIMATED_ROUNDS = 3
+ESTIMATED_ROUND_TOKENS = 512
+ESTIMATED_NOTES_CHARS = 5000
+
+
+def gather_inputs(
+    store: Store, tenant: str, *, now: datetime | None = None, max_queries: int = 1000
+) -> list[PriorityInputs]:
+    """One ``PriorityInputs`` per context of ``tenant``, from its recorded history."""
+    now = now or datetime.now(UTC)
+    out: list[PriorityInputs] = []
+    for summary in store.list_contexts(tenant):
+        revision = store.current_revision(summary.id)
+        artifact = store.latest_artifact(revision.id)
+        queries = store.list_queries(context_id=summary.id, limit=max_queries)
+        ages = tuple(max((now - q.created_at).total_seconds() / 3600.0, 0.0) for q in queries)
+        current = [q for q in queries if q.revision_id == revision.id]
+        sleep_q = [
+            q.prompt_tokens - q.cached_prompt_tokens + q.completion_tokens
+            for q in current
+            if q.mode == "sleep"
+        ]
+        base_q = [
+            q.prompt_tokens - q.cached_prompt_tokens + q.completion_tokens
+            for q in current
+            if q.mode == "baseline"
+        ]
+        context_tokens = revision.n_chars / CHARS_PER_TOKEN
+        if sleep_q and base_q:
+            saved = fmean(base_q) - fmean(sleep_q)
+        else:
+            notes_chars = (
+                artifact.n_chars if artifact else min(revision.n_chars, ESTIMATED_NOTES_CHARS)
+            )
+            saved = context_tokens - notes_chars / CHARS_PER_TOKEN
+        runs = [
+            r for r in store.list_runs(context_id=summary.id, limit=20) if r.status == "complete"
+        ]
+        if runs:
+            cost = float(runs[0].prompt_tokens + runs[0].completion_tokens)
+        else:
+            cost = ESTIMATED_ROUNDS * (context_tokens + ESTIMATED_ROUND_TOKENS)
+        out.append(
+            PriorityInputs(
+                name=summary.name,
+                query_ages_h=ages,
+                saved_tokens_per_query=saved,
+                predictability=_predictability(artifact.anticipated if artifact else []),
+                sleep_cost_tokens=cost,
+                up_to_date=artifact is not None,
+            )
+        )
+    return out
+
+
+def _predictability(anticipated: list[dict[str, object]]) -> float | None:
+    """Mean predictability of anticipated questions that carry a log-probability."""
+    values: list[float] = []
+    for item in anticipated:
+        logprob, tokens = item.get("logprob"), item.get("tokens")
+        if isinstance(logprob, int | float) and isinstance(tokens, int) and tokens > 0:
+            values.append(predictability_from_logprob(float(logprob), tokens))
+    return fmean(values) if values else None
