@@ -326,3 +326,32 @@ async def test_parallel_sleep_through_a_batch_of_real_llama_server_calls(tmp_pat
     assert run.prompt_tokens == result.usage.prompt_tokens
     bodies = [json.dumps(line["body"]) for job in jobs for line in job.lines]
     assert all('"tools"' not in body for body in bodies)
+
+
+def test_the_cli_sleeps_through_a_batch_only_with_the_openai_backend(
+    http: ScriptedHTTPServer, batch: BatchServer, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from sleeptime.cli.main import cli
+
+    http.script(CHAT, default=Reply(body=completion(NOTES)))
+    env = {
+        "SLEEPTIME_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "SLEEPTIME_OPENAI_BASE_URL": batch.base_url,
+        "SLEEPTIME_OPENAI_NATIVE_TOOLS": "false",
+        "SLEEPTIME_OPENAI_BATCH_WINDOW_S": "0.05",
+        "SLEEPTIME_OPENAI_BATCH_POLL_S": "0.02",
+        "SLEEPTIME_MODEL": "m",
+    }
+    runner = CliRunner()
+    added = runner.invoke(cli, ["context", "add", "ferry", "-"], input=CONTEXT, env=env)
+    assert added.exit_code == 0, added.output
+    wrong = runner.invoke(cli, ["sleep", "ferry", "--batch", "--backend", "scripted"], env=env)
+    assert wrong.exit_code == 2 and "needs the openai backend" in wrong.output
+    slept = runner.invoke(
+        cli, ["sleep", "ferry", "--batch", "--backend", "openai", "--quiet"], env=env
+    )
+    assert slept.exit_code == 0, slept.output
+    assert "slept on 'ferry'" in slept.output
+    assert len(batch.batches) >= 1

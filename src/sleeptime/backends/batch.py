@@ -90,7 +90,6 @@ class BatchingBackend:
         """Ids of the batches submitted so far, oldest first."""
         self._state = ENABLED
         self._probed = False
-        self._counter = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -136,9 +135,8 @@ class BatchingBackend:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop: the old one's queue died with it
             self._loop, self._pending, self._timer = loop, [], None
-        self._counter += 1
         item = _Pending(
-            custom_id=f"sleeptime-{uuid.uuid4().hex[:12]}-{self._counter}",
+            custom_id=f"sleeptime-{uuid.uuid4().hex}",
             body=chat_body(request, model, native_tools=self.inner.info.native_tools),
             request=request,
             watch=watch,
@@ -160,7 +158,7 @@ class BatchingBackend:
         return await self.inner.logprob(prefix, continuation)
 
     async def aclose(self) -> None:
-        """Stop waiting on open batches (they are cancelled) and close the connections."""
+        """Stop waiting on open batches and close the connections."""
         if self._timer is not None:
             self._timer.cancel()
         self._timer, pending, self._pending, tasks = None, self._pending, [], list(self._tasks)
@@ -206,32 +204,22 @@ class BatchingBackend:
                 item.future.cancel()
             raise
         except Exception as exc:
-            error = exc if isinstance(exc, SleeptimeError) else BackendError(str(exc))
+            error = exc if isinstance(exc, SleeptimeError) else BackendError(f"batch: {exc!r}")
             for item in items:
-                if not item.future.done():
-                    item.future.set_exception(error)
+                _resolve(item, error)
             return
         for item in items:
-            if item.future.done():
-                continue
-            outcome = self._outcome(item, lines.get(item.custom_id), batch_id)
-            if isinstance(outcome, ChatResult):
-                item.future.set_result(outcome)
-            else:
-                item.future.set_exception(outcome)
+            _resolve(item, self._outcome(item, lines.get(item.custom_id), batch_id))
 
     async def _direct(self, items: list[_Pending]) -> None:
         """Answer queued calls with ordinary requests (the provider has no batch API)."""
 
         async def one(item: _Pending) -> None:
             try:
-                result = await self.inner.chat(item.request)
+                outcome: ChatResult | Exception = await self.inner.chat(item.request)
             except Exception as exc:
-                if not item.future.done():
-                    item.future.set_exception(exc)
-                return
-            if not item.future.done():
-                item.future.set_result(result)
+                outcome = exc
+            _resolve(item, outcome)
 
         await asyncio.gather(*(one(item) for item in items))
 
@@ -279,7 +267,10 @@ class BatchingBackend:
                 f"download file {file_id} of batch {batch.id}",
             )
             for raw in content.text.splitlines():
-                entry = json.loads(raw) if raw.strip() else None
+                try:  # a line that cannot be read leaves its request with "no result"
+                    entry = json.loads(raw)
+                except ValueError:
+                    continue
                 if isinstance(entry, dict) and isinstance(entry.get("custom_id"), str):
                     lines[entry["custom_id"]] = entry
         return batch.id, lines
@@ -381,6 +372,16 @@ class BatchingBackend:
                 f"{where} could not {what} ({f'HTTP {status}: ' if status else ''}"
                 f"{server_message(exc)}); {_TURN_OFF}"
             ) from exc
+
+
+def _resolve(item: _Pending, outcome: ChatResult | Exception) -> None:
+    """Hand ``outcome`` to the caller, unless it stopped waiting."""
+    if item.future.done():
+        return
+    if isinstance(outcome, ChatResult):
+        item.future.set_result(outcome)
+    else:
+        item.future.set_exception(outcome)
 
 
 def from_settings(inner: OpenAICompatBackend, settings: Settings) -> BatchingBackend:
