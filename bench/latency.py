@@ -57,12 +57,11 @@ MONTHS = (
 )
 
 
-def make_context(target_tokens: int, seed: int) -> str:
-    """A ledger of depot facts, about ``target_tokens`` long (SmolLM2 tokens, ~4.4 chars)."""
+def ledger_lines(seed: int) -> list[str]:
+    """An endless-enough ledger of depot facts (deterministic for a seed)."""
     rng = random.Random(seed)
     lines = ["Delivery company ledger for 2026. Each line is one depot and month."]
-    i = 0
-    while sum(len(line) for line in lines) < target_tokens * 4.4:
+    for i in range(2000):
         depot = DEPOTS[i % len(DEPOTS)]
         month = MONTHS[(i // len(DEPOTS)) % len(MONTHS)]
         lines.append(
@@ -70,8 +69,20 @@ def make_context(target_tokens: int, seed: int) -> str:
             f"{rng.randint(200, 900)} dollars, parcel fees {rng.randint(50, 300)} dollars, "
             f"{rng.randint(2, 9)} drivers on duty."
         )
-        i += 1
-    return "\n".join(lines)
+    return lines
+
+
+async def make_context(backend: LlamaBackend, target_tokens: int, seed: int) -> str:
+    """The shortest ledger prefix with at least ``target_tokens`` tokens in this model."""
+    lines = ledger_lines(seed)
+    low, high = 1, len(lines)
+    while low < high:  # binary search on the number of lines
+        mid = (low + high) // 2
+        if await backend.count_tokens("\n".join(lines[:mid])) >= target_tokens:
+            high = mid
+        else:
+            low = mid + 1
+    return "\n".join(lines[:low])
 
 
 def forget_live_cache(backend: LlamaBackend) -> None:
@@ -119,7 +130,7 @@ async def run(sizes: list[int], repeats: int) -> dict[str, Any]:
     budget = SleepBudget(max_rounds=1, round_max_tokens=256, memory_chars=1500)
     results: list[dict[str, Any]] = []
     for size in sizes:
-        context = make_context(size, seed=size)
+        context = await make_context(backend, size, seed=size)
         context_tokens = await backend.count_tokens(context)
         started = time.perf_counter()
         notes = await compute_notes(backend, context, parse_recipe("rethink"), budget)

@@ -227,6 +227,7 @@ class Sleeptime:
             prompt_version=answer.prompt_version,
             usage=answer.usage,
             latency_s=answer.latency_s,
+            validate=False,
             details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
         )
         return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
@@ -273,6 +274,7 @@ class Sleeptime:
             prompt_version=answer.prompt_version,
             usage=answer.usage,
             latency_s=answer.latency_s,
+            validate=False,
             details={
                 "final": answer.final,
                 "finish_reason": answer.finish_reason,

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +57,29 @@ class StoreBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
+
+    @contextmanager
+    def _conn(self, action: str, *, write: bool = False) -> Iterator[Connection]:
+        """Like ``_tx`` but a bare Core connection: the hot query path skips the ORM."""
+        if self._closed:
+            raise StoreError(f"the store for {self.url} is closed; open a new Store")
+        try:
+            with self._engine.connect() as connection:
+                if write and self._sqlite:
+                    connection.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
+                with connection.begin():
+                    yield connection
+        except SleeptimeError:
+            raise
+        except IntegrityError as exc:
+            raise StoreError(
+                f"database rejected {action}: {describe(exc)}; "
+                "a related row may have been deleted meanwhile — retry"
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"database error while {action} in {self.url}: {describe(exc)}; {hint(exc)}"
+            ) from exc
 
     @contextmanager
     def _tx(self, action: str, *, write: bool = False, conflict: bool = False) -> Iterator[Session]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from sleeptime.errors import InputError, NotFoundError, StoreError
@@ -41,6 +42,27 @@ def check_text(text: str, what: str = "context text") -> None:
 def sha256_hex(text: str) -> str:
     """Return the hex SHA-256 of ``text`` encoded as UTF-8."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Built once: the query path runs these for every question (see ``answer_view``).
+_CONTEXTS = cast(Table, Context.__table__)
+_REVISIONS = cast(Table, Revision.__table__)
+_ARTIFACTS = cast(Table, Artifact.__table__)
+_SELECT_CONTEXT = select(_CONTEXTS).where(
+    _CONTEXTS.c.tenant == bindparam("tenant"), _CONTEXTS.c.name == bindparam("name")
+)
+_SELECT_CURRENT = (
+    select(_REVISIONS)
+    .where(_REVISIONS.c.context_id == bindparam("context_id"))
+    .order_by(_REVISIONS.c.seq.desc())
+    .limit(1)
+)
+_SELECT_NEWEST_ARTIFACT = (
+    select(_ARTIFACTS)
+    .where(_ARTIFACTS.c.revision_id == bindparam("revision_id"))
+    .order_by(_ARTIFACTS.c.id.desc())
+    .limit(1)
+)
 
 
 def _current(session: Session, context_id: int) -> Revision | None:
@@ -119,26 +141,32 @@ class ContextsMixin(StoreBase):
     def answer_view(
         self, tenant: str, name: str
     ) -> tuple[ContextRecord, RevisionRecord, ArtifactRecord | None]:
-        """Context, current revision and its newest artifact in one read (the query path)."""
-        with self._tx("reading a context") as session:
-            context = _context(session, tenant, name)
-            revision = _current(session, context.id)
+        """Context, current revision and its newest artifact in one read (the query path).
+
+        Core statements on one connection: this runs once per question, so it skips the
+        ORM's identity map and unit of work.
+        """
+        with self._conn("reading a context") as conn:
+            context: Any = conn.execute(_SELECT_CONTEXT, {"tenant": tenant, "name": name}).first()
+            if context is None:
+                raise NotFoundError(
+                    f"no context named {name!r} in tenant {tenant!r}; list them with "
+                    f"`sleeptime context list` or add it with `sleeptime context add {name} FILE`"
+                )
+            revision: Any = conn.execute(_SELECT_CURRENT, {"context_id": context.id}).first()
             if revision is None:
                 raise NotFoundError(
                     f"context {name!r} has no revisions; add text with "
                     f"`sleeptime context add {name} FILE`"
                 )
-            artifact = session.scalars(
-                select(Artifact)
-                .where(Artifact.revision_id == revision.id)
-                .order_by(Artifact.id.desc())
-                .limit(1)
+            artifact: Any = conn.execute(
+                _SELECT_NEWEST_ARTIFACT, {"revision_id": revision.id}
             ).first()
-            return (
-                ContextRecord.of(context),
-                RevisionRecord.of(revision),
-                None if artifact is None else ArtifactRecord.of(artifact),
-            )
+        return (
+            ContextRecord.of(context),
+            RevisionRecord.of(revision),
+            None if artifact is None else ArtifactRecord.of(artifact),
+        )
 
     def get_context(self, tenant: str, name: str) -> ContextRecord:
         """Return the context ``name`` of ``tenant``; ``NotFoundError`` says how to add it."""
