@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from sleeptime.app import Sleeptime
+from sleeptime.settings import Settings
+from sleeptime.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +29,27 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     ):
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated database file; tests copy it instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    Store(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, migrated_db: Path) -> str:
+    """A fresh, already migrated SQLite file for one test."""
+    path = tmp_path / "t.db"
+    shutil.copy(migrated_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Sleeptime]:
+    """A ``Sleeptime`` facade on the test's database."""
+    a = Sleeptime(Settings(database_url=db_url))
+    yield a
+    a.store.close()

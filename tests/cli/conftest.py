@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,28 +10,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sleeptime.cli.main import cli
-from sleeptime.store import Store
 
 TEXT = "The office opens at 9 and closes at 17. It has 3 rooms with 8 seats each.\n"
 SLEEP_REPLIES = ["<notes>Open 9-17. Rooms: 3. Seats: 24 in total.</notes>", "<finish/>"]
 ASK_REPLIES = ["There are 24 seats. The answer is 24."]
 
 Invoke = Callable[..., Result]
-
-
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database file; tests copy it instead of migrating again."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    Store(f"sqlite:///{path}").close()
-    return path
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, migrated_db: Path) -> str:
-    path = tmp_path / "cli.db"
-    shutil.copy(migrated_db, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -16,14 +16,6 @@ CONTEXT = (
 )
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database file; tests copy it instead of migrating again (10x faster)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    Store(f"sqlite:///{path}").close()
-    return path
-
-
 @pytest.fixture
 def store(tmp_path: Path, migrated_db: Path) -> Iterator[Store]:
     path = tmp_path / "t.db"

@@ -59,43 +59,12 @@ class StoreBase:
         return f"{type(self).__name__}({self.url!r})"
 
     @contextmanager
-    def _conn(self, action: str, *, write: bool = False) -> Iterator[Connection]:
-        """Like ``_tx`` but a bare Core connection: the hot query path skips the ORM."""
+    def _errors(self, action: str, *, conflict: bool = False) -> Iterator[None]:
+        """Turn database errors into ``StoreError`` (or ``Conflict``) that say what to do."""
         if self._closed:
             raise StoreError(f"the store for {self.url} is closed; open a new Store")
         try:
-            with self._engine.connect() as connection:
-                if write and self._sqlite:
-                    connection.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
-                with connection.begin():
-                    yield connection
-        except SleeptimeError:
-            raise
-        except IntegrityError as exc:
-            raise StoreError(
-                f"database rejected {action}: {describe(exc)}; "
-                "a related row may have been deleted meanwhile — retry"
-            ) from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"database error while {action} in {self.url}: {describe(exc)}; {hint(exc)}"
-            ) from exc
-
-    @contextmanager
-    def _tx(self, action: str, *, write: bool = False, conflict: bool = False) -> Iterator[Session]:
-        """Run the body in one transaction, turning database errors into ``StoreError``.
-
-        ``write`` takes SQLite's write lock up front, so two writers queue on the busy
-        timeout instead of one failing when it upgrades a read lock. With ``conflict``,
-        an integrity error is raised as ``Conflict`` so the caller can retry.
-        """
-        if self._closed:
-            raise StoreError(f"the store for {self.url} is closed; open a new Store")
-        try:
-            with self._sessions.begin() as session:
-                if write and self._sqlite:
-                    session.connection(execution_options={BEGIN_OPTION: "BEGIN IMMEDIATE"})
-                yield session
+            yield
         except SleeptimeError:
             raise
         except IntegrityError as exc:
@@ -109,3 +78,25 @@ class StoreBase:
             raise StoreError(
                 f"database error while {action} in {self.url}: {describe(exc)}; {hint(exc)}"
             ) from exc
+
+    @contextmanager
+    def _conn(self, action: str, *, write: bool = False) -> Iterator[Connection]:
+        """Like ``_tx`` but a bare Core connection: the hot query path skips the ORM."""
+        with self._errors(action), self._engine.connect() as connection:
+            if write and self._sqlite:
+                connection.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _tx(self, action: str, *, write: bool = False, conflict: bool = False) -> Iterator[Session]:
+        """Run the body in one transaction, turning database errors into ``StoreError``.
+
+        ``write`` takes SQLite's write lock up front, so two writers queue on the busy
+        timeout instead of one failing when it upgrades a read lock. With ``conflict``,
+        an integrity error is raised as ``Conflict`` so the caller can retry.
+        """
+        with self._errors(action, conflict=conflict), self._sessions.begin() as session:
+            if write and self._sqlite:
+                session.connection(execution_options={BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            yield session
