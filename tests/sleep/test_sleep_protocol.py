@@ -260,3 +260,12 @@ def test_clipped_notes_never_exceed_the_limit() -> None:
         assert was
         assert 0 < len(clipped) <= limit
         assert notes.startswith(clipped)
+
+
+def test_repeated_long_lines_are_dropped_but_short_ones_kept() -> None:
+    long_line = "The garden has twenty-four raised beds in four rows."
+    text = f"<notes>{long_line}\nA: 24\nintro\n\n{long_line}\nA: 24\nmore</notes>"
+    action = parse_text_reply(text, strict=False)
+    assert action.memory is not None
+    assert action.memory.count(long_line) == 1
+    assert action.memory.count("A: 24") == 2

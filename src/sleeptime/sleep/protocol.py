@@ -52,14 +52,28 @@ def _clean(notes: str) -> str:
 
 
 def _dedupe_paragraphs(notes: str) -> str:
-    """Keep the first copy of each repeated paragraph: repetition loops add nothing."""
-    seen: set[str] = set()
+    """Keep the first copy of each repeated paragraph or long line: loops add nothing.
+
+    Short lines (under 40 characters, like "A: 24") may legitimately repeat and are kept.
+    """
+    seen_paragraphs: set[str] = set()
+    seen_lines: set[str] = set()
     kept: list[str] = []
     for paragraph in re.split(r"\n\s*\n", notes):
         key = " ".join(paragraph.split()).lower()
-        if key and key not in seen:
-            seen.add(key)
-            kept.append(paragraph.strip())
+        if not key or key in seen_paragraphs:
+            continue
+        seen_paragraphs.add(key)
+        lines: list[str] = []
+        for line in paragraph.strip().splitlines():
+            line_key = " ".join(line.split()).lower()
+            if len(line_key) >= 40:
+                if line_key in seen_lines:
+                    continue
+                seen_lines.add(line_key)
+            lines.append(line)
+        if lines:
+            kept.append("\n".join(lines))
     return "\n\n".join(kept)
 
 
