@@ -49,5 +49,8 @@ backend_option = click.option(
 model_option = click.option(
     "--model",
     default=None,
-    help="GGUF path for llama, model id for openai (default: the backend's default).",
+    help=(
+        "llama: a GGUF path or a name from `sleeptime models list`; openai: a model id "
+        "(default: the backend's default)."
+    ),
 )

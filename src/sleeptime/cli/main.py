@@ -69,6 +69,7 @@ def _register() -> None:
     cli.add_command(runs_group)
     cli.add_command(demo_command)
     cli.add_command(bench_group)
+    bench_group.add_command(multiquery_command, "multiquery")
     cli.add_command(cache_group)
     cli.add_command(priorities_command)
     cli.add_command(models_group)

@@ -18,7 +18,7 @@ _DATASETS = ("gsm-symbolic", "gsm-symbolic-p1", "gsm-symbolic-p2", "gsm8k")
 @click.option(
     "--dataset",
     type=click.Choice(_DATASETS),
-    default="gsm-symbolic-p1",
+    default="gsm-symbolic-p2",
     show_default=True,
     help="GSM-style benchmark whose contexts get extra questions.",
 )
