@@ -85,18 +85,11 @@ async def make_context(backend: LlamaBackend, target_tokens: int, seed: int) -> 
     return "\n".join(lines[:low])
 
 
-def forget_live_cache(backend: LlamaBackend) -> None:
-    """Empty the live KV cache so the next call is as cold as a new process."""
-    llama = backend._loaded.llama
-    llama.n_tokens = 0
-    llama._ctx.kv_cache_seq_rm(-1, 0, -1)
-
-
 async def measure(
     backend: LlamaBackend, mode: str, context: str, notes: str | None, question: str
 ) -> dict[str, Any]:
     """One cold answer; returns TTFT, total time and token counts."""
-    forget_live_cache(backend)
+    backend.drop_live_cache()
     answer = await answer_question(
         backend,
         question=question,

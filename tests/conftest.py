@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
 from sleeptime.app import Sleeptime
 from sleeptime.settings import Settings
 from sleeptime.store import Store
@@ -53,3 +56,35 @@ def app(db_url: str) -> Iterator[Sleeptime]:
     a = Sleeptime(Settings(database_url=db_url))
     yield a
     a.store.close()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of one real ``python -m llama_cpp.server`` (SmolLM2-135M) for the session."""
+    from sleeptime.backends.model_files import default_model_path
+    from sleeptime.errors import ConfigError
+
+    if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:
+        reason = "llama_cpp.server needs the [server] extra: pip install 'llama-cpp-python[server]'"
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI installs everything; a skip there would hide a gap
+        pytest.skip(reason)
+    try:
+        model = default_model_path()
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+    base_url, process = start_llama_server(
+        model,
+        n_ctx=4096,
+        n_threads=2,
+        model_alias=SMOLLM2_ALIAS,
+        timeout_s=90,
+        log_path=tmp_path_factory.mktemp("llama_server") / "server.log",
+        # By default llama_cpp.server cuts off a streaming reply when another request
+        # arrives; parallel sleep loops and the bench harness keep several in flight.
+        extra_args=("--interrupt_requests", "false"),
+    )
+    try:
+        yield base_url
+    finally:
+        stop_llama_server(process)

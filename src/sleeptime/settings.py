@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     seed: int = 0
     """Sampling seed, so embedded runs are repeatable."""
 
+    @property
+    def kv_cache_dir(self) -> Path:
+        """Where the embedded backend keeps saved KV states of notes."""
+        return self.data_dir / "kv"
+
     def resolved_database_url(self) -> str:
         """Return the configured URL, or a SQLite file inside ``data_dir``."""
         if self.database_url:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from helpers.batch_server import BatchServer
-from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
+from helpers.llama_server import SMOLLM2_ALIAS
 from helpers.scripted_http import Reply, ScriptedHTTPServer, error_body
 from sleeptime.app import Sleeptime
 from sleeptime.backends import ChatRequest, Message, ToolSpec
@@ -292,32 +292,21 @@ async def test_batch_needs_the_openai_backend(tmp_path: Path) -> None:
 # a real model server ------------------------------------------------------------------------
 @pytest.mark.server
 @pytest.mark.integration
-async def test_parallel_sleep_through_a_batch_of_real_llama_server_calls(tmp_path: Path) -> None:
-    from sleeptime.backends.model_files import default_model_path
-
-    url, process = start_llama_server(
-        default_model_path(),
-        n_ctx=4096,
-        n_threads=2,
-        model_alias=SMOLLM2_ALIAS,
-        timeout_s=90,
-        log_path=tmp_path / "server.log",
-    )
-    try:
-        with BatchServer(url) as server:
-            app = app_for(server, tmp_path, model=SMOLLM2_ALIAS)
-            try:
-                result = await app.sleep(
-                    "ferry",
-                    recipe="parallel:2",
-                    batch=True,
-                    budget=SleepBudget(max_rounds=2, round_max_tokens=96),
-                )
-                run = app.store.get_run(result.run_id)
-            finally:
-                await app.aclose()
-    finally:
-        stop_llama_server(process)
+async def test_parallel_sleep_through_a_batch_of_real_llama_server_calls(
+    tmp_path: Path, llama_server: str
+) -> None:
+    with BatchServer(llama_server) as server:
+        app = app_for(server, tmp_path, model=SMOLLM2_ALIAS)
+        try:
+            result = await app.sleep(
+                "ferry",
+                recipe="parallel:2",
+                batch=True,
+                budget=SleepBudget(max_rounds=2, round_max_tokens=96),
+            )
+            run = app.store.get_run(result.run_id)
+        finally:
+            await app.aclose()
     assert run.status == "complete" and result.artifact.text
     jobs = list(server.batches.values())
     assert jobs and all(job.record["status"] == "completed" for job in jobs)

@@ -8,14 +8,12 @@ the call log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
+from helpers.llama_server import SMOLLM2_ALIAS
 from sleeptime.backends import create_backend
-from sleeptime.backends.model_files import default_model_path
 from sleeptime.benchmark.experiments import SweepConfig, run_sweep
 from sleeptime.benchmark.experiments.common import load_problems
 from sleeptime.settings import Settings
@@ -25,30 +23,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.server]
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    url, process = start_llama_server(
-        default_model_path(),
-        n_ctx=4096,
-        n_threads=2,
-        model_alias=SMOLLM2_ALIAS,
-        timeout_s=90,
-        log_path=log,
-        # By default llama_cpp.server cuts off a streaming reply when another request
-        # arrives; the harness keeps two in flight, so turn that off.
-        extra_args=("--interrupt_requests", "false"),
-    )
-    try:
-        yield url
-    finally:
-        stop_llama_server(process)
-
-
-async def test_sweep_through_the_openai_compatible_server(server_url: str, tmp_path: Path) -> None:
+async def test_sweep_through_the_openai_compatible_server(
+    llama_server: str, tmp_path: Path
+) -> None:
     if not (DATA / "gsm-symbolic").is_dir():
         pytest.skip(f"benchmark data not found at {DATA} (needs ../shared/data next to the repo)")
-    settings = Settings(openai_base_url=server_url, openai_native_tools=False)
+    settings = Settings(openai_base_url=llama_server, openai_native_tools=False)
     config = SweepConfig(
         out=tmp_path,
         data=DATA,

@@ -26,13 +26,6 @@ def _request(question: str) -> ChatRequest:
     )
 
 
-def _forget_live_cache(backend: LlamaBackend) -> None:
-    """Make the next call behave like a fresh process: nothing in the live KV cache."""
-    llama = backend._loaded.llama
-    llama.n_tokens = 0
-    llama._ctx.kv_cache_seq_rm(-1, 0, -1)
-
-
 @pytest.fixture
 def backend(tmp_path: Path) -> LlamaBackend:
     return LlamaBackend(default_model_path(), n_ctx=4096, n_threads=2, kv_cache_dir=tmp_path / "kv")
@@ -41,12 +34,12 @@ def backend(tmp_path: Path) -> LlamaBackend:
 async def test_restored_state_gives_the_same_greedy_answer(backend: LlamaBackend) -> None:
     saved = await backend.warm_prefix(SYSTEM, PREFIX, label="ferry")
     assert saved > 100
-    _forget_live_cache(backend)
+    backend.drop_live_cache()
     restored = await backend.chat(_request("How long is the crossing?"))
     assert restored.usage.cached_prompt_tokens == saved
 
     states, backend._states = backend._states, None
-    _forget_live_cache(backend)
+    backend.drop_live_cache()
     fresh = await backend.chat(_request("How long is the crossing?"))
     backend._states = states
     assert fresh.usage.cached_prompt_tokens == 0
@@ -62,7 +55,7 @@ async def test_a_different_model_configuration_does_not_see_the_state(tmp_path: 
         default_model_path(), n_ctx=2048, n_threads=2, kv_cache_dir=tmp_path / "kv"
     )
     assert other.state_key() != first.state_key()
-    _forget_live_cache(other)
+    other.drop_live_cache()
     result = await other.chat(_request("When does the ferry leave?"))
     assert result.usage.cached_prompt_tokens == 0
     assert result.text
@@ -74,7 +67,7 @@ async def test_a_corrupt_state_file_falls_back_to_prefill(backend: LlamaBackend)
     assert store is not None
     entry = store.entries()[0]
     store.path(entry.digest).write_bytes(b"garbage")
-    _forget_live_cache(backend)
+    backend.drop_live_cache()
     result = await backend.chat(_request("How much is a ticket?"))
     assert result.usage.cached_prompt_tokens == 0
     assert result.text
@@ -83,7 +76,7 @@ async def test_a_corrupt_state_file_falls_back_to_prefill(backend: LlamaBackend)
 
 async def test_a_different_prefix_is_not_restored(backend: LlamaBackend) -> None:
     await backend.warm_prefix(SYSTEM, PREFIX.replace("90 minutes", "75 minutes"))
-    _forget_live_cache(backend)
+    backend.drop_live_cache()
     result = await backend.chat(_request("How long is the crossing?"))
     # Only the shared head of the two prefixes could match; the saved state is longer
     # than that common part, so it must not be used.

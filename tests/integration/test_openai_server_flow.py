@@ -10,13 +10,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
-from sleeptime.backends.model_files import default_model_path
+from helpers.llama_server import SMOLLM2_ALIAS
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -25,23 +23,6 @@ CONTEXT = (
     "The ferry to Orkney leaves at 8:15 and 14:30. A return ticket costs 24 pounds for "
     "adults and 12 pounds for children. The crossing takes 90 minutes. "
 ) * 2
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    url, process = start_llama_server(
-        default_model_path(),
-        n_ctx=4096,
-        n_threads=2,
-        model_alias=SMOLLM2_ALIAS,
-        timeout_s=90,
-        log_path=log,
-    )
-    try:
-        yield url
-    finally:
-        stop_llama_server(process)
 
 
 def _run(
@@ -59,13 +40,13 @@ def _run(
 
 
 @pytest.fixture
-def env(tmp_path: Path, server_url: str) -> dict[str, str]:
+def env(tmp_path: Path, llama_server: str) -> dict[str, str]:
     values = dict(os.environ)
     values.update(
         {
             "SLEEPTIME_DATA_DIR": str(tmp_path / "data"),
             "SLEEPTIME_BACKEND": "openai",
-            "SLEEPTIME_OPENAI_BASE_URL": server_url,
+            "SLEEPTIME_OPENAI_BASE_URL": llama_server,
             "SLEEPTIME_OPENAI_NATIVE_TOOLS": "false",
         }
     )

@@ -212,25 +212,10 @@ class Sleeptime:
             budget=level,
             seed=self.settings.seed,
         )
-        query = self.store.record_query(
-            context_id=context.id,
-            revision_id=revision.id,
-            artifact_id=artifact.id if artifact else None,
-            text=question.strip(),
-            mode=mode,
-            budget=level.level,
-            layout=answer.layout,
-            max_tokens=level.max_tokens,
-            answer=answer.text,
-            backend=chosen.info.backend,
-            model=chosen.info.model,
-            prompt_version=answer.prompt_version,
-            usage=answer.usage,
-            latency_s=answer.latency_s,
-            validate=False,
-            details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
-        )
-        return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
+        return self._record(
+            question, context, revision, artifact, answer, chosen.info.backend,
+            chosen.info.model, served,
+        )  # fmt: skip
 
     async def _ask_anticipated(
         self,
@@ -259,30 +244,46 @@ class Sleeptime:
         else:  # no model ran: credit the model whose sleep run precomputed the answer
             run = self.store.get_run(artifact.run_id)
             backend_name, model_name = run.backend, run.model
+        return self._record(
+            question, context, revision, artifact, answer, backend_name, model_name,
+            {
+                "served": "anticipated",
+                "matched_question": match.item["question"],
+                "verifier": match.verifier,
+                "anticipated_checked": match.checked,
+            },
+        )  # fmt: skip
+
+    def _record(
+        self,
+        question: str,
+        context: ContextRecord,
+        revision: RevisionRecord,
+        artifact: ArtifactRecord | None,
+        answer: Answer,
+        backend_name: str,
+        model_name: str,
+        served: dict[str, Any],
+    ) -> AskResult:
+        """Log one answered question (model or anticipated) and wrap it for the caller."""
         query = self.store.record_query(
             context_id=context.id,
             revision_id=revision.id,
-            artifact_id=artifact.id,
+            artifact_id=artifact.id if artifact else None,
             text=question.strip(),
-            mode="sleep",
-            budget=level.level,
+            mode=answer.mode,
+            budget=answer.budget.level,
             layout=answer.layout,
-            max_tokens=level.max_tokens,
+            max_tokens=answer.budget.max_tokens,
             answer=answer.text,
             backend=backend_name,
             model=model_name,
             prompt_version=answer.prompt_version,
             usage=answer.usage,
             latency_s=answer.latency_s,
+            # The caller has just read these rows; foreign keys catch deletions meanwhile.
             validate=False,
-            details={
-                "final": answer.final,
-                "finish_reason": answer.finish_reason,
-                "served": "anticipated",
-                "matched_question": match.item["question"],
-                "verifier": match.verifier,
-                "anticipated_checked": match.checked,
-            },
+            details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
         )
         return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
 

@@ -110,6 +110,12 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> _Loaded:
         return loaded
 
 
+def _drop_live_cache(llama: Any) -> None:
+    """Forget everything in the live KV cache (the next prompt is prefilled from scratch)."""
+    llama.n_tokens = 0
+    llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+
+
 def _common_prefix(a: Any, b: list[int]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -189,6 +195,11 @@ class LlamaBackend:
         """Generate a reply in a worker thread while holding the model lock."""
         return await asyncio.to_thread(self._chat_sync, request)
 
+    def drop_live_cache(self) -> None:
+        """Empty the in-memory KV cache, as in a fresh process (for benchmarks and tests)."""
+        with self._loaded.lock:
+            _drop_live_cache(self._loaded.llama)
+
     async def warm_prefix(self, system: str, user_prefix: str, label: str = "") -> int:
         """Prefill ``system`` + the start of a user turn and save its KV state to disk.
 
@@ -257,8 +268,7 @@ class LlamaBackend:
         entry = self._states.best_match(tokens[:-1], min_tokens=cached + _MIN_RESTORE_GAIN)
         if entry is None:
             return 0
-        llama.n_tokens = 0
-        llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        _drop_live_cache(llama)
         if load_sequence(llama._ctx.ctx, self._states.path(entry.digest), tokens[: entry.n_tokens]):
             llama.input_ids[: entry.n_tokens] = tokens[: entry.n_tokens]
             llama.n_tokens = entry.n_tokens
@@ -267,8 +277,7 @@ class LlamaBackend:
             return entry.n_tokens
         # An unreadable or mismatched file: forget it and prefill normally.
         self._states.forget(entry.digest)
-        llama.n_tokens = 0
-        llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        _drop_live_cache(llama)
         return 0
 
     def _prefix_tokens(self, system: str, user_prefix: str) -> list[int]:
@@ -294,9 +303,7 @@ class LlamaBackend:
             if len(tokens) + _MIN_REPLY_TOKENS > self._loaded.window:
                 return 0
             digest = tokens_digest(tokens)
-            if self._states.path(digest).is_file() and any(
-                e.digest == digest for e in self._states.entries()
-            ):
+            if self._states.has(digest):
                 self._states.touch(digest)
                 return len(tokens)
             llama.n_tokens = 0
@@ -389,7 +396,7 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Llam
         path,
         n_ctx=int(options.pop("n_ctx", settings.n_ctx)),
         n_threads=options.pop("n_threads", settings.n_threads),
-        kv_cache_dir=options.pop("kv_cache_dir", settings.data_dir / "kv"),
+        kv_cache_dir=options.pop("kv_cache_dir", settings.kv_cache_dir),
         kv_cache_max_bytes=int(options.pop("kv_cache_mb", settings.kv_cache_mb)) << 20,
         **options,
     )

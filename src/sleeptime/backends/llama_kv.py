@@ -25,6 +25,7 @@ from typing import Any
 from sleeptime.errors import StoreError
 
 _INDEX = "index.json"
+_TOUCH_SAVE_INTERVAL_S = 60.0
 
 
 def tokens_digest(tokens: list[int]) -> str:
@@ -95,6 +96,11 @@ class PrefixStateStore:
         with self._lock:
             return sum(e.n_bytes for e in self._entries.values())
 
+    def has(self, digest: str) -> bool:
+        """Whether a state for this digest is indexed and its file exists."""
+        with self._lock:
+            return digest in self._entries and self.path(digest).is_file()
+
     def best_match(self, tokens: list[int], min_tokens: int) -> StateEntry | None:
         """The longest saved prefix of ``tokens`` that is at least ``min_tokens`` long."""
         with self._lock:
@@ -126,12 +132,19 @@ class PrefixStateStore:
         return entry
 
     def touch(self, digest: str) -> None:
-        """Mark a state as just used (for LRU eviction)."""
+        """Mark a state as just used (for LRU eviction).
+
+        This runs on every restored query, so the index file is rewritten at most once a
+        minute per state; other writes (record, forget, clear) save it at once anyway.
+        """
         with self._lock:
             entry = self._entries.get(digest)
             if entry is not None:
-                entry.last_used_at = time.time()
-                self._write_index()
+                now = time.time()
+                stale = now - entry.last_used_at > _TOUCH_SAVE_INTERVAL_S
+                entry.last_used_at = now
+                if stale:
+                    self._write_index()
 
     def forget(self, digest: str) -> None:
         """Drop a state whose file turned out unusable."""

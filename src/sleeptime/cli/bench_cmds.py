@@ -171,6 +171,17 @@ def _run(work: Any) -> None:
         click.echo(f"  wrote {path}")
 
 
+BUDGETS_OPTION = click.option(
+    "--budgets", default="0,1,2,3,4", show_default=True, help="Budget levels 0-4."
+)
+BUDGET_OPTION = click.option(
+    "--budget", type=int, default=0, show_default=True, help="Test-time budget level."
+)
+CONDITION_OPTION = click.option(
+    "--condition", default="sleep:1", show_default=True, help="Sleep condition."
+)
+
+
 @click.group("bench")
 def bench_group() -> None:
     """Reproduce the paper's figures on any backend (one command per figure)."""
@@ -178,7 +189,7 @@ def bench_group() -> None:
 
 @bench_group.command("sweep")
 @common_options
-@click.option("--budgets", default="0,1,2,3,4", show_default=True, help="Budget levels 0-4.")
+@BUDGETS_OPTION
 @click.option(
     "--conditions",
     default="baseline,sleep:1,sleep:2,sleep:5",
@@ -197,7 +208,7 @@ def sweep_command(budgets: str, conditions: str, **kwargs: Any) -> None:
 
 @bench_group.command("context-only")
 @common_options
-@click.option("--budgets", default="0,1,2,3,4", show_default=True, help="Budget levels 0-4.")
+@BUDGETS_OPTION
 @click.option(
     "--conditions",
     default="context-only,baseline,sleep:1",
@@ -251,8 +262,8 @@ def passk_command(
 )
 @click.option("--queries", default="1,2,5,10", show_default=True, help="Values of N.")
 @click.option("--t", "t", type=float, default=10.0, show_default=True, help="Test-token price.")
-@click.option("--budget", type=int, default=0, show_default=True, help="Test-time budget level.")
-@click.option("--condition", default="sleep:1", show_default=True, help="Sleep condition.")
+@BUDGET_OPTION
+@CONDITION_OPTION
 @click.option("--grader", type=click.Choice(["gsm", "aime"]), default="gsm", show_default=True)
 def amortization_command(
     multi_query: Path | None,
@@ -285,8 +296,8 @@ def amortization_command(
 @click.option("--scorer-model", default=None, help="Model of the scoring backend.")
 @click.option("--per-token", is_flag=True, help="Normalise log P(q | c) by query tokens.")
 @click.option("--bins", type=int, default=5, show_default=True, help="Quantile bins.")
-@click.option("--budget", type=int, default=0, show_default=True, help="Test-time budget level.")
-@click.option("--condition", default="sleep:1", show_default=True, help="Sleep condition.")
+@BUDGET_OPTION
+@CONDITION_OPTION
 def predictability_command(
     scorer_backend: str | None,
     scorer_model: str | None,

@@ -13,7 +13,7 @@ import click
 def _kv_root() -> Path:
     from sleeptime.settings import Settings
 
-    return Settings().data_dir / "kv"
+    return Settings().kv_cache_dir
 
 
 def _folders(root: Path) -> list[tuple[Path, list[dict[str, Any]]]]:

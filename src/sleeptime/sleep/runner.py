@@ -44,6 +44,13 @@ class SleepResult:
     """Tokens of the answer prefix whose KV state was saved after the run (embedded)."""
 
 
+def sleep_temperature(budget: SleepBudget, recipe: Recipe) -> float:
+    """The budget's temperature, else 0 for one loop and 0.7 so parallel loops differ."""
+    if budget.temperature is not None:
+        return budget.temperature
+    return 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
+
+
 def combine_notes(notes: list[str]) -> str:
     """Concatenate the notes of parallel loops (the paper's parallel sleep-time scaling)."""
     kept = [n for n in notes if n.strip() and n != EMPTY_MEMORY]
@@ -85,9 +92,7 @@ async def run_sleep(
     """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure."""
     await backend.prepare()
     await check_fits(backend, revision.text, budget)
-    temperature = budget.temperature
-    if temperature is None:
-        temperature = 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
+    temperature = sleep_temperature(budget, recipe)
     settings: dict[str, Any] = {
         "budget": budget.to_dict(),
         "temperature": temperature,
@@ -288,9 +293,7 @@ async def compute_notes(
     """
     await backend.prepare()
     await check_fits(backend, context, budget)
-    temperature = budget.temperature
-    if temperature is None:
-        temperature = 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
+    temperature = sleep_temperature(budget, recipe)
     usage = Usage()
     outcomes = await _run_loops(
         backend, context, budget, recipe, usage, temperature, seed, on_event

@@ -155,7 +155,26 @@ class PassKConfig(ExperimentConfig):
         return _check_conditions(value, ("baseline", "sleep"))
 
 
-class AmortizationConfig(ExperimentConfig):
+class OneConditionConfig(ExperimentConfig):
+    """An experiment that compares one sleep condition with the baseline at one budget."""
+
+    budget: int = 0
+    """Test-time budget level of every answer."""
+    condition: str = "sleep:1"
+    """The sleep condition (sleep:K) compared with the baseline."""
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, value: int) -> int:
+        return _check_budgets([value])[0]
+
+    @field_validator("condition")
+    @classmethod
+    def _condition(cls, value: str) -> str:
+        return _check_conditions([value], ("sleep",))[0]
+
+
+class AmortizationConfig(OneConditionConfig):
     """Amortization: N queries share one sleep run; cost per query against the baseline."""
 
     multi_query: Path | None = None
@@ -164,10 +183,6 @@ class AmortizationConfig(ExperimentConfig):
     """Values of N, the number of queries per context."""
     t: float = Field(default=10.0, gt=0.0)
     """Price of a test-time token relative to a sleep-time token (the paper's t = 10)."""
-    budget: int = 0
-    """Test-time budget level of every answer."""
-    condition: str = "sleep:1"
-    """The sleep condition (sleep:K) whose notes answer the queries."""
     grader: Literal["gsm", "aime"] = "gsm"
     """Grader for multi-query answers."""
 
@@ -178,18 +193,8 @@ class AmortizationConfig(ExperimentConfig):
             raise ValueError("queries per context must be positive integers, e.g. 1,2,5,10")
         return sorted(set(value))
 
-    @field_validator("budget")
-    @classmethod
-    def _budget(cls, value: int) -> int:
-        return _check_budgets([value])[0]
 
-    @field_validator("condition")
-    @classmethod
-    def _condition(cls, value: str) -> str:
-        return _check_conditions([value], ("sleep",))[0]
-
-
-class PredictabilityConfig(ExperimentConfig):
+class PredictabilityConfig(OneConditionConfig):
     """Predictability: log P(q | c) quantile bins and the accuracy gain of sleep per bin."""
 
     scorer_backend: str | None = None
@@ -200,17 +205,3 @@ class PredictabilityConfig(ExperimentConfig):
     """Divide log P(q | c) by the number of query tokens."""
     bins: int = Field(default=5, ge=1, le=100)
     """Quantile bins (fewer when there are fewer distinct scores)."""
-    budget: int = 0
-    """Test-time budget level at which the gain is measured."""
-    condition: str = "sleep:1"
-    """The sleep condition compared with the baseline."""
-
-    @field_validator("budget")
-    @classmethod
-    def _budget(cls, value: int) -> int:
-        return _check_budgets([value])[0]
-
-    @field_validator("condition")
-    @classmethod
-    def _condition(cls, value: str) -> str:
-        return _check_conditions([value], ("sleep",))[0]
