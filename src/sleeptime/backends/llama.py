@@ -11,7 +11,9 @@ re-entrant, and the work runs in a thread so the event loop stays responsive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import json
 import math
 import os
 import threading
@@ -56,15 +58,33 @@ _CACHE: dict[tuple[str, int, int], _Loaded] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _file_sha256(path: Path) -> str:
+def _file_sha256(path: Path, cache_file: Path | None) -> str:
+    """The file's sha256, remembered by path, size and mtime so a start-up never re-reads
+    a multi-gigabyte model that has not changed."""
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    known: dict[str, Any] = {}
+    if cache_file is not None:
+        with contextlib.suppress(OSError, ValueError):
+            known = json.loads(cache_file.read_text(encoding="utf-8"))
+        entry = known.get(str(path))
+        if isinstance(entry, list) and entry[:2] == stamp and len(entry) == 3:
+            return str(entry[2])
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    if cache_file is not None:
+        known[str(path)] = [*stamp, digest.hexdigest()]
+        with contextlib.suppress(OSError):
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known), encoding="utf-8")
+            tmp.replace(cache_file)
     return digest.hexdigest()
 
 
-def _load(path: Path, n_ctx: int, n_threads: int) -> _Loaded:
+def _load(path: Path, n_ctx: int, n_threads: int, hash_cache: Path | None) -> _Loaded:
     key = (str(path), n_ctx, n_threads)
     with _CACHE_LOCK:
         if key in _CACHE:
@@ -104,7 +124,7 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> _Loaded:
             lock=threading.Lock(),
             formatter=formatter,
             window=window,
-            sha256=_file_sha256(path),
+            sha256=_file_sha256(path, hash_cache),
         )
         _CACHE[key] = loaded
         return loaded
@@ -146,6 +166,7 @@ class LlamaBackend:
         repeat_penalty: float = 1.1,
         kv_cache_dir: Path | None = None,
         kv_cache_max_bytes: int = 2 << 30,
+        hash_cache: Path | None = None,
     ) -> None:
         if not model_path.is_file():
             raise ConfigError(
@@ -153,7 +174,7 @@ class LlamaBackend:
                 "(--model PATH) or leave it unset for the embedded SmolLM2 default"
             )
         threads = n_threads or max(1, os.cpu_count() or 1)
-        self._loaded = _load(model_path.resolve(), n_ctx, threads)
+        self._loaded = _load(model_path.resolve(), n_ctx, threads, hash_cache)
         self.repeat_penalty = repeat_penalty
         self._info = BackendInfo(
             backend="llama",
@@ -398,5 +419,6 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Llam
         n_threads=options.pop("n_threads", settings.n_threads),
         kv_cache_dir=options.pop("kv_cache_dir", settings.kv_cache_dir),
         kv_cache_max_bytes=int(options.pop("kv_cache_mb", settings.kv_cache_mb)) << 20,
+        hash_cache=settings.data_dir / "file-hashes.json",
         **options,
     )
