@@ -11,6 +11,7 @@ import pytest
 
 from helpers.scripted_http import Reply, ScriptedHTTPServer, error_body
 from sleeptime.backends.retry import (
+    RetryNotices,
     TransientError,
     backoff_delay_s,
     describe,
@@ -146,3 +147,16 @@ async def test_honours_retry_after_from_a_real_server(http: ScriptedHTTPServer) 
     assert [m.id for m in page.data] == ["m"]
     assert time.perf_counter() - start >= 0.3
     assert http.count("GET /v1/models") == 2
+
+
+def test_retry_notices_are_throttled_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    notices = RetryNotices(interval_s=0.3)
+    with caplog.at_level("WARNING", logger="sleeptime.backends.retry"):
+        for n in range(5):
+            notices.emit(f"server failed {n}")
+        time.sleep(0.35)
+        notices.emit("server failed again")
+    assert [r.getMessage() for r in caplog.records] == [
+        "server failed 0",
+        "server failed again (4 more retries not shown)",
+    ]

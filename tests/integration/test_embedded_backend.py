@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,17 @@ def test_non_gguf_file_is_a_config_error(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a model")
     with pytest.raises(ConfigError, match="GGUF"):
         LlamaBackend(bogus)
+
+
+async def test_cancelled_call_frees_the_model_within_a_token(embedded: LlamaBackend) -> None:
+    long = _request("Count from 1 to 2000, one number per line.", max_tokens=3000)
+    task = asyncio.create_task(embedded.chat(long))
+    await asyncio.sleep(1.5)
+    assert embedded._loaded.lock.locked(), "the reply ended before it could be cancelled"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    started = time.perf_counter()
+    assert await embedded.count_tokens("the model is free again") > 0
+    # Without the per-token check the lock stays held for the rest of a 3000-token reply.
+    assert time.perf_counter() - started < 3.0

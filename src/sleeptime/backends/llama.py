@@ -213,8 +213,18 @@ class LlamaBackend:
         """The model is loaded in the constructor; nothing more to do."""
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        """Generate a reply in a worker thread while holding the model lock."""
-        return await asyncio.to_thread(self._chat_sync, request)
+        """Generate a reply in a worker thread while holding the model lock.
+
+        A thread cannot be cancelled, so a cancelled call (Ctrl-C, a failed sibling task)
+        sets an event the generation loop checks at every token: the model lock is free
+        again within one token instead of after the whole reply.
+        """
+        cancel = threading.Event()
+        try:
+            return await asyncio.to_thread(self._chat_sync, request, cancel)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
 
     def drop_live_cache(self) -> None:
         """Empty the in-memory KV cache, as in a fresh process (for benchmarks and tests)."""
@@ -247,7 +257,7 @@ class LlamaBackend:
                 self._loaded.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
             )
 
-    def _chat_sync(self, request: ChatRequest) -> ChatResult:
+    def _chat_sync(self, request: ChatRequest, cancel: threading.Event | None = None) -> ChatResult:
         watch = Stopwatch()
         loaded = self._loaded
         formatted = loaded.formatter(messages=_as_template_messages(request.messages))
@@ -271,7 +281,9 @@ class LlamaBackend:
             cached = max(cached, self._restore_locked(llama, tokens, cached))
             if request.seed is not None:
                 llama.set_seed(request.seed)
-            text, n_out, first, finish = self._generate(llama, tokens, request, max_tokens, stops)
+            text, n_out, first, finish = self._generate(
+                llama, tokens, request, max_tokens, stops, cancel
+            )
         usage = Usage(
             prompt_tokens=len(tokens),
             cached_prompt_tokens=max(cached, 0),
@@ -335,7 +347,13 @@ class LlamaBackend:
             return len(tokens)
 
     def _generate(
-        self, llama: Any, tokens: list[int], request: ChatRequest, max_tokens: int, stops: list[str]
+        self,
+        llama: Any,
+        tokens: list[int],
+        request: ChatRequest,
+        max_tokens: int,
+        stops: list[str],
+        cancel: threading.Event | None = None,
     ) -> tuple[str, int, float | None, str]:
         import time
 
@@ -358,6 +376,9 @@ class LlamaBackend:
             ):
                 if first is None:
                     first = time.perf_counter()
+                if cancel is not None and cancel.is_set():
+                    finish = "cancelled"
+                    break
                 if lib.llama_vocab_is_eog(vocab, token):
                     finish = "stop"
                     break

@@ -215,6 +215,35 @@ def backoff_delay_s(
     return delay / 2 + random.uniform(0.0, delay / 2)
 
 
+class RetryNotices:
+    """At most one retry line per ``interval_s``; the retries in between are counted, not shown.
+
+    A benchmark with hundreds of requests in flight against a rate-limited provider retries
+    thousands of times; one line per retry would bury the progress bar and any real error.
+    """
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        self.interval_s = interval_s
+        self._next = 0.0
+        self._held = 0
+
+    def emit(self, message: str) -> None:
+        """Log ``message`` now, with the count of retries held back since the last line."""
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return
+        if self._held:
+            message += f" ({self._held} more retr{'ies' if self._held > 1 else 'y'} not shown)"
+        self._held = 0
+        self._next = now + self.interval_s
+        log.warning("%s", message)
+
+
+NOTICES = RetryNotices()
+"""The process-wide retry notice throttle."""
+
+
 async def with_retries(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -251,13 +280,9 @@ async def with_retries(
                 max_delay_s=max_delay_s,
                 retry_after=retry_after_s(exc),
             )
-            log.warning(
-                "%s failed (attempt %d of %d: %s); retrying in %.2fs",
-                what,
-                attempt,
-                attempts,
-                reason,
-                delay,
+            NOTICES.emit(
+                f"{what} failed (attempt {attempt} of {attempts}: {reason}); "
+                f"retrying in {delay:.2f}s"
             )
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -117,6 +117,10 @@ class CallLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL survives a killed process (Ctrl-C, OOM); only a power cut
+            # can drop the newest calls, which a re-run then pays for again. FULL would
+            # fsync every call, which is most of the log's cost in a large sweep.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:

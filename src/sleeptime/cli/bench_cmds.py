@@ -58,6 +58,19 @@ def common_options(func: F) -> F:
         ),
         click.option("--limit", type=int, default=None, help="Use only the first N problems."),
         click.option(
+            "--sample",
+            type=int,
+            default=None,
+            help="Use N problems drawn at random (seeded by --seed) from the whole file.",
+        ),
+        click.option(
+            "--shard",
+            default=None,
+            metavar="K/N",
+            help="Run every N-th problem from the K-th (parallel runs sharing --calls); "
+            "the same command without --shard then merges them by replaying.",
+        ),
+        click.option(
             "--backend", default=None, help="Backend: llama (embedded), openai, scripted."
         ),
         click.option("--model", default=None, help="GGUF path (llama) or model id (openai)."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult, Usage
 from sleeptime.benchmark.datasets import Problem, aime_path, gsm_symbolic_path, load_dataset
-from sleeptime.benchmark.experiments.config import ExperimentConfig
+from sleeptime.benchmark.experiments.config import ExperimentConfig, shard_slice
 from sleeptime.benchmark.grading import GradeResult, grade_aime, grade_gsm
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import BackendUnavailableError, ConfigError, SleeptimeError, StoreError
@@ -115,7 +116,12 @@ def dataset_path(dataset: str, data: Path | None) -> Path | None:
 def load_problems(config: ExperimentConfig) -> list[Problem]:
     """Load the configured dataset (from a file, its folder or the data root)."""
     path = dataset_path(config.dataset, config.data)
-    return load_dataset(config.dataset, path, limit=config.limit, split=config.split)
+    problems = load_dataset(config.dataset, path, limit=config.limit, split=config.split)
+    if config.sample is not None and config.sample < len(problems):
+        chosen = sorted(random.Random(config.seed).sample(range(len(problems)), config.sample))
+        problems = [problems[index] for index in chosen]
+    shard = shard_slice(config.shard)
+    return problems if shard is None else problems[shard[0] :: shard[1]]
 
 
 def sleep_budget(config: ExperimentConfig) -> SleepBudget:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sleeptime.answer.budgets import LEVELS
 
+_SHARD = re.compile(r"([0-9]+)/([0-9]+)")
 CONDITION_PATTERN = re.compile(r"^(baseline|context-only|sleep:(\d+))$")
 
 
@@ -66,6 +67,18 @@ class ExperimentConfig(BaseModel):
     """Dataset file or data root; None uses $SLEEPTIME_DATA_ROOT or ../shared/data."""
     limit: int | None = Field(default=None, ge=0)
     """Use only the first N problems."""
+    sample: int | None = Field(default=None, ge=1)
+    """Use N problems drawn at random (seeded by ``seed``) from the whole file, in file order.
+
+    GSM-Symbolic files list 50 instances per template one after another, so the first 30
+    problems are all one template; a seeded sample spreads a small run across templates.
+    """
+    shard: str | None = None
+    """``K/N``: run only problems K, K+N, K+2N, ... of the chosen set (after limit and sample).
+
+    Shards run in parallel processes or machines that share one ``calls`` log; the same
+    command without ``shard`` then replays every call and writes the merged results.
+    """
     backend: str | None = None
     """Backend name (llama, openai, scripted); None uses the settings default."""
     model: str | None = None
@@ -90,6 +103,25 @@ class ExperimentConfig(BaseModel):
     """Cap on generated tokens per answer for every budget level; None keeps each level's cap."""
     progress: bool = True
     """Show a progress bar on stderr."""
+
+    @field_validator("shard")
+    @classmethod
+    def _shard(cls, value: str | None) -> str | None:
+        shard_slice(value)
+        return value
+
+
+def shard_slice(shard: str | None) -> tuple[int, int] | None:
+    """``"K/N"`` as (K - 1, N), checked; None when not sharded."""
+    if shard is None:
+        return None
+    found = _SHARD.fullmatch(shard.strip())
+    if found is None or not 1 <= int(found[1]) <= int(found[2]):
+        raise ValueError(
+            f"shard {shard!r} is not K/N with 1 <= K <= N; run shards 1/2 and 2/2 in two "
+            "processes with the same --calls, then the command without --shard"
+        )
+    return int(found[1]) - 1, int(found[2])
 
 
 class SweepConfig(ExperimentConfig):
