@@ -41,7 +41,7 @@ def accuracy_vs_tokens(
     title: str,
     passes: Sequence[dict[str, Any]] = (),
 ) -> Path:
-    """One line per condition through its budgets; pass@k as a dashed line labelled by k."""
+    """One line per condition through its budgets, with 95% intervals; pass@k dashed, by k."""
     figure, (axes,) = _figure()
     conditions: list[str] = []
     for point in points:
@@ -55,7 +55,20 @@ def accuracy_vs_tokens(
         xs = [p["mean_test_generated"] for p in mine]
         ys = [100 * p["accuracy"] for p in mine]
         label = "test-time only" if condition == "baseline" else condition
-        axes.plot(xs, ys, marker=_MARKERS[i % len(_MARKERS)], label=label)
+        (line,) = axes.plot(xs, ys, marker=_MARKERS[i % len(_MARKERS)], label=label)
+        if all("ci95_low" in p for p in mine):
+            # Wilson 95% intervals: at 30 problems they are about +-17 points wide.
+            below = [y - 100 * p["ci95_low"] for p, y in zip(mine, ys, strict=True)]
+            above = [100 * p["ci95_high"] - y for p, y in zip(mine, ys, strict=True)]
+            axes.errorbar(
+                xs,
+                ys,
+                yerr=[below, above],
+                fmt="none",
+                ecolor=line.get_color(),
+                alpha=0.35,
+                capsize=3,
+            )
         for p, x, y in zip(mine, xs, ys, strict=True):
             axes.annotate(
                 f"b{p['budget']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7

@@ -22,11 +22,18 @@ from sleeptime.benchmark.experiments.aggregate import (
     predictability_bins,
 )
 from sleeptime.benchmark.experiments.common import RunSummary
+from sleeptime.benchmark.experiments.stats import paired_gains
 from sleeptime.errors import InputError
 
 PASSK_NOTE = (
     "pass@k counts a problem as solved when any of its k samples is right, which assumes an "
     "oracle verifier: it is an upper bound, not an achievable accuracy."
+)
+PAIRED_NOTE = (
+    "Each problem is answered under both conditions, so the comparison is paired: 'only it "
+    "right' and 'only baseline right' count the problems where the two disagree, and the "
+    "exact McNemar p-value asks how likely a split at least that uneven is if neither "
+    "condition is better."
 )
 LAYOUT_NOTES = {
     "replace": "sleep answers saw only c' (notes replace the context, as in the paper's text)",
@@ -84,6 +91,8 @@ def summarize(
     }
     scored = [r for r in rows if r["condition"] != "pass@k"]
     summary["points"] = [p.to_dict() for p in grid_points(scored)]
+    if kind in ("sweep", "context-only"):
+        summary["paired"] = paired_gains(scored)
     if kind == "passk":
         passes = pass_at_k(rows, int(settings.get("k", 1)))
         summary["pass_at_k"] = [asdict(p) for p in passes]
@@ -118,6 +127,12 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
+
+
+def _interval(point: dict[str, Any]) -> str:
+    if "ci95_low" not in point:  # summaries written before intervals were added
+        return "-"
+    return f"{100 * point['ci95_low']:.0f}-{100 * point['ci95_high']:.0f}%"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -160,6 +175,7 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             "budget",
             "n",
             "accuracy",
+            "95% CI",
             "test gen. tokens",
             "test total tokens",
             "sleep gen. tokens",
@@ -172,6 +188,7 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
                 str(p["budget"]),
                 str(p["n"]),
                 _pct(p["accuracy"]),
+                _interval(p),
                 _num(p["mean_test_generated"]),
                 _num(p["mean_test_total"]),
                 _num(p["mean_sleep_generated"]) if p["condition"].startswith("sleep") else "-",
@@ -181,6 +198,37 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             for p in s["points"]
         ],
     )
+    if s.get("paired"):
+        n = max(g["n"] for g in s["paired"])
+        note = f"{PAIRED_NOTE} With {n} problems one problem is {100 / n:.1f} points."
+        lines += ["", "## Against test-time only, same problems, same budget", "", note, ""]
+        lines += _table(
+            [
+                "condition",
+                "budget",
+                "n",
+                "accuracy",
+                "baseline",
+                "gain",
+                "only it right",
+                "only baseline right",
+                "McNemar p",
+            ],
+            [
+                [
+                    g["condition"],
+                    str(g["budget"]),
+                    str(g["n"]),
+                    _pct(g["accuracy"]),
+                    _pct(g["reference_accuracy"]),
+                    f"{100 * g['gain']:+.1f} pts",
+                    str(g["wins"]),
+                    str(g["losses"]),
+                    f"{g['p_value']:.3f}",
+                ]
+                for g in s["paired"]
+            ],
+        )
     if "pass_at_k" in s:
         lines += ["", "## pass@k", "", s["note"], ""]
         lines += _table(

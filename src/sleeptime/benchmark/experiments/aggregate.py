@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sleeptime.answer.cost import compare
+from sleeptime.benchmark.experiments.stats import wilson_interval
 
 Row = dict[str, Any]
 
@@ -39,6 +40,9 @@ class Point:
     correct: int
     errors: int
     accuracy: float
+    ci95_low: float
+    """95% Wilson score interval of the accuracy (failed samples count as wrong)."""
+    ci95_high: float
     mean_test_generated: float
     mean_test_total: float
     mean_sleep_generated: float
@@ -59,14 +63,18 @@ def grid_points(rows: Iterable[Row]) -> list[Point]:
     for (condition, budget), members in groups.items():
         ok = [r for r in members if not r.get("error")]
         sleeps = {r["problem_id"]: r["sleep"] for r in members if r.get("sleep")}
+        correct = sum(1 for r in members if r.get("correct"))
+        low, high = wilson_interval(correct, len(members))
         points.append(
             Point(
                 condition=condition,
                 budget=budget,
                 n=len(members),
-                correct=sum(1 for r in members if r.get("correct")),
+                correct=correct,
                 errors=len(members) - len(ok),
-                accuracy=sum(1 for r in members if r.get("correct")) / len(members),
+                accuracy=correct / len(members),
+                ci95_low=low,
+                ci95_high=high,
                 mean_test_generated=_mean([_tokens(r.get("test"), False) for r in ok]),
                 mean_test_total=_mean([_tokens(r.get("test"), True) for r in ok]),
                 mean_sleep_generated=_mean([_tokens(u, False) for u in sleeps.values()]),

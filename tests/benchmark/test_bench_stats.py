@@ -1,0 +1,74 @@
+"""Wilson intervals, the exact McNemar test and paired gains, against values worked by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sleeptime.benchmark.experiments.aggregate import grid_points
+from sleeptime.benchmark.experiments.stats import mcnemar_exact, paired_gains, wilson_interval
+from sleeptime.benchmark.report import render_markdown, summarize
+
+
+def test_wilson_known_values() -> None:
+    low, high = wilson_interval(15, 30)
+    assert low == pytest.approx(0.3315, abs=1e-4) and high == pytest.approx(0.6685, abs=1e-4)
+    assert wilson_interval(0, 10) == (0.0, pytest.approx(0.2775, abs=1e-4))
+    assert wilson_interval(10, 10) == (pytest.approx(0.7225, abs=1e-4), 1.0)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+
+
+def test_mcnemar_exact_known_values() -> None:
+    # 1 against 7 discordant pairs: 2 * (C(8,0) + C(8,1)) / 2^8 = 18 / 256.
+    assert mcnemar_exact(1, 7) == pytest.approx(18 / 256)
+    assert mcnemar_exact(7, 1) == mcnemar_exact(1, 7)
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(4, 4) == 1.0
+    assert mcnemar_exact(0, 10) == pytest.approx(2 / 1024)
+    with pytest.raises(ValueError):
+        mcnemar_exact(-1, 2)
+
+
+def _row(pid: str, condition: str, budget: int, correct: bool, **extra: Any) -> dict[str, Any]:
+    usage = {"prompt_tokens": 10, "completion_tokens": 5}
+    return {
+        "problem_id": pid,
+        "condition": condition,
+        "budget": budget,
+        "correct": correct,
+        "test": usage,
+        **extra,
+    }
+
+
+ROWS = [
+    *[_row(f"p{i}", "baseline", 0, i < 2) for i in range(6)],
+    *[_row(f"p{i}", "sleep:1", 0, i in (1, 2, 3, 4)) for i in range(6)],
+    *[_row(f"p{i}", "sleep:1", 4, True) for i in range(6)],  # no baseline at budget 4
+]
+
+
+def test_paired_gains_count_disagreements_on_shared_problems() -> None:
+    (gain,) = paired_gains(ROWS)
+    assert (gain["condition"], gain["budget"], gain["n"]) == ("sleep:1", 0, 6)
+    assert (gain["wins"], gain["losses"]) == (3, 1)
+    assert gain["accuracy"] == pytest.approx(4 / 6)
+    assert gain["reference_accuracy"] == pytest.approx(2 / 6)
+    assert gain["gain"] == pytest.approx(2 / 6)
+    assert gain["p_value"] == pytest.approx(mcnemar_exact(3, 1))
+
+
+def test_points_carry_intervals_and_the_report_shows_the_paired_table() -> None:
+    points = {(p.condition, p.budget): p for p in grid_points(ROWS)}
+    assert (points[("baseline", 0)].ci95_low, points[("baseline", 0)].ci95_high) == (
+        wilson_interval(2, 6)
+    )
+    config = {"experiment": "sweep", "config": {"dataset": "d"}, "backend": {}}
+    summary = summarize(config, ROWS, {"hits": 0, "misses": 18})
+    assert len(summary["paired"]) == 1
+    report = render_markdown(summary, [])
+    assert "| sleep:1 | 0 | 6 | 66.7% | 33.3% | +33.3 pts | 3 | 1 | 0.625 |" in report
+    assert "95% CI" in report and "10-70%" in report
