@@ -8,9 +8,11 @@ process, streaming replies with usage, refusing every 40th request with 429 + Re
 so the rate-limit path runs at scale). What is left is the harness itself: dataset loading,
 prompt building, the call log, retries, grading, samples and report.
 
-It runs the same command twice in one go: a fresh run (every call paid) and a re-run (every
+It runs the same command twice in one go: a fresh run (every distinct call paid; identical
+requests, such as sleep:k answers over identical notes, are served once) and a re-run (every
 call replayed from calls.db, which is what resuming costs). It reports wall time, calls per
-second and the harness process's CPU milliseconds per call (the server's CPU is not counted).
+second and the harness process's CPU milliseconds per paid call (the server's CPU is not
+counted).
 Results go to ``bench/results/harness_scale.json``.
 
 Usage: ``.venv/bin/python bench/harness_scale.py [--problems 2500] [--concurrency 32]``
@@ -135,7 +137,7 @@ def run(problems: int, concurrency: int, data: Path) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    made, _ = _calls(fresh_out)
+    made, shared = _calls(fresh_out)
     again, replayed = _calls(replay_out)
     summary = json.loads((out / "summary.json").read_text())
     per_call_ms = 1000 * fresh_cpu / made
@@ -148,6 +150,7 @@ def run(problems: int, concurrency: int, data: Path) -> dict[str, Any]:
         "rate_limited_every": REFUSE_EVERY,
         "fresh": {
             "calls_made": made,
+            "calls_shared_within_run": shared,
             "wall_s": round(fresh_wall, 2),
             "calls_per_s": round(made / fresh_wall, 1),
             "harness_cpu_ms_per_call": round(per_call_ms, 3),
