@@ -15,3 +15,11 @@ def eval_set() -> dict[str, Any]:
     text = resources.files("sleeptime.examples").joinpath("anticipated_eval.json").read_text()
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+@pytest.fixture(scope="session")
+def natural_set() -> dict[str, Any]:
+    """The hand-written set: contexts with stored questions, rewordings and near-misses."""
+    text = resources.files("sleeptime.examples").joinpath("anticipated_natural.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    return data

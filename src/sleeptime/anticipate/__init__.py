@@ -2,11 +2,15 @@
 
 A sleep run stores ``{"question", "answer", "source"}`` entries with its artifact
 (``extract_anticipated``). At query time ``match_anticipated`` serves a stored answer only
-when the incoming question asks exactly the same thing (a deterministic structural check
-costing no model tokens, optionally confirmed by a 2-token yes/no model call).
-``perturbations`` and ``paraphrases`` build the test set that proves it.
+when the incoming question asks exactly the same thing: both are read into a
+``Canonical`` form (``canonical``: frames, fillers, synonyms and word order taken out,
+numbers, units, negations, tense and roles kept) and compared by a deterministic check
+costing no model tokens, optionally confirmed by a 2-token yes/no model call.
+``perturbations`` and ``paraphrases`` build a rule-generated test set; the hand-written
+one is ``sleeptime/examples/anticipated_natural.json``.
 """
 
+from sleeptime.anticipate.canonical import Canonical, canonical
 from sleeptime.anticipate.extract import (
     ANTICIPATE_MODES,
     AnticipateMode,
@@ -18,7 +22,6 @@ from sleeptime.anticipate.extract import (
     question_key,
 )
 from sleeptime.anticipate.match import (
-    DEFAULT_MIN_SIMILARITY,
     MATCHER_VERSION,
     MatchResult,
     Verdict,
@@ -26,6 +29,7 @@ from sleeptime.anticipate.match import (
     confirm_with_model,
     match_anticipated,
     match_structural,
+    one_block_apart,
     valid_items,
     verifier_key,
 )
@@ -41,22 +45,24 @@ from sleeptime.anticipate.signature import Signature, signature
 
 __all__ = [
     "ANTICIPATE_MODES",
-    "DEFAULT_MIN_SIMILARITY",
     "MATCHER_VERSION",
     "PARAPHRASE_KINDS",
     "PERTURBATION_KINDS",
     "AnticipateMode",
+    "Canonical",
     "Extraction",
     "MatchResult",
     "Signature",
     "Variant",
     "Verdict",
+    "canonical",
     "compare_questions",
     "confirm_with_model",
     "extract_anticipated",
     "match_anticipated",
     "match_structural",
     "merge_pairs",
+    "one_block_apart",
     "paraphrases",
     "parse_json_pairs",
     "parse_qa_pairs",

@@ -2,28 +2,27 @@
 
 Verification has two stages, and the second can only say no:
 
-1. **Structural check** (deterministic, 0 model tokens, microseconds). Both questions are
-   reduced to a ``Signature`` (see ``signature.py``: case, punctuation, whitespace and
-   contractions are normalized away; written numbers, digits, decimals, fractions,
-   percentages and money become canonical values). The stored question matches only if
+1. **Structural check** (deterministic, 0 model tokens, well under a millisecond). Both
+   questions are read into a ``Canonical`` form (``canonical.py``: polite frames, fillers,
+   contractions, case, punctuation and the asker's own pronouns removed; numbers, units,
+   question words, modals and synonyms in one spelling each). The stored question
+   matches only if
 
    - the numbers are identical and in the same order ("three" = "3", "$2.50" = "2.50
-     dollars", "1/2" = "0.5"; but 3 != 4, 2.5 != 25);
-   - the units are the same multiset (minutes != hours, dollars != cents, km != miles,
-     kg != g, percent != points ...);
-   - the negations are the same multiset (not, no, never, n't, without, except,
-     excluding, none, ...);
-   - the comparative, superlative and ordering words are identical and in the same order
-     (most/least, more/fewer/less, before/after, first/last, ordinals, than, ...);
-   - the quantifiers are the same multiset (each, every, per, total, average, all, ...);
-   - question words, modals (will/would/can...), pronouns (he/she/they...) and
-     conjunctions (and/or/if) are the same multisets;
-   - every word written as a name (capitalized inside the sentence) in either question
-     occurs equally often in both;
-   - the remaining content words (lightly stemmed, function words such as "the", "is",
-     "please" dropped) agree in order with a similarity ratio of at least
-     ``min_similarity`` (default 0.9, so any substituted content word rejects a question
-     of up to 18 content words, and an added one rejects a question of up to 9).
+     dollars"; but 3 != 4, 2.5 != 25);
+   - the units, negations, quantifiers (each = every = per), question words, modal
+     classes, third-person pronouns and conjunctions are the same multisets, and the
+     comparatives the same sequence (most/least, before/after, first/last, than ...);
+   - the tense is the same (was/did/had vs is/does/has vs will);
+   - "who"/"which"/"what" asks for the same role (the doer, or not);
+   - every name occurs equally often in both;
+   - the content words (lemmas, synonyms merged) and role prepositions (from, to, for,
+     by, than) are the same multiset, and their order differs by at most one moved
+     block: "On Tuesdays, how much ...?" matches "How much ... on Tuesdays?", but
+     "from A to B" never matches "from B to A", nor "A lent B" "B lent A".
+
+   So a substituted, added or dropped content word always rejects, whatever the length
+   of the question.
 
 2. **Model confirmation** (optional): the best structural candidate is shown to the model
    with a yes/no prompt (``anticipate_verify``, at most 2 generated tokens); anything but
@@ -36,18 +35,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from sleeptime.anticipate.signature import SIGNATURE_VERSION, Signature, signature
+from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message, Stopwatch, Usage
 from sleeptime.prompts import load_prompt
 
-DEFAULT_MIN_SIMILARITY = 0.9
 VERIFY_MAX_TOKENS = 2
-MATCHER_VERSION = f"match{SIGNATURE_VERSION}"
+MATCHER_VERSION = f"match{CANONICAL_VERSION}"
 """Goes into query records, so a changed rule set never mixes with results of the old one."""
 
 
@@ -84,20 +83,53 @@ class MatchResult:
 
 
 @lru_cache(maxsize=4096)
-def _signature(question: str) -> Signature:
-    return signature(question)
+def _canonical(question: str) -> Canonical:
+    return canonical(question)
 
 
 def _multiset_differs(a: Sequence[str], b: Sequence[str]) -> bool:
     return Counter(a) != Counter(b)
 
 
-def compare_questions(
-    asked: str, stored: str, *, min_similarity: float = DEFAULT_MIN_SIMILARITY
-) -> Verdict:
+def one_block_apart(
+    a: Sequence[str], b: Sequence[str], *, fixed: AbstractSet[str] = frozenset()
+) -> bool:
+    """True when ``b`` is ``a`` (same multiset) with at most one contiguous block moved.
+
+    Moving block ``a[i:j]`` behind ``a[j:k]`` rotates ``a[i:k]``; every ``i`` up to the
+    common prefix and ``k`` from the common suffix is tried, since repeated words can make
+    the shortest differing span the wrong one. Two blocks made only of ``fixed`` words
+    (names, numbers) may not trade places: "leave Gull Island for Northport" is another
+    trip than "leave Northport for Gull Island", "20 divided by 5" is not "5 divided by 20".
+    """
+    if len(a) != len(b):
+        return False
+    if list(a) == list(b):
+        return True
+    n = len(a)
+    lo = 0
+    while lo < n and a[lo] == b[lo]:
+        lo += 1
+    hi = n
+    while hi > lo and a[hi - 1] == b[hi - 1]:
+        hi -= 1
+    for i in range(lo + 1):
+        for k in range(max(hi, i + 2), n + 1):
+            span, target = list(a[i:k]), list(b[i:k])
+            for j in range(i + 1, k):
+                first, second = span[: j - i], span[j - i :]
+                if second + first != target:
+                    continue
+                if all(w in fixed for w in first) and all(w in fixed for w in second):
+                    continue
+                return True
+    return False
+
+
+def compare_questions(asked: str, stored: str) -> Verdict:
     """Run the structural check on one pair (rules in the module docstring)."""
-    a, b = _signature(asked), _signature(stored)
-    if a.numbers != b.numbers:
+    a, b = _canonical(asked), _canonical(stored)
+    if sorted(a.numbers) != sorted(b.numbers):
         return Verdict(False, f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}", 0.0)
     checks: tuple[tuple[str, Sequence[str], Sequence[str]], ...] = (
         ("units", a.units, b.units),
@@ -107,30 +139,31 @@ def compare_questions(
         ("modals", a.modals, b.modals),
         ("pronouns", a.pronouns, b.pronouns),
         ("conjunctions", a.conjunctions, b.conjunctions),
+        ("tense", sorted(a.tense), sorted(b.tense)),
+        ("comparatives", a.comparatives, b.comparatives),
+        ("voice", [a.voice], [b.voice]),
     )
     for label, left, right in checks:
         if _multiset_differs(left, right):
             return Verdict(False, f"{label} differ: {sorted(left)} vs {sorted(right)}", 0.0)
-    if a.comparatives != b.comparatives:
-        return Verdict(
-            False,
-            f"comparatives differ: {list(a.comparatives)} vs {list(b.comparatives)}",
-            0.0,
-        )
+    if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
+        return Verdict(False, f"the question asks for the {a.wh_role}, not the {b.wh_role}", 0.0)
     left_counts, right_counts = Counter(a.content), Counter(b.content)
     for name in sorted(a.names | b.names):
         if left_counts[name] != right_counts[name]:
             return Verdict(False, f"name {name!r} differs", 0.0)
-    if not a.content and not b.content:
-        similarity = 1.0
-    else:
-        similarity = SequenceMatcher(None, a.content, b.content, autojunk=False).ratio()
-    if similarity < min_similarity:
-        return Verdict(
-            False,
-            f"content words differ (similarity {similarity:.2f} < {min_similarity})",
-            similarity,
-        )
+    similarity = (
+        SequenceMatcher(None, a.content, b.content, autojunk=False).ratio()
+        if a.content or b.content
+        else 1.0
+    )
+    if left_counts != right_counts:
+        extra = sorted((left_counts - right_counts).elements())
+        missing = sorted((right_counts - left_counts).elements())
+        return Verdict(False, f"content words differ: +{extra} -{missing}", similarity)
+    entities = a.names | b.names | {w for w in a.content if w.startswith("#")}
+    if not one_block_apart(a.content, b.content, fixed=entities):
+        return Verdict(False, "the same words in another order (roles differ)", similarity)
     return Verdict(True, "same question", similarity)
 
 
@@ -149,19 +182,14 @@ def valid_items(anticipated: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     return kept
 
 
-def match_structural(
-    question: str,
-    anticipated: Sequence[Mapping[str, Any]],
-    *,
-    min_similarity: float = DEFAULT_MIN_SIMILARITY,
-) -> MatchResult:
+def match_structural(question: str, anticipated: Sequence[Mapping[str, Any]]) -> MatchResult:
     """Find the best structurally identical anticipated question; never calls a model."""
     watch = Stopwatch()
     items = valid_items(anticipated)
     best: tuple[float, dict[str, Any]] | None = None
     closest: tuple[float, str, str] | None = None
     for item in items:
-        verdict = compare_questions(question, item["question"], min_similarity=min_similarity)
+        verdict = compare_questions(question, item["question"])
         if verdict.ok and (best is None or verdict.similarity > best[0]):
             best = (verdict.similarity, item)
         if closest is None or verdict.similarity > closest[0]:
@@ -210,12 +238,11 @@ async def match_anticipated(
     anticipated: Sequence[Mapping[str, Any]],
     *,
     backend: Backend | None = None,
-    min_similarity: float = DEFAULT_MIN_SIMILARITY,
     seed: int | None = None,
 ) -> MatchResult:
     """Structural check, then (when ``backend`` is given) model confirmation of the hit."""
     watch = Stopwatch()
-    found = match_structural(question, anticipated, min_similarity=min_similarity)
+    found = match_structural(question, anticipated)
     if backend is None or found.item is None:
         return found
     agreed, usage = await confirm_with_model(backend, question, found.item["question"], seed=seed)

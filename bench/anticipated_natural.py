@@ -1,0 +1,235 @@
+"""Anticipated answers on hand-written questions: recall on rewordings, false hits on near-misses.
+
+The set is ``sleeptime/examples/anticipated_natural.json``: fifteen contexts of different
+kinds written for this project, each with stored (anticipated) questions and answers,
+natural rewordings a person might send instead (each should be served its stored
+answer) and hostile near-misses that ask something else (none may be served). Every
+lookup is against the stored questions of its own context, as in ``sleeptime ask``.
+
+Contexts marked ``heldout`` were not looked at while the matcher was tuned; the two parts
+are reported separately. The "before" column runs the matcher of an older commit
+(``--before REV``, default the commit before this benchmark): the script extracts that
+commit's ``src/`` with ``git archive`` and runs itself on it in a subprocess, so both
+columns are measured the same way on the same machine.
+
+Usage: ``.venv/bin/python bench/anticipated_natural.py [--split tune] [--before REV|none]``
+Writes ``bench/results/anticipated_natural.json`` (with ``--split all``, the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_BEFORE = "cf9e17f"
+"""main before issue 13: the structural matcher with signature rules version 1."""
+
+
+def load_set(path: Path | None = None) -> dict[str, Any]:
+    """The packaged evaluation set, or the file at ``path``."""
+    if path is not None:
+        text = path.read_text(encoding="utf-8")
+    else:
+        text = resources.files("sleeptime.examples").joinpath("anticipated_natural.json")
+        text = text.read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _rate(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def evaluate(data: dict[str, Any], split: str) -> dict[str, Any]:
+    """Ask every question of the chosen contexts against its context's stored questions."""
+    from sleeptime.anticipate import match_structural
+
+    rewordings: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: {"n": 0, "hits": 0, "wrong": 0})
+    )
+    hostile: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: {"n": 0, "false_hits": 0})
+    )
+    exact = {"n": 0, "hits": 0}
+    misses: list[dict[str, str]] = []
+    false_hits: list[dict[str, str]] = []
+    times: list[float] = []
+
+    def lookup(question: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+        start = time.perf_counter()
+        found = match_structural(question, items).item
+        times.append(time.perf_counter() - start)
+        return found
+
+    for context in data["contexts"]:
+        part = context["split"]
+        if split != "all" and part != split:
+            continue
+        items = [
+            {"question": q["question"], "answer": q["answer"], "source": "notes"}
+            for q in context["questions"]
+        ]
+        for q in context["questions"]:
+            exact["n"] += 1
+            found = lookup(q["question"], items)
+            exact["hits"] += int(found is not None and found["answer"] == q["answer"])
+            for r in q["rewordings"]:
+                row = rewordings[part][r["kind"]]
+                row["n"] += 1
+                found = lookup(r["text"], items)
+                if found is not None and found["answer"] == q["answer"]:
+                    row["hits"] += 1
+                elif found is not None:
+                    row["wrong"] += 1
+                    false_hits.append({"asked": r["text"], "served_for": found["question"]})
+                else:
+                    misses.append({"split": part, "kind": r["kind"], "asked": r["text"],
+                                   "stored": q["question"]})  # fmt: skip
+            for m in q["near_misses"]:
+                row = hostile[part][m["kind"]]
+                row["n"] += 1
+                found = lookup(m["text"], items)
+                if found is not None:
+                    row["false_hits"] += 1
+                    false_hits.append({"split": part, "kind": m["kind"], "asked": m["text"],
+                                       "served_for": found["question"]})  # fmt: skip
+    parts: dict[str, Any] = {}
+    for part in sorted(set(rewordings) | set(hostile)):
+        rw = {k: dict(v) | {"recall": _rate(v["hits"], v["n"])}
+              for k, v in sorted(rewordings[part].items())}  # fmt: skip
+        ho = {k: dict(v) for k, v in sorted(hostile[part].items())}
+        n_rw = sum(v["n"] for v in rw.values())
+        hits = sum(v["hits"] for v in rw.values())
+        parts[part] = {
+            "rewordings": rw,
+            "rewordings_total": {
+                "n": n_rw,
+                "hits": hits,
+                "recall": _rate(hits, n_rw),
+                "wrong_answer_hits": sum(v["wrong"] for v in rw.values()),
+            },
+            "near_misses": ho,
+            "near_misses_total": {
+                "n": sum(v["n"] for v in ho.values()),
+                "false_hits": sum(v["false_hits"] for v in ho.values()),
+            },
+        }
+    ordered = sorted(times)
+    return {
+        "parts": parts,
+        "exact_repeats": exact,
+        "match_ms_median": statistics.median(times) * 1000,
+        "match_ms_p95": ordered[int(0.95 * (len(ordered) - 1))] * 1000,
+        "stored_questions_per_lookup": statistics.mean(
+            len(c["questions"]) for c in data["contexts"]
+        ),
+        "misses": misses,
+        "false_hits": false_hits,
+    }
+
+
+def run_before(rev: str, data_path: Path, split: str) -> dict[str, Any]:
+    """Run ``evaluate`` with the ``src/`` of commit ``rev`` in a subprocess."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "src.tar"
+        subprocess.run(
+            ["git", "-C", str(REPO), "archive", "-o", str(archive), rev, "src"], check=True
+        )
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        out = Path(tmp) / "before.json"
+        env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "src"))
+        subprocess.run(
+            [sys.executable, __file__, "--eval-only", str(out), "--data", str(data_path),
+             "--split", split],
+            check=True, env=env, cwd=tmp,
+        )  # fmt: skip
+        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        result["rev"] = rev
+        return result
+
+
+def _print_part(name: str, after: dict[str, Any], before: dict[str, Any] | None) -> None:
+    a = after["parts"].get(name)
+    if a is None:
+        return
+    b = before["parts"].get(name) if before else None
+    print(f"\n== {name} ==")
+    print(f"{'rewording kind':<16}{'n':>5}{'before':>9}{'after':>9}")
+    for kind, row in a["rewordings"].items():
+        old = f"{b['rewordings'][kind]['recall']:.0%}" if b else "-"
+        print(f"{kind:<16}{row['n']:>5}{old:>9}{row['recall']:>9.0%}")
+    t = a["rewordings_total"]
+    old = f"{b['rewordings_total']['recall']:.0%}" if b else "-"
+    print(f"{'all':<16}{t['n']:>5}{old:>9}{t['recall']:>9.0%}  (wrong answers served: "
+          f"{t['wrong_answer_hits']})")  # fmt: skip
+    print(f"{'near-miss kind':<16}{'n':>5}{'before':>9}{'after':>9}   (false hits)")
+    for kind, row in a["near_misses"].items():
+        old = str(b["near_misses"][kind]["false_hits"]) if b else "-"
+        print(f"{kind:<16}{row['n']:>5}{old:>9}{row['false_hits']:>9}")
+    t = a["near_misses_total"]
+    old = str(b["near_misses_total"]["false_hits"]) if b else "-"
+    print(f"{'all':<16}{t['n']:>5}{old:>9}{t['false_hits']:>9}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
+    parser.add_argument("--before", default=DEFAULT_BEFORE, help="commit to compare; 'none'")
+    parser.add_argument("--data", type=Path, default=None, help="another question set file")
+    parser.add_argument("--eval-only", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--show", action="store_true", help="print misses and false hits")
+    args = parser.parse_args()
+    data = load_set(args.data)
+    if args.eval_only is not None:
+        args.eval_only.write_text(json.dumps(evaluate(data, args.split)), encoding="utf-8")
+        return
+    started = time.perf_counter()
+    after = evaluate(data, args.split)
+    before = None
+    if args.before != "none":
+        data_path = args.data or Path(
+            str(resources.files("sleeptime.examples").joinpath("anticipated_natural.json"))
+        )
+        before = run_before(args.before, data_path, args.split)
+    for part in ("tune", "heldout"):
+        _print_part(part, after, before)
+    print(f"\nmatch time: median {after['match_ms_median']:.3f} ms, p95 "
+          f"{after['match_ms_p95']:.3f} ms per lookup (before: "
+          f"{before['match_ms_median']:.3f} ms)" if before else "")  # fmt: skip
+    if args.show:
+        for miss in after["misses"]:
+            print(f"MISS  [{miss['kind']}] {miss['asked']}  <-  {miss['stored']}")
+        for hit in after["false_hits"]:
+            print(f"FALSE [{hit.get('kind', 'rewording')}] {hit['asked']}  ->  {hit['served_for']}")
+    if args.split == "all":
+        from sleeptime.anticipate import MATCHER_VERSION
+
+        report = {
+            "set": "sleeptime/examples/anticipated_natural.json",
+            "matcher_after": MATCHER_VERSION,
+            "after": {k: v for k, v in after.items() if k != "misses"},
+            "after_misses": after["misses"],
+            "before": {k: v for k, v in before.items() if k != "misses"} if before else None,
+            "elapsed_s": time.perf_counter() - started,
+        }
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,455 @@
+"""The canonical form of a question: what it asks, with the ways of saying it taken out.
+
+Two questions ask the same thing when their canonical forms agree (``match.py`` compares
+them). Reading a question:
+
+1. Unicode, quotes, case and contractions are normalized; polite frames and fillers
+   ("Could you tell me ...", "Quick question:", "..., please") are removed; phrases with
+   one canonical spelling are rewritten ("what time" -> "when", "how often" -> "how many
+   times", "between A and B" -> "from A to B", "is allowed to" -> "can", "with no" ->
+   "without").
+2. Every token lands in one slot: numbers (canonical values), units, negations,
+   comparatives, quantifiers (each = every = per = "a" before a time unit), question
+   words, modal classes (can/may/could; must/should/need to), tense (of the auxiliaries,
+   or of the first verb when there is none), third-person pronouns, conjunctions, role
+   prepositions (from, to, for, by, than), or content words (lemmatized, synonyms
+   merged). Articles, auxiliaries, the asker's own pronouns ("do I", "can you") and
+   prepositions that carry no role are dropped.
+3. ``content`` keeps the content words and role prepositions in order, so a matcher can
+   tell "from A to B" from "from B to A"; ``wh_role`` says whether "who"/"which"/"what"
+   asks for the subject ("Who trains Ana?") or not ("Who does Ana train?").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.signature import (
+    _AFTER_NUMBER_UNITS,
+    _SCALES,
+    _SPECIAL_NUMBERS,
+    _TOKEN,
+    COMPARATIVES,
+    CONJUNCTIONS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PRONOUNS,
+    QUANTIFIERS,
+    UNITS,
+    _capitalized_words,
+    _number_value,
+    _read_written_number,
+    expand_contractions,
+    format_number,
+)
+from sleeptime.anticipate.words import (
+    is_participle,
+    is_past_form,
+    lemma,
+    rewrite_phrases,
+    strip_frame,
+)
+
+CANONICAL_VERSION = f"2.{lx.LEXICON_VERSION}"
+
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
+_NEGATION_CLASS = {"without": "without", "lacking": "without", "except": "except",
+                   "excluding": "except", "exclude": "except", "excludes": "except",
+                   "excluded": "except", "besides": "except", "minus": "except",
+                   "unless": "unless", "never": "never"}  # fmt: skip
+_COMPARATIVE_CLASS = {"fewer": "less", "fewest": "least", "greater": "larger"}
+_ARTICLES = {"a", "an", "the", "this", "that", "these", "those"}
+_AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
+_DROP = (
+    _ARTICLES
+    | lx.FILLERS
+    | {"so", "then", "just", "also", "now", "here", "ok", "okay", "hey", "hi", "yet",
+       "while", "like", "again", "still", "ever", "currently"}
+)  # fmt: skip
+_HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "large", "soon",
+              "late", "early", "high", "tall", "wide", "heavy"}  # fmt: skip
+_THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
+_PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
+                 "their": "they", "theirs": "they"}  # fmt: skip
+_CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """What a question asks, slot by slot (see the module docstring)."""
+
+    numbers: tuple[str, ...]
+    units: tuple[str, ...]
+    negations: tuple[str, ...]
+    comparatives: tuple[str, ...]
+    quantifiers: tuple[str, ...]
+    wh: tuple[str, ...]
+    wh_role: str | None
+    modals: tuple[str, ...]
+    tense: frozenset[str]
+    pronouns: tuple[str, ...]
+    conjunctions: tuple[str, ...]
+    content: tuple[str, ...]
+    """Content lemmas, numbers ("#3"), comparatives ("<most") and role prepositions
+    ("@from") in the order they were written."""
+    names: frozenset[str]
+    voice: str
+    """"passive" for a passive with no doer named ("How much was Sam paid?"), else "active"."""
+
+
+_SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
+_MONEY_LEMMAS = {lemma(word) for word in lx.MONEY_WORDS}
+_VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
+
+
+def _is_special(word: str) -> bool:
+    """True for words that fill a slot other than content (or are dropped)."""
+    return (
+        word in NUMBER_WORDS
+        or word in ORDINALS
+        or word in UNITS
+        or word in NEGATIONS
+        or word in COMPARATIVES
+        or word in QUANTIFIERS
+        or word in lx.WH
+        or word in lx.MODAL_CLASS
+        or word in _AUX
+        or word in PRONOUNS
+        or word in CONJUNCTIONS
+        or word in _DROP
+        or word in lx.ROLE_PREPOSITIONS
+        or word[:1].isdigit()
+    )
+
+
+class _Reader:
+    """One pass over the tokens of a question, filling the slots of a ``Canonical``."""
+
+    def __init__(self, words: list[str], names: set[str]) -> None:
+        self.words = words
+        self.names = names
+        self.numbers: list[str] = []
+        self.units: list[str] = []
+        self.negations: list[str] = []
+        self.comparatives: list[str] = []
+        self.quantifiers: list[str] = []
+        self.wh: list[str] = []
+        self.modals: list[str] = []
+        self.aux_tenses: set[str] = set()
+        self.pronouns: list[str] = []
+        self.conjunctions: list[str] = []
+        self.content: list[str] = []
+        self.agent_wh = False
+        self.saw_have = False
+        self.have_at: list[int] = []
+        """Where "have" is a main verb: it counts as content in "how much" questions."""
+        self.wh_end = -1
+        """Index just after the first question-word phrase (-1: none)."""
+
+    def read(self) -> Canonical:
+        words = self.words
+        i = 0
+        after_number = False
+        while i < len(words):
+            i, after_number = self._one(i, after_number)
+        tense = self.aux_tenses or {self._bare_tense()}
+        wh = tuple(self._money_wh()) or self._telegraphic_wh()
+        self._how_much(wh)
+        self._drop_implied(wh)
+        return Canonical(
+            numbers=tuple(self.numbers),
+            units=tuple(sorted(self.units)),
+            negations=tuple(sorted(self.negations)),
+            comparatives=tuple(sorted(self.comparatives)),
+            quantifiers=tuple(sorted(self.quantifiers)),
+            wh=wh,
+            wh_role=self._wh_role(wh),
+            modals=tuple(sorted(self.modals)),
+            tense=frozenset(tense),
+            pronouns=tuple(sorted(self.pronouns)),
+            conjunctions=tuple(sorted(self.conjunctions)),
+            content=tuple(self.content),
+            names=frozenset(lemma(n) for n in self.names),
+            voice=self._voice(),
+        )
+
+    def _drop_implied(self, wh: tuple[str, ...]) -> None:
+        """Drop a verb the question word already asks: "how long does it take" = "how long"."""
+        implied: list[str] = []
+        if "how long" in wh:
+            implied.append(lemma("take"))
+        for word in implied:
+            if word in self.content:
+                self.content.remove(word)
+
+    def _how_much(self, wh: tuple[str, ...]) -> None:
+        """In a "how much" question "cost" says nothing ("How much does X cost?" = "How much
+        is X?") but "have" does ("How much does Tom have?" is not "How much is Tom?")."""
+        if "how much" not in wh:
+            return
+        cost = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
+        for position in reversed(self.have_at):
+            self.content.insert(position, "have")
+        while cost in self.content:
+            self.content.remove(cost)
+
+    def _voice(self) -> str:
+        """ "passive" only for a passive main clause that does not name the doer."""
+        if self.agent_wh or "@by" in self.content:
+            return "active"
+        words = [w for w in self.words if w]
+        for i, word in enumerate(words):
+            if word in _CLAUSE_ENDS or (word == "when" and i > 0):
+                break
+            if word in lx.BE_FORMS or word in lx.GET_FORMS:
+                ahead = words[i + 1 : i + 5]
+                for later in ahead:
+                    if later in _CLAUSE_ENDS:
+                        break
+                    if is_participle(later):
+                        return "passive"
+        return "active"
+
+    def _number(self, value: str) -> None:
+        self.numbers.append(value)
+        self.content.append(f"#{value}")
+
+    def _pop_number(self) -> str:
+        self.content.remove(f"#{self.numbers[-1]}")
+        return self.numbers.pop()
+
+    def _next(self, i: int) -> str:
+        return self.words[i + 1] if i + 1 < len(self.words) else ""
+
+    def _one(self, i: int, after_number: bool) -> tuple[int, bool]:
+        """Read the token at ``i``; return the next index and whether a number was read."""
+        words = self.words
+        word = words[i]
+        if not word:
+            return i + 1, after_number
+        nxt = self._next(i)
+        if word[0].isdigit() or word[0] == ".":
+            value = _number_value(word)
+            if value is not None:
+                if nxt in _SCALES:
+                    value *= _SCALES[nxt]
+                    i += 1
+                self._number(format_number(value))
+                return i + 1, True
+        if (m := _ORDINAL_DIGITS.match(word)) or word in ORDINALS:
+            if word == "second" and after_number:
+                self.units.append("second")
+            else:
+                rank = (
+                    word
+                    if word in {"first", "last"}
+                    else f"n{int(m.group(1)) if m else ORDINALS[word]}"
+                )
+                self.comparatives.append(rank)
+                self.content.append(f"<{rank}")
+            return i + 1, False
+        if word in _SPECIAL_NUMBERS:
+            base = _SPECIAL_NUMBERS[word]
+            if self.numbers and after_number and word in {"dozen", "half"}:
+                base = Fraction(self._pop_number()) * base
+            self._number(format_number(base))
+            return i + 1, True
+        if word in NUMBER_WORDS:
+            parsed = _read_written_number(words, i)
+            if parsed is not None:
+                self._number(format_number(parsed[0]))
+                return parsed[1], True
+        if word == "per" and nxt == "cent":
+            self.units.append("percent")
+            return i + 2, False
+        if word in UNITS:
+            self.units.append(UNITS[word])
+            return i + 1, False
+        if after_number and word in _AFTER_NUMBER_UNITS:
+            unit = _AFTER_NUMBER_UNITS[word]
+            if unit == "thousand" and self.numbers:
+                self._number(format_number(Fraction(self._pop_number()) * 1000))
+            else:
+                self.units.append(unit)
+            return i + 1, False
+        if word in lx.ADVERB_UNITS:
+            self.units.append(UNITS.get(lx.ADVERB_UNITS[word], lx.ADVERB_UNITS[word]))
+            self.quantifiers.append("each")
+            return i + 1, False
+        if word in {"a", "an"} and nxt in lx.TIME_UNITS and i > 0:
+            previous = words[i - 1]
+            if not _is_special(previous) or previous in UNITS or previous[:1].isdigit():
+                self.quantifiers.append("each")
+                return i + 1, False
+        self._word(i, word, nxt)
+        return i + 1, False
+
+    def _word(self, i: int, word: str, nxt: str) -> None:
+        """Read a token that is not a number or a unit."""
+        if word in NEGATIONS:
+            self.negations.append(_NEGATION_CLASS.get(word, "not"))
+        elif word in lx.WH:
+            self._wh(i, word, nxt)
+        elif word in COMPARATIVES:
+            canon = _COMPARATIVE_CLASS.get(word, word)
+            self.comparatives.append(canon)
+            self.content.append(f"<{canon}")  # in order: "more A than B" != "more B than A"
+        elif word in lx.QUANTIFIER_CLASS or word in QUANTIFIERS:
+            if word == "any" and self.negations:
+                return
+            self.quantifiers.append(lx.QUANTIFIER_CLASS.get(word, word))
+        elif word in lx.MODAL_CLASS:
+            self.modals.append(lx.MODAL_CLASS[word])
+        elif word in {"have", "do"} and (self.aux_tenses or self.modals):
+            if word == "have":  # "did ... have", "can ... do": not a tense of their own
+                self.have_at.append(len(self.content))
+        elif word in lx.AUX_TENSE:
+            tense = lx.AUX_TENSE[word]
+            if word in {"has", "have", "had"}:
+                if self._perfect(i):
+                    tense = "past"  # "has Marta scored" asks what "did Marta score" does
+                elif not is_participle(nxt):
+                    self.have_at.append(len(self.content))
+            self.aux_tenses.add(tense)
+            self.saw_have = self.saw_have or word in {"has", "have", "had"}
+        elif word == "got" and self.saw_have:
+            pass  # "have the Kites got" = "do the Kites have"
+        elif word in _AUX:
+            pass
+        elif word in lx.GET_FORMS and is_participle(nxt):
+            pass  # "get paged" is a passive: "get" adds nothing
+        elif word in _THIRD_PERSON:
+            self.pronouns.append(_PRONOUN_CASE.get(word, word))
+        elif word in PRONOUNS or word in lx.GENERIC_PRONOUNS:
+            pass
+        elif word in CONJUNCTIONS:
+            self.conjunctions.append(word)
+        elif word in lx.ROLE_PREPOSITIONS:
+            self._preposition(i, word, nxt)
+        elif word in _DROP:
+            pass
+        else:
+            self._content(word)
+
+    def _perfect(self, i: int) -> bool:
+        """True for "has/have/had" + participle, with up to three words between."""
+        for later in [w for w in self.words[i + 1 : i + 6] if w][:4]:
+            if later in {"got", "to"} or later in _AUX:
+                return False
+            if is_participle(later):
+                return True
+        return False
+
+    def _wh(self, i: int, word: str, nxt: str) -> None:
+        # "what happens when a bucket is empty", "When it is empty, what happens?"; but
+        # "(do you know) when the kitchen is cleaned" asks when.
+        subordinate = i > 0 or any(w in lx.WH for w in self.words[1:])
+        if word == "when" and nxt and nxt not in _AUX | set(lx.MODAL_CLASS) and subordinate:
+            self.conjunctions.append("if")
+            return
+        if word == "how" and nxt in _HOW_HEADS:
+            self.wh.append(f"how {nxt}")
+            self.words[i + 1] = ""  # consumed
+            self._mark_wh_end(i + 2)
+            return
+        if word == "what" and nxt and (not _is_special(nxt) or nxt in UNITS):
+            word = "which"  # "what month" = "which month"
+        if word == "who" and nxt == "by":
+            self.agent_wh = True
+            self.words[i + 1] = ""
+        self.wh.append(word)
+        self._mark_wh_end(i + 1)
+
+    def _mark_wh_end(self, end: int) -> None:
+        if self.wh_end < 0:
+            self.wh_end = end
+
+    def _preposition(self, i: int, word: str, nxt: str) -> None:
+        role = lx.ROLE_PREPOSITIONS[word]
+        if word == "to" and not (
+            nxt in lx.NP_STARTS or nxt[:1].isdigit() or nxt in self.names or nxt in NUMBER_WORDS
+        ):
+            return  # "to" before a verb: an infinitive, not a direction
+        if word == "by" and not nxt:
+            self.agent_wh = True  # "Who is the shed unlocked by?"
+            return
+        self.content.append(f"@{role}")
+
+    def _content(self, word: str) -> None:
+        if not word:
+            return
+        base = lemma(word)
+        if base in _VERB_QUANTIFIERS:
+            self.quantifiers.append(_VERB_QUANTIFIERS[base])
+            return
+        self.content.append(_SYNONYM_LEMMAS.get(base, base))
+
+    def _bare_tense(self) -> str:
+        """Tense of a question with no auxiliary: its first verb ("Who rode ...?")."""
+        if self.modals:
+            return "present"
+        if any(w in lx.IRREGULAR_PAST for w in self.words):
+            return "past"
+        start = max(self.wh_end, 0)
+        for word in self.words[start : start + 3]:
+            if not word or _is_special(word):
+                continue
+            if is_past_form(word):
+                return "past"
+            if word.endswith("s") and not word.endswith("ss"):
+                return "present"
+        return "present"
+
+    def _telegraphic_wh(self) -> tuple[str, ...]:
+        """The question word of a search-box question: "Grams of lentils for 6 servings?"
+        asks "how many", "Adult ticket price?" asks "how much"; a yes/no question none."""
+        first = next((w for w in self.words if w), "")
+        if not first or first in _AUX or first in lx.MODAL_CLASS:
+            return ()
+        if first in UNITS:
+            return ("how many",)
+        cost = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
+        if cost in self.content:
+            return ("how much",)
+        return ()
+
+    def _money_wh(self) -> list[str]:
+        """A "what" asking about money asks "how much": "What does it cost?"."""
+        if "what" not in self.wh or not any(c in _MONEY_LEMMAS for c in self.content):
+            return self.wh
+        return ["how much" if w == "what" else w for w in self.wh]
+
+    def _wh_role(self, wh: tuple[str, ...]) -> str | None:
+        """ "subject" when who/which/what asks for the doer, "object" otherwise."""
+        if not wh or wh[0] not in {"who", "which", "what"} or self.wh_end < 0:
+            return None
+        if self.agent_wh:
+            return "subject"
+        rest = [w for w in self.words[self.wh_end :] if w]
+        if wh[0] == "which":  # skip the noun of "which team"
+            while rest and not _is_special(rest[0]):
+                rest = rest[1:]
+        if rest and (rest[0] in _AUX or rest[0] in lx.MODAL_CLASS):
+            if rest[0] in lx.BE_FORMS and self._voice() == "active" and not self.agent_wh:
+                return None  # "What is the total?": a copula has no doer
+            after = [w for w in rest[1:] if w not in {"not", "never"}]
+            if after and (after[0] in lx.NP_STARTS or after[0] in self.names):
+                return "object"
+            passive = rest[0] in lx.BE_FORMS and after and is_participle(after[0])
+            return "object" if passive else "subject"
+        return "subject"
+
+
+def canonical(question: str) -> Canonical:
+    """Read ``question`` into its canonical form (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", question).replace("\u2019", "'").replace("\u2018", "'")
+    framed = strip_frame(re.sub(r"\s+", " ", expand_contractions(text)))
+    body = strip_frame(rewrite_phrases(framed))
+    names = {n for n in _capitalized_words(text)}
+    words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]
+    return _Reader(words, names).read()

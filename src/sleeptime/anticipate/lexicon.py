@@ -1,0 +1,203 @@
+"""Word lists behind the canonical form of a question: what may differ, and what may not.
+
+Everything here is general English, written for this project and kept small on purpose:
+a word pair belongs in ``SYNONYMS`` only if swapping the two never changes what a question
+asks. Co-hyponyms (Monday/Tuesday, rent/deposit, fridge/freezer) are never synonyms; a
+missing pair costs a little recall, a wrong pair costs a wrong answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+LEXICON_VERSION = "1"
+
+# Polite frames and fillers around a question; removed before anything else is read.
+_GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
+_OPENER = (
+    r"(?:(?:quick|short|simple|small) (?:question|check)|question|ok|okay|well|sorry)[,:!.]?\s+"
+)
+_ASK = (
+    r"(?:(?:could|can|would|will) (?:you|someone|anyone)(?: please)?"
+    r" (?:tell me|remind me|let me know|work out|figure out|check|find out|say)"
+    r"|(?:do|does) (?:you|anyone|somebody|someone) know"
+    r"|any idea|i (?:would|want to|need to|wanted to) (?:like to )?know"
+    r"|i (?:was )?wonder(?:ing)?|please (?:tell|remind) me|tell me|remind me"
+    r"|i have a question|(?:can|may) i ask)"
+)
+FRAME_PREFIX = re.compile(
+    rf"^\s*{_GREETING}?(?:{_OPENER})?(?:please[,]?\s+)?(?:{_ASK}[,:]?\s+)?(?:please[,]?\s+)?"
+)
+FRAME_SUFFIX = re.compile(
+    r"(?:[,;:]?\s*(?:please|thanks|thank you|thx|cheers|if you know|does anyone know"
+    r"|do you know|roughly|approximately|exactly|again)\b)+\s*[?.!]*\s*$"
+)
+
+_NUMBER_AHEAD = r"(?:\d|one\b|two\b|three\b|four\b|five\b|six\b|seven\b|eight\b|nine\b|ten\b)"
+
+# Phrases with one canonical spelling (applied in order, on lower-case text).
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\bby whom\b", "who by"),
+    (r"\bwhom\b", "who"),
+    (r"\b(?:at )?what times?\b", "when"),
+    (r"\bfor how long\b", "how long"),
+    (r"\bwhat(?: is| was| are| were) the (?:price|cost)s? of\b", "how much is"),
+    (r"\bhow much (is|was|are|were) the (?:price|cost)s? of\b", r"how much \1"),
+    (r"\bhow much time\b", "how long"),
+    (r"\bhow often\b", "how many times"),
+    (r"\b(?:which|what) (?:person|people)\b", "who"),
+    (r"\bwhat (?:is|was) the reason (?:that |why )?", "why "),
+    (r"\bwhat (?:is|was|are|were) the (\w+ )?(?:number|count) of\b", r"how many \1"),
+    (r"\b(?:what|which) number of\b", "how many"),
+    (r"^(?:the )?number of\b", "how many"),
+    (r"\bwhat amount of\b", "how much"),
+    (r"\bwhat amount\b", "how much"),
+    (r"\bhow much money\b", "how much"),
+    (r"\b(?:am|is|are) going to\b", "will"),
+    (r"\b(?:allowed|permitted|able) to\b", "can"),
+    (r"\b(?:has|have|had|need|needs|needed) to\b", "must"),
+    (r"\b(?:required|supposed) to\b", "must"),
+    (r"\bought to\b", "should"),
+    (r"\bbetween (\w+) and (\w+)\b", r"from \1 to \2"),
+    (r"\bwith no\b", "without"),
+    (r"\bwithout any\b", "without"),
+    (r"\b(so far|up to now|until now|to date|at the moment|right now)\b", ""),
+    (r"\bjust (?=\d)", "only "),
+    (rf"\b(?:more|greater) than (?={_NUMBER_AHEAD})", "over "),
+    (rf"\b(?:less|fewer) than (?={_NUMBER_AHEAD})", "under "),
+    (r"\bthe same as\b", "same as"),
+    (r"\blet in\b", "concede"),
+    (r"\blets in\b", "concedes"),
+    (r"\bput off\b", "postpone"),
+    (r"\bkicks? in\b", "applies"),
+    (r"\brun(?:s)? out of\b", "exhaust"),
+    (r"\bget(?:s)? to (?=the |a |an )", "reach "),
+    (r"\bonce (?=the |a |an |it |they |he |she |we |you |i )", "if "),
+    (r"\b(one|two)[- ]way\b", r"\1way"),
+    (r"\bgot to (?=the |a |an )", "reached "),
+    (r"\bhave got\b|\bhas got\b", "have"),
+)
+
+# Question words after canonical phrases; "which" stands for determiner "what" too.
+WH = {"what", "who", "where", "when", "why", "which", "how", "whose", "whether"}
+
+# Auxiliaries: what they say about tense. Main-verb "have" and "do" count too.
+AUX_TENSE = {
+    "is": "present", "are": "present", "am": "present", "does": "present", "do": "present",
+    "has": "present", "have": "present", "was": "past", "were": "past", "did": "past",
+    "had": "past", "will": "future", "shall": "future", "would": "present",
+}  # fmt: skip
+BE_FORMS = {"is", "are", "am", "was", "were", "be", "been", "being"}
+GET_FORMS = {"get", "gets", "got", "gotten", "getting"}
+# Modal classes: permission or ability, and obligation. "will" is a tense, not a class.
+MODAL_CLASS = {
+    "can": "can", "could": "can", "may": "can", "might": "can",
+    "must": "must", "should": "must",
+}  # fmt: skip
+
+# Irregular verb forms -> base form. The first group are simple-past forms: in a clause
+# with no auxiliary they mark the past ("Who rode ...").
+IRREGULAR_PAST = {
+    "ate": "eat", "began": "begin", "bought": "buy", "brought": "bring", "built": "build",
+    "came": "come", "caught": "catch", "chose": "choose", "did": "do", "drank": "drink",
+    "drew": "draw", "drove": "drive", "fell": "fall", "felt": "feel", "flew": "fly",
+    "forgot": "forget", "found": "find", "gave": "give", "got": "get", "grew": "grow",
+    "had": "have", "held": "hold", "kept": "keep", "knew": "know", "led": "lead",
+    "lent": "lend", "lost": "lose", "made": "make", "meant": "mean", "met": "meet",
+    "paid": "pay", "ran": "run", "rang": "ring", "rode": "ride", "rose": "rise",
+    "said": "say", "sat": "sit", "saw": "see", "sent": "send", "slept": "sleep",
+    "sold": "sell", "spent": "spend", "spoke": "speak", "stood": "stand", "stole": "steal",
+    "swam": "swim", "taught": "teach", "thought": "think", "threw": "throw", "told": "tell",
+    "took": "take", "understood": "understand", "was": "be", "went": "go", "were": "be",
+    "won": "win", "wore": "wear", "wrote": "write", "broke": "break", "froze": "freeze",
+}  # fmt: skip
+IRREGULAR_PARTICIPLE = {
+    "eaten": "eat", "begun": "begin", "chosen": "choose", "done": "do", "drawn": "draw",
+    "driven": "drive", "drunk": "drink", "fallen": "fall", "flown": "fly",
+    "forgotten": "forget", "given": "give", "gone": "go", "gotten": "get", "grown": "grow",
+    "known": "know", "ridden": "ride", "risen": "rise", "seen": "see", "spoken": "speak",
+    "stolen": "steal", "swum": "swim", "taken": "take", "thrown": "throw", "worn": "wear",
+    "written": "write", "broken": "break", "frozen": "freeze", "been": "be",
+}  # fmt: skip
+
+# Synonym groups: every word of a group is read as the group's first word. Base forms;
+# the stemmer runs first, so "prices" and "priced" find "price" too.
+_GROUPS = (
+    "cost price",
+    "start begin commence",
+    "end finish terminate",
+    "buy purchase",
+    "need require",
+    "let allow permit",
+    "leave depart",
+    "reach arrive",
+    "concede",
+    "postpone delay",
+    "apply",
+    "child kid",
+    "bicycle bike",
+    "portion serving",
+    "staff employee worker",
+    "receive obtain",
+    "big large",
+    "small little",
+    "help assist",
+    "show display",
+    "fix repair",
+    "choose pick select",
+    "enough sufficient",
+    "finish complete",
+    "quick fast rapid",
+    "phone telephone",
+    "car automobile",
+    "movie film",
+    "shop store",
+)
+SYNONYMS: dict[str, str] = {}
+for _group in _GROUPS:
+    _words = _group.split()
+    for _word in _words:
+        SYNONYMS.setdefault(_word, _words[0])
+
+# Words that change nothing about what is asked (beyond signature.FUNCTION_WORDS).
+FILLERS = {
+    "please", "kindly", "exactly", "actually", "really", "roughly", "approximately",
+    "around", "approx", "currently", "basically", "anyway", "thanks", "thank", "even",
+    "there", "it", "of", "in", "on", "at", "during", "within", "about", "with", "through",
+    "throughout", "toward", "towards", "onto", "upon", "for",
+    "via", "among", "inside", "along",
+}  # fmt: skip
+"""Prepositions not listed in ``ROLE_PREPOSITIONS`` carry no role: they are dropped."""
+
+ROLE_PREPOSITIONS = {"from": "from", "to": "to", "into": "to", "by": "by", "till": "to"}
+"""Prepositions that say which role a noun plays (from A to B, paid by A)."""
+
+# Quantifier groups.
+QUANTIFIER_CLASS = {
+    "each": "each", "every": "each", "per": "each", "apiece": "each",
+    "total": "total", "totals": "total", "altogether": "total", "combined": "total",
+    "overall": "total", "sum": "total",
+    "average": "average", "averages": "average", "mean": "average",
+    "remaining": "left", "left": "left",
+}  # fmt: skip
+VERB_QUANTIFIERS = {"remain": "left"}
+"""Verbs that ask the same as a quantifier: "what remains" = "what is left"."""
+
+TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "season", "night"}
+ADVERB_UNITS = {
+    "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
+    "annually": "year", "annual": "year", "nightly": "night",
+}  # fmt: skip
+
+MONEY_WORDS = {"cost", "price", "fee", "fare", "rent", "deposit", "bill", "charge", "pay",
+               "spend", "worth", "earn", "wage", "salary"}  # fmt: skip
+"""A "what" question about one of these asks "how much" ("What does it cost?")."""
+
+NP_STARTS = {"the", "a", "an", "this", "that", "these", "those", "my", "your", "his", "her",
+             "its", "our", "their", "each", "every", "all", "some", "any", "no", "i", "you",
+             "he", "she", "we", "they", "it", "one"}  # fmt: skip
+"""Words that open a noun phrase: after an auxiliary they mean the subject comes next."""
+
+GENERIC_PRONOUNS = {"i", "me", "my", "mine", "you", "your", "yours", "we", "us", "our",
+                    "ours", "it", "its", "someone", "anyone", "somebody", "anybody"}  # fmt: skip
+"""The asker or anyone: "How long do I simmer it?" asks what "How long should it simmer?" does."""

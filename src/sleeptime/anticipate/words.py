@@ -1,0 +1,78 @@
+"""Word-level reading for the canonical form: frames, phrases, lemmas, verb forms."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sleeptime.anticipate import lexicon as lx
+
+
+def strip_frame(text: str) -> str:
+    """Remove a polite frame and trailing fillers: "Could you tell me how ..., please?"."""
+    before = None
+    while before != text:
+        before = text
+        text = lx.FRAME_PREFIX.sub("", text, count=1)
+        text = lx.FRAME_SUFFIX.sub("", text, count=1)
+    return text.strip()
+
+
+def rewrite_phrases(text: str) -> str:
+    """Apply ``lexicon.PHRASES`` in order (lower-case text)."""
+    for pattern, replacement in lx.PHRASES:
+        text = re.sub(pattern, replacement, text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _has_vowel(word: str) -> bool:
+    return any(c in "aeiouy" for c in word)
+
+
+def _undouble(word: str) -> str:
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz" + "aeiou":
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=8192)
+def lemma(word: str) -> str:
+    """A deterministic lemma: irregular forms, plurals and verb endings, then a final "e".
+
+    The result is only ever compared with other lemmas, so it needs to be consistent
+    ("make", "makes", "making", "made" -> "mak"), not a dictionary word.
+    """
+    base = lx.IRREGULAR_PAST.get(word) or lx.IRREGULAR_PARTICIPLE.get(word)
+    if base is None and word.startswith("re") and len(word) > 4:
+        rest = lx.IRREGULAR_PAST.get(word[2:]) or lx.IRREGULAR_PARTICIPLE.get(word[2:])
+        base = "re" + rest if rest else None
+    w = base or word
+    if base is None:
+        if len(w) > 4 and w.endswith(("ies", "ied")):
+            w = w[:-3] + "y"
+        elif w.endswith(("sses", "ches", "shes", "xes", "zzes")):
+            w = w[:-2]
+        elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")):
+            w = w[:-1]
+        if len(w) > 5 and w.endswith("ing") and _has_vowel(w[:-3]):
+            w = _undouble(w[:-3])
+        elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed") and _has_vowel(w[:-2]):
+            w = _undouble(w[:-2])
+    if len(w) > 3 and w.endswith("e") and not w.endswith("ee"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":
+        w = w[:-1] + "i"  # "calorie" and "calories" (-> "calory") meet at "calori"
+    return w
+
+
+def is_past_form(word: str) -> bool:
+    """A simple-past verb form ("rode", "unlocked"); in a clause without auxiliary."""
+    if word in lx.IRREGULAR_PAST:
+        return True
+    if word.startswith("re") and word[2:] in lx.IRREGULAR_PAST:
+        return True
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
+
+
+def is_participle(word: str) -> bool:
+    return is_past_form(word) or word in lx.IRREGULAR_PARTICIPLE

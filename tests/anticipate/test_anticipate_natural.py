@@ -1,0 +1,76 @@
+"""The hand-written set: no near-miss is ever served, and most natural rewordings are.
+
+Recall floors sit a few points under what the matcher reached (bench/anticipated_natural.py
+reports the numbers): tuning part 62 %, held-out part 46 %. A change that serves one
+near-miss fails here whatever it gains in recall.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from sleeptime.anticipate import match_structural
+
+RECALL_FLOOR = {"tune": 0.58, "heldout": 0.42, "all": 0.52}
+
+
+def _items(context: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"question": q["question"], "answer": q["answer"], "source": "notes"}
+        for q in context["questions"]
+    ]
+
+
+def test_the_set_is_large_and_varied(natural_set: dict[str, Any]) -> None:
+    contexts = natural_set["contexts"]
+    assert len(contexts) >= 10
+    assert len({c["kind"] for c in contexts}) >= 5
+    assert {c["split"] for c in contexts} == {"tune", "heldout"}
+    rewordings = [r for c in contexts for q in c["questions"] for r in q["rewordings"]]
+    near = [m for c in contexts for q in c["questions"] for m in q["near_misses"]]
+    assert len(rewordings) >= 150 and len(near) >= 150
+    assert {r["kind"] for r in rewordings} <= set(natural_set["rewording_kinds"])
+    assert {m["kind"] for m in near} <= set(natural_set["near_miss_kinds"])
+    asked = [r["text"] for r in rewordings] + [m["text"] for m in near]
+    duplicates = [text for text, n in Counter(asked).items() if n > 1]
+    assert not duplicates
+
+
+def test_no_near_miss_is_ever_served(natural_set: dict[str, Any]) -> None:
+    served = []
+    for context in natural_set["contexts"]:
+        items = _items(context)
+        for q in context["questions"]:
+            for miss in q["near_misses"]:
+                result = match_structural(miss["text"], items)
+                if result.hit:
+                    served.append((miss["kind"], miss["text"], result.candidate))
+    assert not served
+
+
+def test_stored_questions_are_served_their_own_answer(natural_set: dict[str, Any]) -> None:
+    for context in natural_set["contexts"]:
+        items = _items(context)
+        for q in context["questions"]:
+            result = match_structural(q["question"], items)
+            assert result.item is not None and result.item["answer"] == q["answer"]
+
+
+@pytest.mark.parametrize("split", ["tune", "heldout", "all"])
+def test_recall_on_natural_rewordings(natural_set: dict[str, Any], split: str) -> None:
+    hits = total = 0
+    for context in natural_set["contexts"]:
+        if split != "all" and context["split"] != split:
+            continue
+        items = _items(context)
+        for q in context["questions"]:
+            for rewording in q["rewordings"]:
+                total += 1
+                result = match_structural(rewording["text"], items)
+                if result.item is not None:
+                    assert result.item["answer"] == q["answer"], rewording["text"]
+                    hits += 1
+    assert hits / total >= RECALL_FLOOR[split], f"{hits}/{total}"
