@@ -68,6 +68,7 @@ def test_budget_to_dict_records_every_field() -> None:
         "memory_chars": 5000,
         "temperature": 0.2,
         "strict_protocol": True,
+        "check_arithmetic": True,
         "anticipate": "notes",
     }
 

@@ -599,3 +599,46 @@ async def test_event_usage_is_a_snapshot_not_the_live_total(
     assert first_end.usage.calls == 1 and second_end.usage.calls == 2
     assert 0 < first_end.usage.total_tokens < second_end.usage.total_tokens
     assert events[-1].usage.total_tokens == result.usage.total_tokens
+
+
+async def test_calculator_slips_go_back_as_feedback_and_block_finishing(
+    store: Store, revision: RevisionRecord
+) -> None:
+    backend = ScriptedBackend(
+        [
+            "<notes>Seats: 3 * 8 = 25</notes>",
+            "<finish/>",
+            "<notes>Seats: 3 * 8 = 24</notes>",
+            "<finish/>",
+        ],
+        model="m1",
+    )
+    result = await run_sleep(store, revision, backend, RETHINK_1, SleepBudget(max_rounds=5))
+
+    assert result.artifact.text == "Seats: 3 * 8 = 24"
+    [loop] = result.loops
+    assert (loop.rounds, loop.finished, loop.slips_found, loop.slips_left) == (4, True, 1, 0)
+    requests = backend.requests
+    assert "calculator" not in _user(requests[0])
+    assert "'3 * 8 = 25' is wrong: 3 * 8 = 24" in _user(requests[1])
+    assert "'3 * 8 = 25' is wrong" in _user(requests[2])  # the finish was refused
+    assert "calculator" not in _user(requests[3])
+    details = store.get_run(result.run_id).details
+    assert details["loops"][0]["slips_found"] == 1
+
+
+async def test_slips_left_when_rounds_run_out_are_marked_in_the_artifact(
+    store: Store, revision: RevisionRecord
+) -> None:
+    backend = ScriptedBackend(["<notes>Seats: 3 * 8 = 25</notes>"], model="m1")
+    result = await run_sleep(store, revision, backend, RETHINK_1, SleepBudget(max_rounds=1))
+    assert result.artifact.text == "Seats: 3 * 8 = 25 [calculator: 3 * 8 = 24]"
+    assert result.loops[0].slips_left == 1
+
+
+async def test_calculator_can_be_turned_off(store: Store, revision: RevisionRecord) -> None:
+    backend = ScriptedBackend(["<notes>Seats: 3 * 8 = 25</notes>", "<finish/>"], model="m1")
+    budget = SleepBudget(max_rounds=5, check_arithmetic=False)
+    result = await run_sleep(store, revision, backend, RETHINK_1, budget)
+    assert result.artifact.text == "Seats: 3 * 8 = 25"
+    assert result.loops[0].rounds == 2

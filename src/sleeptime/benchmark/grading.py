@@ -177,3 +177,29 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 
 def _show(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else str(float(value))
+
+
+def notes_coverage(notes: str, reference: str | int | float) -> dict[str, bool]:
+    """Whether sleep notes already hold the reference answer (GSM-style numbers).
+
+    ``anywhere``: some number in the notes equals it; ``in_answer``: the final number of
+    some anticipated answer (an ``A:`` line) equals it. Together they separate "the notes
+    never computed it" from "the reader did not use what the notes computed".
+    """
+    from sleeptime.anticipate.extract import parse_qa_pairs
+
+    expected = _reference_number(reference)
+
+    def holds(text: str) -> bool:
+        for match in _NUMBER.finditer(_FRAC.sub(r"\1/\2", text)):
+            value, percent = _to_number(match.group().strip())
+            if value is not None and (value == expected or (percent and value / 100 == expected)):
+                return True
+        return False
+
+    def final_holds(text: str) -> bool:
+        match = _last(_NUMBER.finditer(text))
+        return match is not None and holds(match.group())
+
+    in_answer = any(final_holds(str(pair["answer"])) for pair in parse_qa_pairs(notes))
+    return {"anywhere": holds(notes), "in_answer": in_answer}

@@ -130,6 +130,20 @@ def common_options(func: F) -> F:
             help="Longest notes kept (the paper's memory block).",
         ),
         click.option(
+            "--combine",
+            type=click.Choice(["concat", "vote"]),
+            default="concat",
+            show_default=True,
+            help="How sleep:K joins its K loops: concatenated (the paper) or by consensus.",
+        ),
+        click.option(
+            "--calculator/--no-calculator",
+            "check_arithmetic",
+            default=True,
+            show_default=True,
+            help="Recompute every calculation in the notes and send slips back to the model.",
+        ),
+        click.option(
             "--max-tokens",
             type=int,
             default=None,

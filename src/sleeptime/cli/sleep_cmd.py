@@ -13,7 +13,7 @@ from sleeptime.cli.common import backend_option, model_option, run_with_app
     "--recipe",
     default="rethink",
     show_default=True,
-    help="rethink, or parallel:K for K independent loops concatenated.",
+    help="rethink; parallel:K (K loops, notes joined); vote:K (K loops, the most consistent kept).",
 )
 @backend_option
 @model_option

@@ -1,5 +1,8 @@
 """Sleep time: ``S(c) -> c'``, the model thinks about a context before any question."""
 
+from sleeptime.sleep.arithmetic import ArithmeticCheck, check_notes
+from sleeptime.sleep.combine import combine, combine_notes
+from sleeptime.sleep.consensus import choose_by_consensus
 from sleeptime.sleep.events import EventSink, SleepEvent
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget, parse_recipe
 from sleeptime.sleep.rethink import LoopOutcome, rethink_loop
@@ -7,13 +10,13 @@ from sleeptime.sleep.runner import (
     Notes,
     SleepResult,
     check_fits,
-    combine_notes,
     compute_notes,
     run_sleep,
 )
 
 __all__ = [
     "RECIPE_VERSION",
+    "ArithmeticCheck",
     "EventSink",
     "LoopOutcome",
     "Notes",
@@ -22,6 +25,9 @@ __all__ = [
     "SleepEvent",
     "SleepResult",
     "check_fits",
+    "check_notes",
+    "choose_by_consensus",
+    "combine",
     "combine_notes",
     "compute_notes",
     "parse_recipe",

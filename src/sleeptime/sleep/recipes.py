@@ -4,43 +4,57 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sleeptime.anticipate.extract import ANTICIPATE_MODES, AnticipateMode
 from sleeptime.errors import InputError
 
-RECIPE_VERSION = "1"
-"""Bumped whenever the loop's behaviour changes, so old artifacts stay distinguishable."""
+RECIPE_VERSION = "2"
+"""Bumped whenever the loop's behaviour changes, so old artifacts stay distinguishable.
+
+2: every notes write is checked by a calculator and slips go back as feedback; ``vote:K``.
+"""
 
 MAX_PARALLEL = 32
-_PARALLEL = re.compile(r"^parallel:(\d+)$")
+_PARALLEL = re.compile(r"^(parallel|vote):(\d+)$")
+
+Combine = Literal["concat", "vote"]
 
 
 @dataclass(frozen=True, slots=True)
 class Recipe:
-    """How ``S(c) -> c'`` is computed: ``k`` independent rethink loops, concatenated."""
+    """How ``S(c) -> c'`` is computed: ``k`` independent rethink loops, then combined.
+
+    ``concat`` joins the loops' notes (the paper's parallel scaling); ``vote`` keeps the
+    notes that agree most with the other loops and marks each answer's support
+    (``sleep/consensus.py``), which suits small models whose loops disagree.
+    """
 
     k: int = 1
+    combine: Combine = "concat"
 
     @property
     def name(self) -> str:
-        """The name a user types: ``rethink`` for one loop, ``parallel:k`` otherwise."""
-        return "rethink" if self.k == 1 else f"parallel:{self.k}"
+        """The name a user types: ``rethink``, ``parallel:k`` or ``vote:k``."""
+        if self.k == 1:
+            return "rethink"
+        return f"{'vote' if self.combine == 'vote' else 'parallel'}:{self.k}"
 
 
 def parse_recipe(text: str) -> Recipe:
-    """Parse ``rethink`` or ``parallel:k`` (1 <= k <= 32); InputError says what is accepted."""
+    """Parse ``rethink``, ``parallel:k`` or ``vote:k`` (1 <= k <= 32)."""
     value = text.strip().lower()
     if value == "rethink":
         return Recipe(k=1)
     match = _PARALLEL.match(value)
     if match:
-        k = int(match.group(1))
+        k = int(match.group(2))
         if 1 <= k <= MAX_PARALLEL:
-            return Recipe(k=k)
+            return Recipe(k=k, combine="vote" if match.group(1) == "vote" else "concat")
     raise InputError(
-        f"unknown sleep recipe {text!r}; use 'rethink' or 'parallel:K' with K from 1 to "
-        f"{MAX_PARALLEL} (for example parallel:5)"
+        f"unknown sleep recipe {text!r}; use 'rethink', 'parallel:K' (K loops, notes "
+        f"joined) or 'vote:K' (K loops, the most consistent notes kept) with K from 1 to "
+        f"{MAX_PARALLEL}, for example vote:3"
     )
 
 
@@ -65,6 +79,9 @@ class SleepBudget:
 
     strict_protocol: bool = False
     """In the text protocol, refuse replies without <notes> tags instead of taking them as notes."""
+
+    check_arithmetic: bool = True
+    """Recompute every ``expression = value`` in the notes and send slips back as feedback."""
 
     anticipate: AnticipateMode = "notes"
     """Anticipated answers: off, Q/A lines parsed from the notes, or notes plus one model call."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sleeptime.backends.base import Backend, ChatRequest, Message, Usage
 from sleeptime.errors import BudgetExceededError
 from sleeptime.prompts import load_prompt
+from sleeptime.sleep.arithmetic import check_notes
 from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
 from sleeptime.sleep.protocol import TOOLS, Action, clip_notes, parse_text_reply, parse_tool_calls
 from sleeptime.sleep.recipes import SleepBudget
@@ -38,6 +39,12 @@ class LoopOutcome:
     untagged: int = 0
     clipped: int = 0
     protocol: str = "text"
+    checked: int = 0
+    """Calculations in the final notes that the calculator could read."""
+    slips_found: int = 0
+    """Wrong results the calculator found over all rounds (each sent back as feedback)."""
+    slips_left: int = 0
+    """Wrong results still in the final notes (the rounds ran out before they were fixed)."""
 
 
 class SleepCutOff(BudgetExceededError):
@@ -141,6 +148,9 @@ async def rethink_loop(
             # Native-tool models sometimes answer in text; the text protocol still applies.
             action = parse_text_reply(result.text, strict=budget.strict_protocol)
         memory, feedback = _apply(action, memory, budget, outcome)
+        slip_feedback = _check(memory, action, budget, outcome)
+        if slip_feedback:
+            feedback = f"{feedback}; {slip_feedback}" if feedback else slip_feedback
         if result.finish_reason == "length" and action.kind != "finish":
             feedback = (feedback + "; " if feedback else "") + (
                 "your reply was cut off at the token limit, so write shorter notes"
@@ -165,7 +175,7 @@ async def rethink_loop(
                 rounds=round_no,
                 loop=loop_index,
             )
-        if action.kind == "finish" or action.finish_after:
+        if (action.kind == "finish" or action.finish_after) and not slip_feedback:
             outcome.finished = True
             break
     outcome.notes = memory
@@ -182,6 +192,17 @@ async def rethink_loop(
         )
     )
     return outcome
+
+
+def _check(memory: str, action: Action, budget: SleepBudget, outcome: LoopOutcome) -> str | None:
+    """Calculator feedback on notes just written (a finish with known slips is refused)."""
+    if not budget.check_arithmetic or memory == EMPTY_MEMORY:
+        return None
+    check = check_notes(memory)
+    outcome.checked, outcome.slips_left = check.checked, len(check.slips)
+    if action.memory is not None:
+        outcome.slips_found += len(check.slips)
+    return check.feedback()
 
 
 def _apply(

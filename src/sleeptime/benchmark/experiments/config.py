@@ -99,6 +99,10 @@ class ExperimentConfig(BaseModel):
     """Generated tokens allowed per sleep round."""
     memory_chars: int = Field(default=5000, ge=200, le=200_000)
     """Longest notes a sleep loop may keep (the paper's 5,000-character block)."""
+    combine: Literal["concat", "vote"] = "concat"
+    """How ``sleep:K`` joins its K loops: concatenated (the paper) or by consensus (vote)."""
+    check_arithmetic: bool = True
+    """Recompute every calculation in the notes and send slips back to the model."""
     max_tokens: int | None = Field(default=None, ge=1, le=32768)
     """Cap on generated tokens per answer for every budget level; None keeps each level's cap."""
     progress: bool = True

@@ -26,7 +26,8 @@ from sleeptime.benchmark.experiments.common import (
     usage_row,
 )
 from sleeptime.benchmark.experiments.config import condition_k
-from sleeptime.errors import ContextTooLargeError
+from sleeptime.benchmark.grading import notes_coverage
+from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep import Notes, compute_notes, parse_recipe
 from sleeptime.sleep.rethink import prompt_versions
@@ -67,7 +68,7 @@ async def sleep_notes(harness: Harness, problem: Problem, k: int) -> Notes:
     return await compute_notes(
         harness.backend,
         problem.context,
-        parse_recipe(f"parallel:{k}"),
+        parse_recipe(f"{'vote' if harness.config.combine == 'vote' else 'parallel'}:{k}"),
         sleep_budget(harness.config),
         seed=harness.config.seed,
     )
@@ -111,6 +112,17 @@ async def sampled_answer(
     return result.text, result.usage, watch.elapsed(), result.finish_reason, version
 
 
+def _coverage(problem: Problem, notes: Notes | None) -> dict[str, Any]:
+    """Whether the notes already held the reference answer (GSM problems with notes only)."""
+    if notes is None or problem.dataset.startswith("aime"):
+        return {}
+    try:
+        found = notes_coverage(notes.text, problem.answer)
+    except SleeptimeError:
+        return {}
+    return {"notes_has_answer": found["anywhere"], "notes_answer_in_qa": found["in_answer"]}
+
+
 async def answer_row(
     harness: Harness,
     problem: Problem,
@@ -132,6 +144,7 @@ async def answer_row(
         "sample": sample,
         "sleep": usage_row(notes.usage) if notes is not None else None,
         "notes_chars": len(notes.text) if notes is not None else None,
+        **_coverage(problem, notes),
         **(extra or {}),
     }
     seed = harness.config.seed + (sample or 0)
