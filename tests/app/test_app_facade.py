@@ -145,7 +145,9 @@ async def test_ask_baseline_and_sleep_record_queries(app: Sleeptime) -> None:
     assert q.prompt_version == base.answer.prompt_version
 
     asker = ScriptedBackend([_result("The answer is 24.", 50, 5)])
-    sleep = await app.ask("office", " How many seats? ", budget=3, max_tokens=77, backend=asker)
+    sleep = await app.ask(
+        "office", " How many seats? ", budget=3, max_tokens=77, backend=asker, layout="replace"
+    )
     assert sleep.artifact == slept.artifact
     q = sleep.query
     assert (q.mode, q.budget, q.layout, q.max_tokens) == ("sleep", 3, "replace", 77)
@@ -169,6 +171,22 @@ async def test_ask_layout_both_sends_context_and_notes(app: Sleeptime) -> None:
     assert user.index(TEXT) < user.index(NOTES) < user.index("How many rooms?")
     assert result.query.layout == "both"
     assert "answer_context_and_notes@v" in result.query.prompt_version
+
+
+async def test_ask_auto_layout_uses_notes_at_low_budgets_and_the_context_alone_at_high(
+    app: Sleeptime,
+) -> None:
+    app.add_context("office", TEXT)
+    await app.sleep("office", backend=_sleeper())
+    asker = ScriptedBackend(["The answer is 3.", "The answer is 3."])
+    low = await app.ask("office", "How many rooms?", budget=1, backend=asker)
+    high = await app.ask("office", "How many rooms?", budget=4, backend=asker)
+    low_user, high_user = (r.messages[1].content for r in asker.requests)
+    assert TEXT in low_user and NOTES in low_user
+    assert TEXT in high_user and NOTES not in high_user
+    assert (low.query.layout, high.query.layout) == ("both", "context")
+    assert "auto@v1" in low.query.prompt_version and "auto@v1" in high.query.prompt_version
+    assert low.query.artifact_id == high.query.artifact_id is not None
 
 
 async def test_ask_sleep_mode_before_sleeping_says_to_sleep(app: Sleeptime) -> None:
@@ -210,7 +228,7 @@ async def test_re_adding_old_text_creates_a_new_revision_without_notes(app: Slee
     ("kwargs", "message"),
     [
         ({"mode": "fast"}, "mode must be one of sleep, baseline"),
-        ({"layout": "mixed"}, "layout must be one of replace, both"),
+        ({"layout": "mixed"}, "layout must be one of auto, replace, both, context"),
         ({"budget": 9}, "budget must be 0-4"),
         ({"max_tokens": 0}, "max tokens"),
     ],

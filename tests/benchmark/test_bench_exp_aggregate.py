@@ -135,3 +135,36 @@ def test_amortization_cost_per_query_in_both_conventions() -> None:
     assert two["ratio_generated"] == pytest.approx(200 / 100)
     assert (one["baseline_accuracy"], two["baseline_accuracy"]) == (1.0, 0.5)
     assert two["sleep_accuracy"] == 1.0
+
+
+def test_notes_coverage_splits_accuracy_by_whether_the_notes_held_the_answer() -> None:
+    from sleeptime.benchmark.experiments.aggregate import notes_coverage
+
+    def row(pid: str, budget: int, held: bool, right: bool, in_qa: bool = False) -> dict[str, Any]:
+        return {
+            "problem_id": pid,
+            "condition": "sleep:3",
+            "budget": budget,
+            "sample": None,
+            "notes_has_answer": held,
+            "notes_answer_in_qa": in_qa,
+            "correct": right,
+        }
+
+    rows = [
+        row("a", 0, True, True, in_qa=True),
+        row("b", 0, True, False),
+        row("c", 0, False, False),
+        row("a", 4, True, True, in_qa=True),
+        row("b", 4, True, True),
+        row("c", 4, False, True),
+        {"problem_id": "a", "condition": "baseline", "budget": 0, "sample": None, "correct": True},
+    ]
+    [cov] = notes_coverage(rows)
+    assert cov["condition"] == "sleep:3" and cov["problems"] == 3
+    assert cov["notes_hold_answer"] == pytest.approx(2 / 3)
+    assert cov["anticipated_answer_right"] == pytest.approx(1 / 3)
+    b0, b4 = cov["by_budget"]
+    assert (b0["accuracy_when_held"], b0["n_held"]) == (0.5, 2)
+    assert (b0["accuracy_when_not_held"], b0["n_not_held"]) == (0.0, 1)
+    assert b4["accuracy_when_held"] == 1.0 and b4["accuracy_when_not_held"] == 1.0

@@ -126,3 +126,13 @@ def test_last_boxed_handles_nested_braces() -> None:
     )
     assert last_boxed("\\boxed{unclosed") is None
     assert last_boxed("none") is None
+
+
+def test_notes_coverage_finds_the_reference_among_numbers_and_anticipated_answers() -> None:
+    from sleeptime.benchmark.grading import notes_coverage
+
+    notes = "Apples: 3 * 4 = 12\nQ: How many apples?\nA: 3 * 4 = 12 apples\nPrice: $2.50"
+    assert notes_coverage(notes, "12") == {"anywhere": True, "in_answer": True}
+    assert notes_coverage(notes, "2.5") == {"anywhere": True, "in_answer": False}
+    assert notes_coverage(notes, "#### 7") == {"anywhere": False, "in_answer": False}
+    assert notes_coverage("Half is 50%.", "0.5")["anywhere"]

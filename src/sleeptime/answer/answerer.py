@@ -50,7 +50,7 @@ async def answer_question(
     context: str,
     notes: str | None,
     mode: Mode,
-    layout: Layout,
+    layout: str,
     budget: Budget,
     seed: int | None = None,
 ) -> Answer:
@@ -71,8 +71,10 @@ async def answer_question(
         if needed + 16 > window:
             if mode == "baseline":
                 fix = "shorten the context"
-            elif layout == "both":
+            elif prompt.layout == "both":
                 fix = "use --layout replace (notes only)"
+            elif prompt.layout == "context":
+                fix = "shorten the context"
             else:
                 fix = "sleep again with a smaller --memory-chars"
             raise ContextTooLargeError(
@@ -94,7 +96,7 @@ async def answer_question(
         latency_s=latency,
         prompt_version=prompt.prompt_version,
         mode=mode,
-        layout=layout if mode == "sleep" else None,
+        layout=prompt.layout if mode == "sleep" else None,
         budget=budget,
         finish_reason=result.finish_reason,
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sleeptime.answer.policy import AUTO_POLICY_VERSION, LAYOUTS, Layout, resolve_layout
 from sleeptime.backends.base import Message
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
 
 Mode = Literal["sleep", "baseline"]
-Layout = Literal["replace", "both"]
 MODES: tuple[Mode, ...] = ("sleep", "baseline")
-LAYOUTS: tuple[Layout, ...] = ("replace", "both")
+__all__ = ["LAYOUTS", "MODES", "AnswerPrompt", "Layout", "Mode", "build_answer_prompt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +28,18 @@ class AnswerPrompt:
     prefix: str
     """The user-message text before the question: the reusable part."""
     prompt_version: str
+    layout: Layout
+    """The concrete layout used (``auto`` resolved for the budget level)."""
 
 
 def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
-    """Return (prefix, prompt key) for a mode and layout."""
-    if mode == "baseline":
+    """Return (prefix, prompt key) for a mode and layout (``context``: c alone, as baseline)."""
+    if mode == "sleep" and notes is None:
+        raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
+    if mode == "baseline" or layout == "context":
         prompt = load_prompt("answer_baseline")
         return prompt.render(context=context), prompt.key
-    if notes is None:
-        raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
+    assert notes is not None
     if layout == "replace":
         prompt = load_prompt("answer_notes")
         return prompt.render(notes=notes), prompt.key
@@ -53,18 +56,26 @@ def answer_prefix(mode: Mode, layout: Layout, context: str, notes: str | None) -
 def build_answer_prompt(
     *,
     mode: Mode,
-    layout: Layout,
+    layout: str,
     context: str,
     notes: str | None,
     question: str,
     level: int,
 ) -> AnswerPrompt:
-    """Build ``T_b(q, c')`` (sleep) or ``T_B(q, c)`` (baseline) messages."""
+    """Build ``T_b(q, c')`` (sleep) or ``T_B(q, c)`` (baseline) messages.
+
+    ``layout`` may be ``auto`` (``answer/policy.py``): the policy version then joins the
+    prompt version, so answers under different policies are never mixed up.
+    """
     system = load_prompt("answer_system")
-    prefix, prefix_key = prefix_text(mode, layout, context, notes)
+    concrete = resolve_layout(layout, level)
+    prefix, prefix_key = prefix_text(mode, concrete, context, notes)
     budget_prompt = load_prompt(f"budget_{level}")
     tail_prompt = load_prompt("answer_question")
     tail = tail_prompt.render(question=question, instruction=budget_prompt.render())
-    version = "+".join([system.key, prefix_key, tail_prompt.key, budget_prompt.key])
+    keys = [system.key, prefix_key, tail_prompt.key, budget_prompt.key]
+    if layout == "auto" and mode == "sleep":
+        keys.append(AUTO_POLICY_VERSION)
+    version = "+".join(keys)
     messages = (Message("system", system.render()), Message("user", f"{prefix}\n\n{tail}"))
-    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version)
+    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version, layout=concrete)

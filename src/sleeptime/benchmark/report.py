@@ -12,12 +12,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sleeptime.answer.policy import describe_auto
 from sleeptime.benchmark import plots
 from sleeptime.benchmark.experiments.aggregate import (
     amortization,
     error_counts,
     grid_points,
     match_tokens,
+    notes_coverage,
     pass_at_k,
     predictability_bins,
 )
@@ -35,9 +37,16 @@ PAIRED_NOTE = (
     "exact McNemar p-value asks how likely a split at least that uneven is if neither "
     "condition is better."
 )
+COVERAGE_NOTE = (
+    "Whether the reference answer appears among the notes' numbers (and as the final number "
+    "of an anticipated answer), and accuracy split by it: low coverage means sleep did not "
+    "compute what was asked; low accuracy when held means the answer did not use the notes."
+)
 LAYOUT_NOTES = {
     "replace": "sleep answers saw only c' (notes replace the context, as in the paper's text)",
     "both": "sleep answers saw c and c' (the layout of the paper's released code)",
+    "auto": f"sleep answers saw {describe_auto()} (answer/policy.py)",
+    "context": "sleep answers saw c alone: the notes were not used",
 }
 
 
@@ -93,6 +102,9 @@ def summarize(
     summary["points"] = [p.to_dict() for p in grid_points(scored)]
     if kind in ("sweep", "context-only"):
         summary["paired"] = paired_gains(scored)
+    coverage = notes_coverage(scored)
+    if coverage:
+        summary["notes_coverage"] = coverage
     if kind == "passk":
         passes = pass_at_k(rows, int(settings.get("k", 1)))
         summary["pass_at_k"] = [asdict(p) for p in passes]
@@ -227,6 +239,23 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
                     f"{g['p_value']:.3f}",
                 ]
                 for g in s["paired"]
+            ],
+        )
+    if s.get("notes_coverage"):
+        lines += ["", "## What the notes held", "", COVERAGE_NOTE, ""]
+        lines += _table(
+            ["condition", "budget", "notes held the answer", "acc. when held", "acc. when not"],
+            [
+                [
+                    c["condition"],
+                    str(b["budget"]),
+                    f"{_pct(c['notes_hold_answer'])} (as an anticipated answer: "
+                    f"{_pct(c['anticipated_answer_right'])})",
+                    f"{_pct(b['accuracy_when_held'])} of {b['n_held']}",
+                    f"{_pct(b['accuracy_when_not_held'])} of {b['n_not_held']}",
+                ]
+                for c in s["notes_coverage"]
+                for b in c["by_budget"]
             ],
         )
     if "pass_at_k" in s:

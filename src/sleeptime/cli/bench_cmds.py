@@ -96,10 +96,11 @@ def common_options(func: F) -> F:
         click.option("--seed", type=int, default=0, show_default=True, help="Base seed."),
         click.option(
             "--layout",
-            type=click.Choice(["replace", "both"]),
-            default="replace",
+            type=click.Choice(["auto", "replace", "both", "context"]),
+            default="auto",
             show_default=True,
-            help="Sleep answers see c' only (replace) or c and c' (both).",
+            help="Sleep answers see c and c' at budgets 0-2 and c alone at 3-4 (auto), c' "
+            "only (replace), c and c' (both) or c alone (context).",
         ),
         click.option(
             "--split",

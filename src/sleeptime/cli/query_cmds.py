@@ -28,10 +28,12 @@ from sleeptime.cli.common import backend_option, model_option, open_app, run_wit
 )
 @click.option(
     "--layout",
-    type=click.Choice(["replace", "both"]),
-    default="replace",
+    type=click.Choice(["auto", "replace", "both", "context"]),
+    default="auto",
     show_default=True,
-    help="replace: c' instead of c; both: c followed by c'.",
+    help="auto: c followed by c' at budgets 0-2, c alone at 3-4 (where notes with slips "
+    "cost accuracy); replace: c' instead of c (smallest prompt); both: c then c'; "
+    "context: c alone.",
 )
 @click.option(
     "--max-tokens",
@@ -70,7 +72,7 @@ def ask_command(
 ) -> None:
     """Answer QUESTION about context NAME and record what it cost."""
     from sleeptime.answer import validate_question
-    from sleeptime.app import AskResult, Sleeptime
+    from sleeptime.app import AnswerNotRecordedError, AskResult, Sleeptime
 
     validate_question(question)
 
@@ -88,7 +90,16 @@ def ask_command(
             verify_with_model=verify_anticipated,
         )
 
-    result = run_with_app(ctx, work)
+    try:
+        result = run_with_app(ctx, work)
+    except AnswerNotRecordedError as exc:
+        # The model's work is done and paid for: show it, then report the failure.
+        click.echo(
+            json.dumps({"answer": exc.answer.text, "final": exc.answer.final, "recorded": False})
+            if as_json
+            else exc.answer.text
+        )
+        raise
     answer = result.answer
     served = result.query.details.get("served", "model")
     if as_json:

@@ -286,3 +286,51 @@ def error_counts(rows: Iterable[Row]) -> dict[str, int]:
         if row.get("error"):
             counts[str(row.get("error_type") or "Error")] += 1
     return dict(counts)
+
+
+def notes_coverage(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """Per sleep condition: how often the notes already held the reference answer.
+
+    Separates what limits sleep: notes that never computed the answer (sleep-time limit)
+    from answers that did not use what the notes computed (test-time limit). Accuracy is
+    split by whether the notes held the answer, per budget. Rows without a coverage flag
+    (AIME, failed sleeps, runs made before the flag existed) are left out.
+    """
+    by_condition: dict[str, dict[str, bool]] = defaultdict(dict)
+    in_qa: dict[str, dict[str, bool]] = defaultdict(dict)
+    split: dict[tuple[str, int, bool], list[bool]] = defaultdict(list)
+    for row in rows:
+        flag = row.get("notes_has_answer")
+        if not isinstance(flag, bool) or row.get("sample") is not None:
+            continue
+        condition, problem = str(row["condition"]), str(row["problem_id"])
+        by_condition[condition][problem] = flag
+        in_qa[condition][problem] = bool(row.get("notes_answer_in_qa"))
+        split[(condition, int(row["budget"]), flag)].append(bool(row.get("correct")))
+    out: list[dict[str, Any]] = []
+    for condition in sorted(by_condition):
+        flags = by_condition[condition]
+        budgets = sorted({b for (c, b, _) in split if c == condition})
+        out.append(
+            {
+                "condition": condition,
+                "problems": len(flags),
+                "notes_hold_answer": sum(flags.values()) / len(flags),
+                "anticipated_answer_right": sum(in_qa[condition].values()) / len(flags),
+                "by_budget": [
+                    {
+                        "budget": budget,
+                        "accuracy_when_held": _share(split[(condition, budget, True)]),
+                        "n_held": len(split[(condition, budget, True)]),
+                        "accuracy_when_not_held": _share(split[(condition, budget, False)]),
+                        "n_not_held": len(split[(condition, budget, False)]),
+                    }
+                    for budget in budgets
+                ],
+            }
+        )
+    return out
+
+
+def _share(values: list[bool]) -> float | None:
+    return sum(values) / len(values) if values else None

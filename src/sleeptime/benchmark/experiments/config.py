@@ -89,8 +89,9 @@ class ExperimentConfig(BaseModel):
     """Model requests in flight at once (replayed calls do not count)."""
     seed: int = 0
     """Base seed; parallel sleep loop i uses seed + i, pass@k sample i uses seed + i."""
-    layout: Literal["replace", "both"] = "replace"
-    """Sleep answers see only c' (replace, the paper's text) or c and c' (both, its code)."""
+    layout: Literal["auto", "replace", "both", "context"] = "auto"
+    """Sleep answers see c' only (replace, the paper's text), c and c' (both, its code), c
+    alone (context), or the per-budget choice of ``answer/policy.py`` (auto, the default)."""
     split: Literal["sentence", "naive"] = "sentence"
     """Context/query split: sentence-aware (default) or the paper's naive split on '.'."""
     max_rounds: int = Field(default=3, ge=1, le=100)

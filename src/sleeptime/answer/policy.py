@@ -1,0 +1,60 @@
+"""Which prompt layout a sleep-mode answer uses at each budget level (``--layout auto``).
+
+Notes help most where the test-time budget is small: a one-sentence answer cannot redo
+the arithmetic, so a worked result in the notes is the difference between right and
+wrong. At a large budget the model re-derives everything anyway, and a note with a slip
+pulls it towards the wrong number (measured in issue 10: Qwen2.5-Coder-1.5B on GSM8K at
+budget 4 fell from 55 % to 25 % with notes replacing the context, 35 % with both). So
+``auto`` shows the notes beside the context at low budgets and answers from the context
+alone at high ones, where sleeping must not cost accuracy. The table is chosen on a tuning
+split and checked on a separate test split (``bench/results/``); ``AUTO_POLICY_VERSION``
+goes into every answer's prompt version so results stay comparable when it changes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from sleeptime.errors import InputError
+
+Layout = Literal["replace", "both", "context"]
+"""``replace``: c' instead of c; ``both``: c then c'; ``context``: c alone (notes unused)."""
+LayoutChoice = Literal["auto", "replace", "both", "context"]
+LAYOUTS: tuple[str, ...] = get_args(Layout)
+LAYOUT_CHOICES: tuple[str, ...] = get_args(LayoutChoice)
+
+AUTO_POLICY_VERSION = "auto@v1"
+AUTO_LAYOUTS: dict[int, Layout] = {0: "both", 1: "both", 2: "both", 3: "context", 4: "context"}
+"""Budget level -> layout used by ``auto``."""
+
+
+_SHOWN = {"replace": "c' alone", "both": "c and c'", "context": "c alone"}
+
+
+def describe_auto() -> str:
+    """The auto table in words, e.g. "c and c' at budgets 0-2, c alone at 3-4"."""
+    parts: list[str] = []
+    levels = sorted(AUTO_LAYOUTS)
+    start = levels[0]
+    for index, level in enumerate(levels):
+        last = index + 1 == len(levels) or AUTO_LAYOUTS[levels[index + 1]] != AUTO_LAYOUTS[level]
+        if last:
+            span = f"{start}" if start == level else f"{start}-{level}"
+            parts.append(
+                f"{_SHOWN[AUTO_LAYOUTS[level]]} at budget{'s' if start != level else ''} {span}"
+            )
+            if index + 1 < len(levels):
+                start = levels[index + 1]
+    return ", ".join(parts)
+
+
+def resolve_layout(choice: str, level: int) -> Layout:
+    """The concrete layout for a choice at a budget level; InputError for unknown names."""
+    if choice == "auto":
+        return AUTO_LAYOUTS[level]
+    if choice in LAYOUTS:
+        return choice  # type: ignore[return-value]
+    raise InputError(
+        f"layout must be one of {', '.join(LAYOUT_CHOICES)}; got {choice!r} (auto: "
+        f"{describe_auto()})"
+    )
