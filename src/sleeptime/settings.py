@@ -7,10 +7,16 @@ of the run or query that it produced, so results stay explainable after settings
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sleeptime.errors import ConfigError, InputError
+from sleeptime.names import check_name
+
+ENV_PREFIX = "SLEEPTIME_"
 
 
 def default_data_dir() -> Path:
@@ -21,7 +27,14 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Process-wide defaults; command-line flags override them per call."""
 
-    model_config = SettingsConfigDict(env_prefix="SLEEPTIME_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        """Read the environment; a bad value is one ``ConfigError`` line, not a traceback."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(settings_error_message(exc)) from None
 
     data_dir: Path = Field(default_factory=default_data_dir)
     """Directory for the default SQLite database and cached files."""
@@ -50,32 +63,61 @@ class Settings(BaseSettings):
     openai_batch: bool = False
     """Send sleep-time calls through the provider's batch API (cheaper, slower)."""
 
-    openai_batch_window_s: float = 2.0
+    openai_batch_window_s: float = Field(default=2.0, ge=0)
     """Seconds to collect concurrent sleep calls into one batch before submitting it."""
 
-    openai_batch_poll_s: float = 10.0
+    openai_batch_poll_s: float = Field(default=10.0, gt=0)
     """First wait between batch status checks; it grows 1.5x per check up to 5 minutes."""
 
-    openai_batch_max_wait_s: float = 86400.0
+    openai_batch_max_wait_s: float = Field(default=86400.0, gt=0)
     """Give up on a batch (and fail the sleep run) after this many seconds."""
 
-    request_timeout_s: float = 120.0
-    """Seconds before one backend request counts as failed and is retried."""
+    request_timeout_s: float = Field(default=120.0, gt=0)
+    """Seconds without progress (no new token, no reply) before an attempt fails and is retried."""
 
-    max_retries: int = 3
+    first_token_timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds to wait for the first token of a reply; None means ``request_timeout_s``."""
+
+    request_deadline_s: float = Field(default=1200.0, gt=0)
+    """Seconds one backend request may take in all, retries included, before it fails."""
+
+    max_retries: int = Field(default=3, ge=0, le=100)
     """Retries after the first attempt for transient backend failures (with backoff)."""
 
-    n_ctx: int = 8192
+    n_ctx: int = Field(default=8192, ge=256, le=1_048_576)
     """Context window for the embedded model, in tokens."""
 
-    n_threads: int | None = None
+    n_threads: int | None = Field(default=None, ge=1, le=1024)
     """CPU threads for the embedded model; None uses all cores."""
 
-    kv_cache_mb: int = 2048
+    kv_cache_mb: int = Field(default=2048, ge=0)
     """Disk budget for saved KV states of notes (embedded backend); 0 disables them."""
 
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
     """Sampling seed, so embedded runs are repeatable."""
+
+    heartbeat_s: float = Field(default=15.0, gt=0)
+    """Seconds between heartbeats of a running sleep run (how a crashed run is noticed)."""
+
+    stale_run_s: float = Field(default=300.0, gt=0)
+    """A running sleep run with no heartbeat for this long is marked abandoned."""
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_not_empty(cls, value: Any) -> Any:
+        # Path("") is the current directory: an empty variable would scatter databases.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("give a directory path, or unset it for the per-user default")
+        return value
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant_is_a_name(cls, value: str) -> str:
+        try:
+            check_name(value, "tenant")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @property
     def kv_cache_dir(self) -> Path:
@@ -87,3 +129,40 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'sleeptime.db'}"
+
+
+_ALLOWED = {
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false (1/0, yes/no, on/off also work)",
+    "finite_number": "a finite number",
+}
+
+
+def _reason(error: Any, field: str) -> str:
+    """Why the value was refused and what the field accepts, in words a user can act on."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "value_error":
+        return str(ctx.get("error") or error.get("msg", ""))
+    bounds = [
+        f"{word} {ctx[key]}"
+        for key, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+        if key in ctx
+    ]
+    field_info = Settings.model_fields.get(field)
+    whole = field_info is not None and "int" in str(field_info.annotation)
+    if bounds:
+        return f"give {'a whole number' if whole else 'a number'} {' and '.join(bounds)}"
+    allowed = _ALLOWED.get(str(error.get("type")))
+    return f"give {allowed}" if allowed else str(error.get("msg", "")).lower()
+
+
+def settings_error_message(exc: ValidationError) -> str:
+    """One line naming each bad variable, its value and what it accepts."""
+    parts = []
+    for error in exc.errors():
+        field = str((error.get("loc") or ("?",))[0])
+        name = f"{ENV_PREFIX}{field.upper()}"
+        parts.append(f"{name}={error.get('input')!r} is not allowed: {_reason(error, field)}")
+    return "; ".join(parts) + " (fix or unset the variable)"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from helpers.cli_process import child_env, peak_rss_argv
 from sleeptime.app import decode_context, read_context
-from sleeptime.app.inputs import MAX_CONTEXT_BYTES
+from sleeptime.app.inputs import MAX_CONTEXT_BYTES, read_bounded
 from sleeptime.errors import InputError
 
 
@@ -111,3 +114,73 @@ def test_read_huge_file_reads_no_more_than_needed(tmp_path: Path) -> None:
         handle.truncate(MAX_CONTEXT_BYTES + 10)  # sparse: no disk space, no write time
     with pytest.raises(InputError, match="over the 50 MiB limit"):
         read_context(str(path))
+
+
+class _Endless(io.RawIOBase):
+    """A stream that never ends (like /dev/zero), counting what it handed out."""
+
+    def __init__(self) -> None:
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        view[:] = b"a" * len(view)
+        self.served += len(view)
+        return len(view)
+
+
+def test_an_endless_stream_is_read_in_bounded_chunks_then_refused() -> None:
+    endless = _Endless()
+    with pytest.raises(InputError) as info:
+        read_bounded(endless, "standard input")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "standard input holds more than 50 MiB, over the 50 MiB limit for one context; "
+        "split it into several contexts"
+    )
+    assert endless.served <= MAX_CONTEXT_BYTES + 1
+
+
+def test_a_huge_file_is_reported_with_its_real_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(200 * 2**20)  # sparse
+    with pytest.raises(InputError, match=r"huge\.txt is 200\.0 MiB, over the 50 MiB limit"):
+        read_context(str(path))
+
+
+def test_a_pipe_larger_than_the_limit_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    """The installed command, fed 400 MiB from a generator process, stops near 50 MiB."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITE_400_MIB],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert writer.stdout is not None
+    report = tmp_path / "peak-rss"
+    child = subprocess.run(
+        peak_rss_argv(report, "context", "add", "big", "-"),
+        stdin=writer.stdout,
+        capture_output=True,
+        text=True,
+        env=child_env(tmp_path / "data"),
+        timeout=120,
+    )
+    writer.stdout.close()
+    writer.wait(timeout=60)
+    peak_mib = int(report.read_text()) // 1024
+    assert peak_mib < 200, f"peak memory {peak_mib} MiB"
+    assert writer.returncode != 0  # it hit a closed pipe: the rest was never read
+    assert child.returncode == 2, child.stderr
+    assert "standard input holds more than 50 MiB, over the 50 MiB limit" in child.stderr
+    assert "Traceback" not in child.stderr
+
+
+_WRITE_400_MIB = (
+    "import sys\n"
+    "block = b'a' * (1 << 20)\n"
+    "for _ in range(400):\n"
+    "    sys.stdout.buffer.write(block)\n"
+)

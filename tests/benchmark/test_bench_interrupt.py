@@ -2,26 +2,26 @@
 
 The installed ``sleeptime`` runs in a child process against a real HTTP server on 127.0.0.1
 that answers slowly enough for SIGINT to land mid-run. The server is scripted because the
-test is about the harness's interrupt and resume path, not about model quality.
+test is about the harness's interrupt and resume path, not about model quality. The child
+starts with SIGINT at its default action: a test suite run as a background job
+(``bash scripts/test.sh &``) has SIGINT ignored, and a child would inherit that.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.cli_process import child_env, sleeptime_argv
 from helpers.scripted_http import Reply, ScriptedHTTPServer
 
-SLEEPTIME = Path(sys.executable).parent / "sleeptime"
 CHAT = "POST /v1/chat/completions"
 PROBLEMS = 6
 BUDGETS = 2
@@ -69,16 +69,14 @@ def test_ctrl_c_mid_run_keeps_every_call_and_the_same_command_resumes(
     tmp_path: Path, http: ScriptedHTTPServer
 ) -> None:
     out = tmp_path / "run"
-    args = [str(SLEEPTIME), "bench", "sweep", "--data", str(_dataset(tmp_path / "GSM_p2.jsonl"))]
+    args = ["bench", "sweep", "--data", str(_dataset(tmp_path / "GSM_p2.jsonl"))]
     args += ["--backend", "openai", "--model", "m", "--conditions", "baseline", "--budgets"]
     args += ["0,1", "--concurrency", "1", "--quiet", "--out", str(out)]
-    env = dict(os.environ)
-    env.update(
-        {
-            "SLEEPTIME_DATA_DIR": str(tmp_path / "data"),
-            "SLEEPTIME_OPENAI_BASE_URL": http.base_url,
-            "SLEEPTIME_OPENAI_API_KEY": "test-key",
-        }
+    args = sleeptime_argv(*args)
+    env = child_env(
+        tmp_path / "data",
+        SLEEPTIME_OPENAI_BASE_URL=http.base_url,
+        SLEEPTIME_OPENAI_API_KEY="test-key",
     )
     child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

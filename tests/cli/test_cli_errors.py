@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -158,10 +157,10 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 def test_every_command_has_fast_help(invoke: Invoke) -> None:
     commands = _commands(cli)
     assert ("context", "add") in commands and ("runs", "show") in commands and ("demo",) in commands
+    # "Fast" is checked as "imports nothing heavy" in a fresh process (test_cli_entry_point):
+    # a wall-clock bound here failed whenever the machine was busy.
     for command in commands:
-        start = time.perf_counter()
         result = invoke(*command, "--help")
         assert result.exit_code == 0, (command, result.output)
         assert "Usage: " in result.stdout
-        assert time.perf_counter() - start < 1.0, command
     assert invoke("-h").exit_code == 0

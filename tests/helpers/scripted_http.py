@@ -29,6 +29,10 @@ class Reply:
     cut: bool = False
     """Close the connection before the body is complete (a server dying mid-response)."""
     delay_s: float = 0.0
+    keepalive_every_s: float = 0.0
+    """After the events, send an SSE comment (``: keep-alive``) this often, and no data."""
+    keepalive_for_s: float = 0.0
+    """How long to keep sending those comments before finishing the stream."""
 
 
 @dataclass
@@ -154,18 +158,27 @@ def _handler_for(owner: ScriptedHTTPServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             events = list(reply.events or [])
-            if not reply.cut:
-                events.append("[DONE]")
+            done = None if reply.cut else "[DONE]"
             for event in events:
                 text = event if isinstance(event, str) else json.dumps(event)
-                data = f"data: {text}\n\n".encode()
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
+                self._send_chunk(f"data: {text}\n\n".encode())
+            if reply.keepalive_every_s > 0:
+                # A proxy or server keeping an idle stream open: bytes, but never a token.
+                until = time.monotonic() + reply.keepalive_for_s
+                while time.monotonic() < until:
+                    self._send_chunk(b": keep-alive\n\n")
+                    time.sleep(reply.keepalive_every_s)
+            if done is not None:
+                self._send_chunk(f"data: {done}\n\n".encode())
             if reply.cut:
                 # No terminating chunk: the client sees an incomplete chunked body.
                 self.close_connection = True
                 return
             self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def _send_chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
         def do_GET(self) -> None:

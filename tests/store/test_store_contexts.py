@@ -70,8 +70,11 @@ def test_get_context_not_found_says_how_to_add(store: Store) -> None:
     [
         ("", "empty"),
         ("   ", "empty"),
-        ("two\nlines", "newline or control"),
-        ("bell\x07", "newline or control"),
+        ("two\nlines", r"'two\\u000alines' contains a newline, control or invisible"),
+        ("bell\x07", "newline, control or invisible character"),
+        ("zero\u200bwidth", r"'zero\\u200bwidth'.*U\+200B ZERO WIDTH SPACE"),
+        ("evil\u202etxt.exe", r"'evil\\u202etxt.exe'.*U\+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("bad\udcffbyte", r"'bad\\udcffbyte' contains a byte 0xff that is not valid UTF-8"),
         ("x" * 201, "at most 200"),
         (" padded", "whitespace"),
     ],

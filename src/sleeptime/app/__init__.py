@@ -1,7 +1,15 @@
 """The library's front door: ``Sleeptime`` and the statistics it reports."""
 
-from sleeptime.app.facade import AskResult, Sleeptime
+from sleeptime.app.facade import AnswerNotRecordedError, AskResult, Sleeptime
 from sleeptime.app.inputs import decode_context, read_context
 from sleeptime.app.stats import ContextStats, ModeStats
 
-__all__ = ["AskResult", "ContextStats", "ModeStats", "Sleeptime", "decode_context", "read_context"]
+__all__ = [
+    "AnswerNotRecordedError",
+    "AskResult",
+    "ContextStats",
+    "ModeStats",
+    "Sleeptime",
+    "decode_context",
+    "read_context",
+]

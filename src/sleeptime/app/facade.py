@@ -11,12 +11,14 @@ from typing import Any
 
 from sleeptime.answer import Answer, Budget, answer_question, make_budget
 from sleeptime.answer.cost import DEFAULT_T
-from sleeptime.answer.prompt import LAYOUTS, MODES, Layout, Mode, answer_prefix
+from sleeptime.answer.policy import AUTO_LAYOUTS, resolve_layout
+from sleeptime.answer.prompt import MODES, Layout, Mode, answer_prefix
 from sleeptime.anticipate.serve import serve_anticipated
 from sleeptime.app.stats import DEFAULT_NS, ContextStats, context_stats
 from sleeptime.backends import Backend, create_backend
 from sleeptime.backends.base import PrefixWarmer
-from sleeptime.errors import InputError, NotFoundError
+from sleeptime.errors import InputError, NotFoundError, StoreError
+from sleeptime.names import check_name, check_question, check_utf8
 from sleeptime.settings import Settings
 from sleeptime.sleep import EventSink, SleepBudget, SleepResult, parse_recipe, run_sleep
 from sleeptime.sleep.events import ignore_events
@@ -25,10 +27,24 @@ from sleeptime.store import (
     ContextRecord,
     QueryRecord,
     RevisionRecord,
+    RunRecord,
     Store,
 )
 
 BackendSpec = Backend | str | None
+
+
+class AnswerNotRecordedError(StoreError):
+    """The model answered but the query could not be logged; the answer travels with it.
+
+    The answer is already paid for, so callers show it before reporting the failure.
+    """
+
+    def __init__(self, answer: Answer, cause: StoreError) -> None:
+        super().__init__(
+            f"the answer was not recorded, so `sleeptime stats` will not count it: {cause}"
+        )
+        self.answer = answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +68,9 @@ class Sleeptime:
         tenant: str | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        self.tenant = self.settings.tenant if tenant is None else tenant
+        check_name(self.tenant, "tenant")
         self.store = store or Store.open(self.settings)
-        self.tenant = tenant or self.settings.tenant
         self._backends: dict[tuple[str, str | None], Backend] = {}
 
     def backend(
@@ -77,8 +94,13 @@ class Sleeptime:
 
     def context(self, name: str) -> tuple[ContextRecord, RevisionRecord]:
         """The context and its current revision, or NotFoundError with a hint."""
+        check_utf8(name, "context name")
         record = self.store.get_context(self.tenant, name)
-        return record, self.store.current_revision(record.id)
+        return record, self.store.current_revision(record.id, tenant=self.tenant)
+
+    def run(self, run_id: str) -> RunRecord:
+        """One sleep run of this tenant by id or 6+ character prefix; others are not found."""
+        return self.store.get_run(run_id, tenant=self.tenant)
 
     # sleep ------------------------------------------------------------------------------
     async def sleep(
@@ -108,12 +130,16 @@ class Sleeptime:
             budget or SleepBudget(),
             seed=self.settings.seed,
             on_event=on_event,
+            heartbeat_s=self.settings.heartbeat_s,
         )
         if isinstance(chosen, PrefixWarmer):
             # Prefill the answer prompt's fixed part now, while nobody waits for it.
-            system, prefix = answer_prefix("sleep", "replace", revision.text, result.artifact.text)
+            # The layout ``auto`` uses at low budgets, where answers lean on the notes.
+            system, prefix = answer_prefix(
+                "sleep", AUTO_LAYOUTS[0], revision.text, result.artifact.text
+            )
             warmed = await chosen.warm_prefix(
-                system, prefix, label=f"{name} artifact {result.artifact.id}"
+                system, prefix, label=f"{name} artifact {result.artifact.id}", tenant=self.tenant
             )
             result = replace(result, prefilled_tokens=warmed)
         return result
@@ -158,7 +184,7 @@ class Sleeptime:
         *,
         budget: int = 2,
         mode: str = "sleep",
-        layout: str = "replace",
+        layout: str = "auto",
         max_tokens: int | None = None,
         backend: BackendSpec = None,
         model: str | None = None,
@@ -173,9 +199,10 @@ class Sleeptime:
         """
         if mode not in MODES:
             raise InputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        if layout not in LAYOUTS:
-            raise InputError(f"layout must be one of {', '.join(LAYOUTS)}; got {layout!r}")
         level = make_budget(budget, max_tokens)
+        typed_layout = resolve_layout(layout, level.level)  # InputError for unknown names
+        check_question(question)
+        check_utf8(name, "context name")
         context, revision, newest = self.store.answer_view(self.tenant, name)
         artifact: ArtifactRecord | None = None
         if mode == "sleep":
@@ -186,7 +213,6 @@ class Sleeptime:
                     f"yet; run `sleeptime sleep {name}` first, or ask with --mode baseline"
                 )
         typed_mode: Mode = "sleep" if mode == "sleep" else "baseline"
-        typed_layout: Layout = "both" if layout == "both" else "replace"
         served: dict[str, Any] = {"served": "model"}
         if artifact is not None and anticipated:
             hit = await self._ask_anticipated(
@@ -208,7 +234,7 @@ class Sleeptime:
             context=revision.text,
             notes=artifact.text if artifact else None,
             mode=typed_mode,
-            layout=typed_layout,
+            layout=layout,
             budget=level,
             seed=self.settings.seed,
         )
@@ -242,7 +268,7 @@ class Sleeptime:
         if verifier is not None:
             backend_name, model_name = verifier.info.backend, verifier.info.model
         else:  # no model ran: credit the model whose sleep run precomputed the answer
-            run = self.store.get_run(artifact.run_id)
+            run = self.store.get_run(artifact.run_id, tenant=self.tenant)
             backend_name, model_name = run.backend, run.model
         return self._record(
             question, context, revision, artifact, answer, backend_name, model_name,
@@ -266,7 +292,26 @@ class Sleeptime:
         served: dict[str, Any],
     ) -> AskResult:
         """Log one answered question (model or anticipated) and wrap it for the caller."""
-        query = self.store.record_query(
+        try:
+            query = self._record_query(
+                question, context, revision, artifact, answer, backend_name, model_name, served
+            )
+        except StoreError as exc:
+            raise AnswerNotRecordedError(answer, exc) from exc
+        return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
+
+    def _record_query(
+        self,
+        question: str,
+        context: ContextRecord,
+        revision: RevisionRecord,
+        artifact: ArtifactRecord | None,
+        answer: Answer,
+        backend_name: str,
+        model_name: str,
+        served: dict[str, Any],
+    ) -> QueryRecord:
+        return self.store.record_query(
             context_id=context.id,
             revision_id=revision.id,
             artifact_id=artifact.id if artifact else None,
@@ -285,7 +330,6 @@ class Sleeptime:
             validate=False,
             details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
         )
-        return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
 
     # stats ------------------------------------------------------------------------------
     def stats(
@@ -295,10 +339,11 @@ class Sleeptime:
         if t <= 0:
             raise InputError("t (the test-time price factor) must be positive")
         _, revision = self.context(name)
-        runs = self.store.list_runs(revision_id=revision.id)
-        artifact = self.store.latest_artifact(revision.id)
-        artifact_run = self.store.get_run(artifact.run_id) if artifact else None
-        queries = self.store.list_queries(revision_id=revision.id)
+        tenant = self.tenant
+        runs = self.store.list_runs(revision_id=revision.id, tenant=tenant)
+        artifact = self.store.latest_artifact(revision.id, tenant=tenant)
+        artifact_run = self.store.get_run(artifact.run_id, tenant=tenant) if artifact else None
+        queries = self.store.list_queries(revision_id=revision.id, tenant=tenant)
         return context_stats(name, revision.seq, runs, artifact_run, queries, t=t, ns=ns)
 
     async def aclose(self) -> None:

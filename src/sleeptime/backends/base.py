@@ -160,7 +160,9 @@ class Backend(Protocol):
 class PrefixWarmer(Protocol):
     """Optional capability: prefill a prompt prefix now and keep its KV state for later."""
 
-    async def warm_prefix(self, system: str, user_prefix: str, label: str = "") -> int:
+    async def warm_prefix(
+        self, system: str, user_prefix: str, label: str = "", tenant: str = ""
+    ) -> int:
         """Prefill system + user prefix; return the number of tokens kept (0 if not)."""
         ...
 

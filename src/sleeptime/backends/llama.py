@@ -231,13 +231,16 @@ class LlamaBackend:
         with self._loaded.lock:
             _drop_live_cache(self._loaded.llama)
 
-    async def warm_prefix(self, system: str, user_prefix: str, label: str = "") -> int:
+    async def warm_prefix(
+        self, system: str, user_prefix: str, label: str = "", tenant: str = ""
+    ) -> int:
         """Prefill ``system`` + the start of a user turn and save its KV state to disk.
 
         Later chats whose prompt starts with the same tokens restore this state and
         prefill only the rest. Returns the number of prefix tokens saved (0 if disabled).
+        ``tenant`` owns the state's listing entry (``sleeptime cache show``).
         """
-        return await asyncio.to_thread(self._warm_sync, system, user_prefix, label)
+        return await asyncio.to_thread(self._warm_sync, system, user_prefix, label, tenant)
 
     async def count_tokens(self, text: str) -> int:
         """Exact token count with the model's tokenizer."""
@@ -327,7 +330,7 @@ class LlamaBackend:
         # The last token may merge with what follows in a real prompt; leave it out.
         return tokens[:-1]
 
-    def _warm_sync(self, system: str, user_prefix: str, label: str) -> int:
+    def _warm_sync(self, system: str, user_prefix: str, label: str, tenant: str) -> int:
         if self._states is None:
             return 0
         with self._loaded.lock:
@@ -337,13 +340,13 @@ class LlamaBackend:
                 return 0
             digest = tokens_digest(tokens)
             if self._states.has(digest):
-                self._states.touch(digest)
+                self._states.claim(digest, tenant, label)
                 return len(tokens)
             llama.n_tokens = 0
             llama.eval(tokens)
             if not save_sequence(llama._ctx.ctx, self._states.path(digest), tokens):
                 return 0
-            self._states.record(digest, len(tokens), label)
+            self._states.record(digest, len(tokens), label, tenant)
             return len(tokens)
 
     def _generate(

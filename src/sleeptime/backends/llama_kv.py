@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ class StateEntry:
     created_at: float
     last_used_at: float
     label: str = ""
+    owners: dict[str, str] = field(default_factory=dict)
+    """Tenant -> its label for this state: a listing shows a tenant only its own states."""
 
 
 class PrefixStateStore:
@@ -114,7 +116,7 @@ class PrefixStateStore:
         return None
 
     # writes -------------------------------------------------------------------------------
-    def record(self, digest: str, n_tokens: int, label: str) -> StateEntry:
+    def record(self, digest: str, n_tokens: int, label: str, tenant: str = "") -> StateEntry:
         """Register a state file just written at ``path(digest)``, then evict if needed."""
         now = time.time()
         entry = StateEntry(
@@ -124,12 +126,53 @@ class PrefixStateStore:
             created_at=now,
             last_used_at=now,
             label=label,
+            owners={tenant: label},
         )
         with self._lock:
+            old = self._entries.get(digest)
+            if old is not None:
+                entry.owners = {**old.owners, tenant: label}
             self._entries[digest] = entry
             self._evict_locked(keep=digest)
             self._write_index()
         return entry
+
+    def claim(self, digest: str, tenant: str, label: str) -> None:
+        """Mark an existing state as used by ``tenant`` too (two tenants warmed the same text)."""
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return
+            entry.last_used_at = time.time()
+            if entry.owners.get(tenant) != label:
+                entry.owners[tenant] = label
+                self._write_index()
+
+    def owned(self, tenant: str) -> list[StateEntry]:
+        """States ``tenant`` warmed, most recently used first."""
+        return [e for e in self.entries() if tenant in e.owners]
+
+    def release(self, tenant: str) -> int:
+        """Drop ``tenant``'s claim on every state; delete states nobody else holds.
+
+        Returns how many states ``tenant`` held. Files no index entry points to (left by
+        a crash between writing a file and the index) are deleted too.
+        """
+        with self._lock:
+            count = 0
+            for digest, entry in list(self._entries.items()):
+                if entry.owners.pop(tenant, None) is not None:
+                    count += 1
+                if not entry.owners:
+                    self._entries.pop(digest)
+                    with contextlib.suppress(OSError):
+                        self.path(digest).unlink()
+            for stray in self.folder.glob("*.kv"):
+                if stray.stem not in self._entries:
+                    with contextlib.suppress(OSError):
+                        stray.unlink()
+            self._write_index()
+            return count
 
     def touch(self, digest: str) -> None:
         """Mark a state as just used (for LRU eviction).

@@ -27,9 +27,21 @@ from sleeptime.backends._openai_wire import (
     continuation_logprob,
 )
 from sleeptime.backends.base import BackendInfo, ChatRequest, ChatResult, Stopwatch
-from sleeptime.backends.retry import describe, server_message, status_code_of, with_retries
+from sleeptime.backends.retry import (
+    StalledError,
+    describe,
+    server_message,
+    status_code_of,
+    with_retries,
+)
 from sleeptime.backends.tokens import estimate_tokens
-from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, SleeptimeError
+from sleeptime.errors import (
+    BackendError,
+    BackendUnavailableError,
+    ConfigError,
+    ContextTooLargeError,
+    SleeptimeError,
+)
 from sleeptime.settings import Settings
 
 T = TypeVar("T")
@@ -59,7 +71,11 @@ class OpenAICompatOptions(BaseModel):
     stream: bool = True
     """Stream responses, which measures time to first token; off for servers that stumble."""
     timeout_s: float | None = None
-    """Seconds per request before it counts as failed; default ``Settings.request_timeout_s``."""
+    """Seconds without progress before an attempt fails; default ``Settings.request_timeout_s``."""
+    first_token_timeout_s: float | None = None
+    """Seconds to the first token; default ``Settings.first_token_timeout_s``."""
+    deadline_s: float | None = None
+    """Seconds for a whole request, retries included; default ``Settings.request_deadline_s``."""
     max_retries: int | None = None
     """Retries after the first attempt; default ``Settings.max_retries``."""
     retry_base_delay_s: float = 0.5
@@ -92,8 +108,20 @@ class OpenAICompatBackend:
         max_retries: int = 3,
         retry_base_delay_s: float = 0.5,
         retry_max_delay_s: float = 20.0,
+        first_token_timeout_s: float | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Three limits, because a server that sends SSE keep-alive comments and never a
+        # token keeps every byte-level timeout happy: time to the first token, time
+        # between tokens (``timeout_s``), and one deadline for the request as a whole.
+        self._first_token_timeout_s = first_token_timeout_s or timeout_s
+        self._first_token_setting = (
+            "SLEEPTIME_FIRST_TOKEN_TIMEOUT_S"
+            if first_token_timeout_s
+            else "SLEEPTIME_FIRST_TOKEN_TIMEOUT_S, unset so SLEEPTIME_REQUEST_TIMEOUT_S"
+        )
+        self._deadline_s = deadline_s
         self._model = model
         self._native_tools = native_tools
         self._stream = stream
@@ -173,17 +201,26 @@ class OpenAICompatBackend:
 
     async def _streamed(self, kwargs: dict[str, Any], watch: Stopwatch) -> ChatAccumulator:
         acc = ChatAccumulator()
-        stream = await self._client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
+        loop = asyncio.get_running_loop()
         try:
-            async for chunk in stream:
-                acc.add_chunk(chunk, watch.elapsed())
-        except openai.APIConnectionError:
-            if acc.chunks:
-                raise  # died midway: transient, so the whole request is retried
-        finally:
-            await stream.close()
+            async with asyncio.timeout(self._first_token_timeout_s) as limit:
+                stream = await self._client.chat.completions.create(
+                    **kwargs, stream=True, stream_options={"include_usage": True}
+                )
+                try:
+                    async for chunk in stream:
+                        acc.add_chunk(chunk, watch.elapsed())
+                        if acc.first_token_s is not None:  # tokens flow: now the idle limit
+                            limit.reschedule(loop.time() + self._timeout_s)
+                except openai.APIConnectionError:
+                    if acc.chunks:
+                        raise  # died midway: transient, so the whole request is retried
+                finally:
+                    await stream.close()
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise StalledError(self._stall_reason(acc)) from None
         if acc.chunks:
             return acc
         # llama_cpp.server answers a streamed request that fails before the first chunk
@@ -194,6 +231,17 @@ class OpenAICompatBackend:
             return await self._plain(kwargs)
         except openai.APIConnectionError:
             return await self._plain(kwargs)
+
+    def _stall_reason(self, acc: ChatAccumulator) -> str:
+        if acc.first_token_s is None:
+            return (
+                f"no token within {self._first_token_timeout_s:g} s of sending the request "
+                f"({self._first_token_setting})"
+            )
+        return (
+            f"no new token for {self._timeout_s:g} s after {len(acc.text)} pieces of the "
+            "reply (SLEEPTIME_REQUEST_TIMEOUT_S)"
+        )
 
     def _chat_kwargs(self, request: ChatRequest, model: str) -> dict[str, Any]:
         return chat_body(request, model, native_tools=self._native_tools)
@@ -283,16 +331,25 @@ class OpenAICompatBackend:
     ) -> T:
         """Run ``fn`` with retries and turn whatever escapes into a ``SleeptimeError``."""
         try:
-            return await with_retries(
-                fn,
-                attempts=self._attempts,
-                base_delay_s=self._base_delay_s,
-                max_delay_s=self._max_delay_s,
-                what=self._server(),
-                hint="Start the server or fix SLEEPTIME_OPENAI_BASE_URL.",
-            )
+            async with asyncio.timeout(self._deadline_s) as deadline:
+                return await with_retries(
+                    fn,
+                    attempts=self._attempts,
+                    base_delay_s=self._base_delay_s,
+                    max_delay_s=self._max_delay_s,
+                    what=self._server(),
+                    hint="Start the server or fix SLEEPTIME_OPENAI_BASE_URL.",
+                )
         except SleeptimeError:
             raise
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise await self._map_error(exc, model=model, scoring=scoring) from exc
+            raise BackendUnavailableError(
+                f"{self._server()} gave no complete answer within {self._deadline_s:g} s "
+                "(SLEEPTIME_REQUEST_DEADLINE_S, retries included); raise it for long "
+                "answers from a slow model, or check the server"
+            ) from None
         except Exception as exc:
             raise await self._map_error(exc, model=model, scoring=scoring) from exc
 
@@ -383,6 +440,12 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Open
         ),
         stream=opts.stream,
         timeout_s=opts.timeout_s if opts.timeout_s is not None else settings.request_timeout_s,
+        first_token_timeout_s=(
+            opts.first_token_timeout_s
+            if opts.first_token_timeout_s is not None
+            else settings.first_token_timeout_s
+        ),
+        deadline_s=opts.deadline_s if opts.deadline_s is not None else settings.request_deadline_s,
         max_retries=opts.max_retries if opts.max_retries is not None else settings.max_retries,
         retry_base_delay_s=opts.retry_base_delay_s,
         retry_max_delay_s=opts.retry_max_delay_s,

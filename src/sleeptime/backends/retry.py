@@ -52,6 +52,10 @@ class TransientError(Exception):
         self.retry_after_s = retry_after_s
 
 
+class StalledError(TransientError):
+    """A server kept the connection open but sent no token in time (keep-alives only)."""
+
+
 def status_code_of(exc: BaseException) -> int | None:
     """Return the HTTP status an exception carries (openai's ``APIStatusError``, httpx's)."""
     status = getattr(exc, "status_code", None)
@@ -186,6 +190,9 @@ def describe(exc: BaseException) -> str:
         status = status_code_of(err)
         if status is not None:
             return f"HTTP {status}: {server_message(err)}"
+    for err in chain:
+        if isinstance(err, TransientError) and str(err):
+            return str(err)  # our own words, e.g. which limit a stalled stream hit
     timeouts: tuple[type[BaseException], ...] = (TimeoutError, *_classes(_TIMEOUT_CLASSES))
     if any(isinstance(err, timeouts) for err in chain):
         return "timed out"
@@ -244,6 +251,42 @@ NOTICES = RetryNotices()
 """The process-wide retry notice throttle."""
 
 
+def gave_up_message(exc: BaseException, *, what: str, attempts: int, hint: str = "") -> str:
+    """Say what kept going wrong, and what to do about it, after the last attempt.
+
+    A server that answered 500 or 429 was reached; only a connection failure is "could
+    not reach", and only then does ``hint`` (start the server, fix the URL) apply.
+    """
+    reason = describe(exc)
+    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''} (last error: {reason})"
+    status = next((s for e in _causes(exc) if (s := status_code_of(e)) is not None), None)
+    if status == 429:
+        return (
+            f"{what} kept refusing requests as rate-limited (HTTP 429) {tries}; wait and "
+            "retry, lower --concurrency, or raise SLEEPTIME_MAX_RETRIES"
+        )
+    if status is not None:
+        return (
+            f"{what} was reached but kept failing with HTTP {status} {tries}; check the "
+            "server's log or status page, then retry"
+        )
+    chain = _causes(exc)
+    if any(isinstance(e, StalledError) for e in chain):
+        return (
+            f"{what} accepted the request but stalled {tries}; if the model is just slow, "
+            "raise the setting named there, else check the server"
+        )
+    timeouts: tuple[type[BaseException], ...] = (TimeoutError, *_classes(_TIMEOUT_CLASSES))
+    if any(isinstance(e, timeouts) for e in chain):
+        return (
+            f"{what} did not answer in time {tries}; raise SLEEPTIME_REQUEST_TIMEOUT_S for a "
+            "slow model, or check whether the server is overloaded"
+        )
+    if any(isinstance(e, TransientError) for e in chain):
+        return f"{what} kept breaking off its replies {tries}; retry later or check the server"
+    return f"could not reach {what} {tries}. {hint}".strip()
+
+
 async def with_retries(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -269,11 +312,9 @@ async def with_retries(
                 raise
             reason = describe(exc)
             if attempt == attempts:
-                message = (
-                    f"could not reach {what} after {attempts} attempt"
-                    f"{'s' if attempts != 1 else ''} (last error: {reason})."
-                )
-                raise BackendUnavailableError(f"{message} {hint}".strip()) from exc
+                raise BackendUnavailableError(
+                    gave_up_message(exc, what=what, attempts=attempts, hint=hint)
+                ) from exc
             delay = backoff_delay_s(
                 attempt,
                 base_delay_s=base_delay_s,

@@ -61,8 +61,12 @@ class ScriptedBackend:
         native_tools: bool = False,
         context_window: int | None = None,
         default_reply: str | None = None,
+        source: str | None = None,
     ) -> None:
         self.replies: deque[Reply] = deque(replies)
+        self.source = source
+        """The replies file given with ``--model``, named when the replies run out."""
+        self._given = len(self.replies)
         self.requests: list[ChatRequest] = []
         self.default_reply = default_reply
         self._info = BackendInfo(
@@ -80,6 +84,7 @@ class ScriptedBackend:
     def push(self, *replies: Reply) -> None:
         """Queue more replies."""
         self.replies.extend(replies)
+        self._given += len(replies)
 
     async def prepare(self) -> None:
         """Nothing to load."""
@@ -93,10 +98,7 @@ class ScriptedBackend:
         elif self.default_reply is not None:
             reply = self.default_reply
         else:
-            raise BackendError(
-                "the scripted backend ran out of replies; queue more with push() "
-                "or give default_reply"
-            )
+            raise BackendError(self._exhausted())
         if isinstance(reply, BaseException):
             raise reply
         if isinstance(reply, ChatResult):
@@ -118,6 +120,21 @@ class ScriptedBackend:
             result = _result_from_text(reply, request, self._info.model)
         result.usage.wall_time_s = watch.elapsed()
         return result
+
+    def _exhausted(self) -> str:
+        """Say the replies ran out, in the terms of whoever supplied them."""
+        given = f"{self._given} repl{'y' if self._given == 1 else 'ies'}"
+        if self.source is not None:
+            return (
+                f"the scripted backend ran out of replies: {self.source} holds {given} and "
+                f"call {len(self.requests)} needed one more; add replies to the JSON list "
+                "in that file"
+            )
+        return (
+            f"the scripted backend ran out of replies ({given} queued, call "
+            f"{len(self.requests)} needed one more); queue more with push() or give "
+            "default_reply"
+        )
 
     async def count_tokens(self, text: str) -> int:
         """Estimate tokens with the package's word-piece heuristic."""
@@ -186,4 +203,5 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Scri
             raise InputError(f"scripted backend: {path} must hold a JSON list of strings")
         replies.extend(loaded)
         name = path.name
-    return ScriptedBackend(replies, model=name, **options)
+    source = model if model else None
+    return ScriptedBackend(replies, model=name, source=source, **options)

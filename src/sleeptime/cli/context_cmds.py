@@ -41,6 +41,9 @@ def list_command(ctx: click.Context) -> None:
     """List contexts with their revision, sleep state and query count."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from sleeptime.names import shown
 
     app = open_app(ctx)
     try:
@@ -53,7 +56,7 @@ def list_command(ctx: click.Context) -> None:
     table = Table("name", "revision", "characters", "slept", "queries", "created")
     for row in rows:
         table.add_row(
-            row.name,
+            Text(shown(row.name)),
             str(row.current_seq),
             str(row.current_n_chars),
             "yes" if row.has_artifact else "no",
@@ -72,9 +75,9 @@ def show_command(ctx: click.Context, name: str, full: bool) -> None:
     app = open_app(ctx)
     try:
         context, revision = app.context(name)
-        revisions = app.store.list_revisions(context.id)
-        artifact = app.store.latest_artifact(revision.id)
-        runs = app.store.list_runs(revision_id=revision.id, limit=5)
+        revisions = app.store.list_revisions(context.id, tenant=app.tenant)
+        artifact = app.store.latest_artifact(revision.id, tenant=app.tenant)
+        runs = app.store.list_runs(revision_id=revision.id, limit=5, tenant=app.tenant)
     finally:
         app.store.close()
     click.secho(f"{context.name} (tenant {context.tenant})", bold=True)

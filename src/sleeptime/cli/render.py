@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from sleeptime.app import ContextStats, ModeStats
+from sleeptime.names import shown
 
 
 def _mode_row(label: str, stats: ModeStats | None) -> list[str]:
@@ -29,7 +31,9 @@ def stats_tables(stats: ContextStats) -> list[Table]:
         "generated tok",
         "total tok",
         "latency s",
-        title=f"{stats.name}, revision {stats.revision_seq}: test-time cost per query",
+        title=(
+            f"{escape(shown(stats.name))}, revision {stats.revision_seq}: test-time cost per query"
+        ),
     )
     modes.add_row(*_mode_row("sleep (c')", stats.sleep))
     modes.add_row(*_mode_row("baseline (c)", stats.baseline))

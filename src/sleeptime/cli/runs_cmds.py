@@ -23,7 +23,7 @@ def list_runs(ctx: click.Context, name: str, limit: int) -> None:
     app = open_app(ctx)
     try:
         context, _ = app.context(name)
-        runs = app.store.list_runs(context_id=context.id, limit=limit)
+        runs = app.store.list_runs(context_id=context.id, limit=limit, tenant=app.tenant)
     finally:
         app.store.close()
     if not runs:
@@ -43,7 +43,7 @@ def show_run(ctx: click.Context, run_id: str) -> None:
     """Show one run (an id prefix of 6+ characters is enough)."""
     app = open_app(ctx)
     try:
-        run = app.store.get_run(run_id)
+        run = app.run(run_id)
     finally:
         app.store.close()
     click.echo(

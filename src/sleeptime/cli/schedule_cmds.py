@@ -52,8 +52,10 @@ def priorities_command(
     """Rank contexts by expected benefit of sleeping on them per sleep token."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from sleeptime.app import Sleeptime
+    from sleeptime.names import shown
     from sleeptime.scheduling import gather_inputs, rank
 
     app = open_app(ctx)
@@ -78,7 +80,7 @@ def priorities_command(
     )
     for p in ranked:
         table.add_row(
-            p.name,
+            Text(shown(p.name)),
             f"{p.priority:.3g}",
             f"{p.rate_per_h:.3g}",
             f"{p.benefit:.3g}",

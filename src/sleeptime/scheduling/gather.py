@@ -21,9 +21,9 @@ def gather_inputs(
     now = now or datetime.now(UTC)
     out: list[PriorityInputs] = []
     for summary in store.list_contexts(tenant):
-        revision = store.current_revision(summary.id)
-        artifact = store.latest_artifact(revision.id)
-        queries = store.list_queries(context_id=summary.id, limit=max_queries)
+        revision = store.current_revision(summary.id, tenant=tenant)
+        artifact = store.latest_artifact(revision.id, tenant=tenant)
+        queries = store.list_queries(context_id=summary.id, limit=max_queries, tenant=tenant)
         ages = tuple(max((now - q.created_at).total_seconds() / 3600.0, 0.0) for q in queries)
         current = [q for q in queries if q.revision_id == revision.id]
         sleep_q = [
@@ -45,7 +45,9 @@ def gather_inputs(
             )
             saved = context_tokens - notes_chars / CHARS_PER_TOKEN
         runs = [
-            r for r in store.list_runs(context_id=summary.id, limit=20) if r.status == "complete"
+            r
+            for r in store.list_runs(context_id=summary.id, limit=20, tenant=tenant)
+            if r.status == "complete"
         ]
         if runs:
             cost = float(runs[0].prompt_tokens + runs[0].completion_tokens)

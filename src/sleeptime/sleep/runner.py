@@ -88,8 +88,13 @@ async def run_sleep(
     seed: int = 0,
     on_event: EventSink = ignore_events,
     extra_settings: dict[str, Any] | None = None,
+    heartbeat_s: float = 15.0,
 ) -> SleepResult:
-    """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure."""
+    """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure.
+
+    While it runs, the run's heartbeat is recorded every ``heartbeat_s`` seconds; a run
+    whose process died stops beating and is marked abandoned (``Settings.stale_run_s``).
+    """
     await backend.prepare()
     await check_fits(backend, revision.text, budget)
     temperature = sleep_temperature(budget, recipe)
@@ -118,6 +123,51 @@ async def run_sleep(
         model=backend.info.model,
         settings=settings,
     )
+    # Heartbeats keep coming while a long round runs, so only a dead process goes stale.
+    ticker = asyncio.create_task(_keep_alive(store, run.id, heartbeat_s))
+    try:
+        return await _execute(store, run.id, revision, backend, recipe, budget, temperature,
+                              seed, on_event)  # fmt: skip
+    finally:
+        ticker.cancel()
+
+
+async def _keep_alive(store: Store, run_id: str, every_s: float) -> None:
+    """Record a heartbeat every ``every_s`` seconds until cancelled or the run has ended."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            store.heartbeat(run_id)
+        except SleeptimeError:
+            return  # the run ended or its context was deleted; the run's own path reports it
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Why a run stopped early, in words for its record (``sleeptime runs show``)."""
+    if isinstance(exc, asyncio.CancelledError):
+        detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+        return (
+            f"interrupted: {detail}"
+            if detail
+            else "interrupted: CancelledError (Ctrl-C, or the caller cancelled the run)"
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted: KeyboardInterrupt (Ctrl-C)"
+    return f"interrupted: {exc!r}"
+
+
+async def _execute(
+    store: Store,
+    run_id: str,
+    revision: RevisionRecord,
+    backend: Backend,
+    recipe: Recipe,
+    budget: SleepBudget,
+    temperature: float,
+    seed: int,
+    on_event: EventSink,
+) -> SleepResult:
+    """Run the loops of a started run and record how it ended (artifact or failure)."""
     usage = Usage()
     partial: list[str] = [EMPTY_MEMORY] * recipe.k
     rounds_done = [0] * recipe.k
@@ -125,12 +175,12 @@ async def run_sleep(
     def sink(event: SleepEvent) -> None:
         if event.kind == "round_end":
             rounds_done[event.loop] = event.round
-            store.heartbeat(run.id, rounds=sum(rounds_done))
+            store.heartbeat(run_id, rounds=sum(rounds_done))
         on_event(event)
 
     on_event(
         SleepEvent(
-            "run_start", loops=recipe.k, max_rounds=budget.max_rounds, usage=usage, message=run.id
+            "run_start", loops=recipe.k, max_rounds=budget.max_rounds, usage=usage, message=run_id
         )
     )
     try:
@@ -140,7 +190,7 @@ async def run_sleep(
     except SleepCutOff as exc:
         partial[exc.loop] = exc.partial_notes
         store.fail_run(
-            run.id,
+            run_id,
             status="cut_off",
             error=str(exc),
             usage=usage,
@@ -151,7 +201,7 @@ async def run_sleep(
         raise
     except SleeptimeError as exc:
         store.fail_run(
-            run.id,
+            run_id,
             status="failed",
             error=str(exc),
             usage=usage,
@@ -162,9 +212,9 @@ async def run_sleep(
         raise
     except BaseException as exc:  # interrupted or a bug: the run must not stay "running"
         store.fail_run(
-            run.id,
+            run_id,
             status="failed",
-            error=f"interrupted: {exc!r}",
+            error=stop_reason(exc),
             usage=usage,
             rounds=sum(rounds_done),
             partial_text=None,
@@ -191,10 +241,10 @@ async def run_sleep(
             f"the model wrote no notes in {sum(o.rounds for o in outcomes)} rounds (its replies "
             "could not be "
             "read as notes); try more rounds, a stronger model (--model), or see the run with "
-            f"`sleeptime runs show {run.id[:8]}`"
+            f"`sleeptime runs show {run_id[:8]}`"
         )
         store.fail_run(
-            run.id,
+            run_id,
             status="failed",
             error=message,
             usage=usage,
@@ -208,9 +258,9 @@ async def run_sleep(
         anticipated = await extract_anticipated(notes, budget.anticipate, backend, seed=seed)
     except BaseException as exc:  # interrupted during the extraction call
         store.fail_run(
-            run.id,
+            run_id,
             status="failed",
-            error=f"interrupted: {exc!r}",
+            error=stop_reason(exc),
             usage=usage,
             rounds=sum(o.rounds for o in outcomes),
             partial_text=notes,
@@ -220,7 +270,7 @@ async def run_sleep(
     usage.add(anticipated.usage)
     details["anticipated"] = anticipated.details()
     artifact = store.complete_run(
-        run.id,
+        run_id,
         artifact_text=notes,
         usage=usage,
         rounds=sum(o.rounds for o in outcomes),
@@ -228,9 +278,9 @@ async def run_sleep(
         anticipated=anticipated.items,
     )
     on_event(
-        SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run.id)
+        SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run_id)
     )
-    return SleepResult(artifact=artifact, run_id=run.id, usage=usage, loops=tuple(outcomes))
+    return SleepResult(artifact=artifact, run_id=run_id, usage=usage, loops=tuple(outcomes))
 
 
 async def _run_loops(

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import Select, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from sleeptime.errors import InputError, NotFoundError, StoreError
+from sleeptime.names import MAX_NAME_CHARS, check_name
 from sleeptime.store.base import Conflict, StoreBase
 from sleeptime.store.records import ArtifactRecord, ContextRecord, ContextSummary, RevisionRecord
 from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
 
-MAX_NAME_CHARS = 200
-
-
-def check_name(value: str, what: str = "context name") -> None:
-    """Raise ``InputError`` unless ``value`` is a usable one-line name."""
-    if not value.strip():
-        raise InputError(f"{what} is empty; give a short name such as 'handbook'")
-    if len(value) > MAX_NAME_CHARS:
-        raise InputError(f"{what} is {len(value)} characters long; use at most {MAX_NAME_CHARS}")
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
-        raise InputError(
-            f"{what} {value!r} contains a newline or control character; use a one-line name"
-        )
-    if value != value.strip():
-        raise InputError(f"{what} {value!r} starts or ends with whitespace; remove it")
+__all__ = ["MAX_NAME_CHARS", "ContextsMixin", "check_name", "check_text", "sha256_hex"]
 
 
 def check_text(text: str, what: str = "context text") -> None:
@@ -248,10 +234,11 @@ class ContextsMixin(StoreBase):
             context = _context(session, tenant, name)
             session.execute(delete(Context).where(Context.id == context.id))
 
-    def current_revision(self, context_id: int) -> RevisionRecord:
-        """Return the newest revision of a context."""
+    def current_revision(self, context_id: int, *, tenant: str | None = None) -> RevisionRecord:
+        """Return the newest revision of a context (of ``tenant``: another's is not found)."""
+        query = _revisions_in(select(Revision).where(Revision.context_id == context_id), tenant)
         with self._tx("reading a revision") as session:
-            row = _current(session, context_id)
+            row = session.scalars(query.order_by(Revision.seq.desc()).limit(1)).first()
             if row is None:
                 raise NotFoundError(
                     f"context id {context_id} has no revisions (was it deleted?); "
@@ -259,20 +246,31 @@ class ContextsMixin(StoreBase):
                 )
             return RevisionRecord.of(row)
 
-    def get_revision(self, revision_id: int) -> RevisionRecord:
-        """Return one revision by id."""
+    def get_revision(self, revision_id: int, *, tenant: str | None = None) -> RevisionRecord:
+        """Return one revision by id; another tenant's revision is not found."""
+        query = _revisions_in(select(Revision).where(Revision.id == revision_id), tenant)
         with self._tx("reading a revision") as session:
-            row = session.get(Revision, revision_id)
+            row = session.scalars(query).first()
             if row is None:
                 raise NotFoundError(
                     f"no revision with id {revision_id}; it may have been deleted with its context"
                 )
             return RevisionRecord.of(row)
 
-    def list_revisions(self, context_id: int) -> list[RevisionRecord]:
-        """Return every revision of a context, oldest first."""
+    def list_revisions(self, context_id: int, *, tenant: str | None = None) -> list[RevisionRecord]:
+        """Return every revision of a context (of ``tenant``), oldest first."""
+        query = _revisions_in(select(Revision).where(Revision.context_id == context_id), tenant)
         with self._tx("listing revisions") as session:
-            rows = session.scalars(
-                select(Revision).where(Revision.context_id == context_id).order_by(Revision.seq)
-            ).all()
+            rows = session.scalars(query.order_by(Revision.seq)).all()
             return [RevisionRecord.of(row) for row in rows]
+
+
+def _revisions_in(query: Select[Any], tenant: str | None) -> Select[Any]:
+    """Restrict a query over revisions to one tenant's contexts (all if None).
+
+    Ids are sequential and easy to guess, so every lookup by id that a user can reach
+    passes the tenant and is filtered in SQL, never checked afterwards.
+    """
+    if tenant is None:
+        return query
+    return query.join(Context, Revision.context_id == Context.id).where(Context.tenant == tenant)

@@ -77,6 +77,14 @@ def mask_url(url: str | URL) -> str:
 
 def parse_url(url: str) -> URL:
     """Parse a URL, sending bare ``postgresql://`` to psycopg 3 (the driver of our extra)."""
+    bad = next((ch for ch in url if 0xDC80 <= ord(ch) <= 0xDCFF), None)
+    if bad is not None:
+        # Undecodable bytes from the command line or environment: no driver can use them,
+        # and the URL is not echoed, as it may hold a password.
+        raise StoreError(
+            f"the database URL contains the byte 0x{ord(bad) - 0xDC00:02x}, which is not "
+            "valid UTF-8; give SLEEPTIME_DATABASE_URL, --db or SLEEPTIME_DATA_DIR as UTF-8 text"
+        )
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

@@ -12,7 +12,7 @@ from sleeptime.errors import InputError, NotFoundError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text
 from sleeptime.store.records import QueryRecord
-from sleeptime.store.schema import Artifact, Query, Revision, utcnow
+from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
 
 _QUERIES = cast(Table, Query.__table__)
 _REVISIONS = cast(Table, Revision.__table__)
@@ -107,9 +107,17 @@ class QueriesMixin(StoreBase):
         context_id: int | None = None,
         revision_id: int | None = None,
         limit: int | None = None,
+        tenant: str | None = None,
     ) -> list[QueryRecord]:
-        """Return logged queries, newest first, optionally of one context or revision."""
+        """Return logged queries, newest first, optionally of one context or revision.
+
+        With ``tenant``, only queries on that tenant's contexts are returned.
+        """
         query = select(Query)
+        if tenant is not None:
+            query = query.join(Context, Query.context_id == Context.id).where(
+                Context.tenant == tenant
+            )
         if context_id is not None:
             query = query.where(Query.context_id == context_id)
         if revision_id is not None:

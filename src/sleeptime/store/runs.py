@@ -10,9 +10,9 @@ from __future__ import annotations
 import string
 import uuid
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from sleeptime.backends.base import Usage
@@ -20,13 +20,14 @@ from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text, sha256_hex
 from sleeptime.store.records import ArtifactRecord, RunRecord
-from sleeptime.store.schema import Artifact, Revision, SleepRun, utcnow
+from sleeptime.store.schema import Artifact, Context, Revision, SleepRun, utcnow
 
 RUNNING = "running"
 COMPLETE = "complete"
 END_STATUSES = ("failed", "cut_off", "abandoned")
 """Statuses ``fail_run`` accepts: the run ended without an artifact."""
 MIN_PREFIX = 6
+_Ts = TypeVarTuple("_Ts")
 
 
 def _revision(session: Session, revision_id: int) -> Revision:
@@ -42,7 +43,13 @@ def _running(session: Session, run_id: str, action: str) -> SleepRun:
     """Load a run for update; raise unless it is still running."""
     row = session.get(SleepRun, run_id, with_for_update=True)
     if row is None:
-        raise NotFoundError(f"no sleep run with id {run_id!r}; start one with start_run")
+        # Runs are deleted only with their context, so a running run that vanished lost
+        # its context while it was going.
+        raise NotFoundError(
+            f"sleep run {run_id[:8]} no longer exists: its context was deleted while the run "
+            "was going, so its notes were dropped; add the context again and run "
+            "`sleeptime sleep NAME` if you still need them"
+        )
     if row.status != RUNNING:
         raise StoreError(
             f"cannot {action} sleep run {run_id}: it is already {row.status!r}; "
@@ -51,27 +58,40 @@ def _running(session: Session, run_id: str, action: str) -> SleepRun:
     return row
 
 
-def _resolve(session: Session, run_id: str) -> SleepRun:
+def _in_tenant(query: Select[*_Ts], tenant: str | None) -> Select[*_Ts]:
+    """Restrict a query over runs (already joined to ``Revision``) to one tenant's contexts."""
+    if tenant is None:
+        return query
+    return query.join(Context, Revision.context_id == Context.id).where(Context.tenant == tenant)
+
+
+def _resolve(session: Session, run_id: str, tenant: str | None) -> tuple[SleepRun, Revision]:
+    """Find a run by id or unique prefix among ``tenant``'s runs (all runs if None).
+
+    Another tenant's run is looked for and reported exactly like one that does not exist,
+    and it never makes a prefix ambiguous, so nothing about it shows.
+    """
     key = run_id.strip().lower()
+    base = _in_tenant(
+        select(SleepRun, Revision).join(Revision, SleepRun.revision_id == Revision.id), tenant
+    )
     if key and set(key) <= set(string.hexdigits.lower()):
         if len(key) == 32:
-            row = session.get(SleepRun, key)
-            if row is not None:
-                return row
+            found = session.execute(base.where(SleepRun.id == key)).first()
+            if found is not None:
+                return found[0], found[1]
         elif len(key) < MIN_PREFIX:
             raise InputError(
                 f"run id {run_id!r} is too short; give at least {MIN_PREFIX} characters of it"
             )
         else:
-            rows = session.scalars(
-                select(SleepRun).where(SleepRun.id.startswith(key)).limit(2)
-            ).all()
+            rows = session.execute(base.where(SleepRun.id.startswith(key)).limit(2)).all()
             if len(rows) > 1:
                 raise InputError(
                     f"run id prefix {run_id!r} matches several runs; give more characters"
                 )
             if rows:
-                return rows[0]
+                return rows[0][0], rows[0][1]
     raise NotFoundError(f"no sleep run whose id starts with {run_id!r}; check the id")
 
 
@@ -188,6 +208,27 @@ class RunsMixin(StoreBase):
             session.flush()
             return RunRecord.of(row, _revision(session, row.revision_id))
 
+    def reap_abandoned(self, older_than_s: float) -> int:
+        """``mark_abandoned`` when a stale run exists; a cheap read otherwise.
+
+        Every command opens the store, so the common case must not take the write lock,
+        and a read-only database must still open: then the next writer reaps instead.
+        """
+        cutoff = utcnow() - timedelta(seconds=max(older_than_s, 0.0))
+        stale_query = (
+            select(SleepRun.id)
+            .where(SleepRun.status == RUNNING, SleepRun.heartbeat_at < cutoff)
+            .limit(1)
+        )
+        with self._tx("looking for abandoned sleep runs") as session:
+            stale = session.scalars(stale_query).first()
+        if stale is None:
+            return 0
+        try:
+            return self.mark_abandoned(older_than_s)
+        except StoreError:
+            return 0
+
     def mark_abandoned(self, older_than_s: float) -> int:
         """Mark running runs with no heartbeat for ``older_than_s`` seconds as abandoned."""
         if older_than_s < 0:
@@ -202,25 +243,36 @@ class RunsMixin(StoreBase):
                     status="abandoned",
                     finished_at=now,
                     error=(
-                        f"no heartbeat for more than {older_than_s:g} s; "
-                        "the process running it probably exited"
+                        f"no heartbeat for more than {older_than_s:g} s: the process running "
+                        "it was killed or crashed; start a new run with `sleeptime sleep`"
                     ),
                 )
                 .execution_options(synchronize_session=False)
             )
             return cast(CursorResult[Any], result).rowcount
 
-    def get_run(self, run_id: str) -> RunRecord:
-        """Return a run by its id or a unique prefix of at least 6 characters."""
+    def get_run(self, run_id: str, *, tenant: str | None = None) -> RunRecord:
+        """Return a run by its id or a unique prefix of at least 6 characters.
+
+        With ``tenant``, only that tenant's runs are found; anything taken from a user
+        must pass it (``None`` is for trusted callers such as the benchmark harness).
+        """
         with self._tx("reading a sleep run") as session:
-            row = _resolve(session, run_id)
-            return RunRecord.of(row, _revision(session, row.revision_id))
+            row, revision = _resolve(session, run_id, tenant)
+            return RunRecord.of(row, revision)
 
     def list_runs(
-        self, *, revision_id: int | None = None, context_id: int | None = None, limit: int = 50
+        self,
+        *,
+        revision_id: int | None = None,
+        context_id: int | None = None,
+        limit: int = 50,
+        tenant: str | None = None,
     ) -> list[RunRecord]:
-        """Return runs, newest first, optionally of one revision or context."""
-        query = select(SleepRun, Revision).join(Revision, SleepRun.revision_id == Revision.id)
+        """Return runs, newest first, optionally of one revision or context (and tenant)."""
+        query = _in_tenant(
+            select(SleepRun, Revision).join(Revision, SleepRun.revision_id == Revision.id), tenant
+        )
         if revision_id is not None:
             query = query.where(SleepRun.revision_id == revision_id)
         if context_id is not None:
@@ -229,26 +281,38 @@ class RunsMixin(StoreBase):
         with self._tx("listing sleep runs") as session:
             return [RunRecord.of(run, rev) for run, rev in session.execute(query)]
 
-    def latest_artifact(self, revision_id: int) -> ArtifactRecord | None:
-        """Return the newest artifact of a revision, or None if no run has completed."""
+    def latest_artifact(
+        self, revision_id: int, *, tenant: str | None = None
+    ) -> ArtifactRecord | None:
+        """Return the newest artifact of a revision (of ``tenant``), or None if none completed."""
+        query = select(Artifact).where(Artifact.revision_id == revision_id)
         with self._tx("reading an artifact") as session:
             row = session.scalars(
-                select(Artifact)
-                .where(Artifact.revision_id == revision_id)
-                .order_by(Artifact.id.desc())
-                .limit(1)
+                _artifacts_in(query, tenant).order_by(Artifact.id.desc()).limit(1)
             ).first()
             return None if row is None else ArtifactRecord.of(row)
 
-    def get_artifact(self, artifact_id: int) -> ArtifactRecord:
-        """Return one artifact by id."""
+    def get_artifact(self, artifact_id: int, *, tenant: str | None = None) -> ArtifactRecord:
+        """Return one artifact by id; another tenant's artifact is not found."""
+        query = select(Artifact).where(Artifact.id == artifact_id)
         with self._tx("reading an artifact") as session:
-            row = session.get(Artifact, artifact_id)
+            row = session.scalars(_artifacts_in(query, tenant)).first()
             if row is None:
                 raise NotFoundError(
                     f"no artifact with id {artifact_id}; it may have been deleted with its context"
                 )
             return ArtifactRecord.of(row)
+
+
+def _artifacts_in(query: Select[Any], tenant: str | None) -> Select[Any]:
+    """Restrict a query over artifacts to one tenant's contexts (all if None)."""
+    if tenant is None:
+        return query
+    return (
+        query.join(Revision, Artifact.revision_id == Revision.id)
+        .join(Context, Revision.context_id == Context.id)
+        .where(Context.tenant == tenant)
+    )
 
 
 def _finish(row: SleepRun, status: str, usage: Usage, rounds: int, details: dict[str, Any]) -> None:

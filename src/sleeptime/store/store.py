@@ -18,5 +18,16 @@ class Store(ContextsMixin, RunsMixin, QueriesMixin):
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Store:
-        """Open the database named by settings (default: a SQLite file in the data dir)."""
-        return cls((settings or Settings()).resolved_database_url())
+        """Open the database named by settings (default: a SQLite file in the data dir).
+
+        Runs whose process died (no heartbeat for ``settings.stale_run_s``) are marked
+        abandoned on the way, so no command ever shows a dead run as running.
+        """
+        settings = settings or Settings()
+        store = cls(settings.resolved_database_url())
+        try:
+            store.reap_abandoned(settings.stale_run_s)
+        except BaseException:
+            store.close()
+            raise
+        return store

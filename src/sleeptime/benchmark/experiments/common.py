@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult, Usage
 from sleeptime.benchmark.datasets import Problem, aime_path, gsm_symbolic_path, load_dataset
 from sleeptime.benchmark.experiments.config import ExperimentConfig, shard_slice
+from sleeptime.benchmark.experiments.outlock import OutputFolderLock
 from sleeptime.benchmark.grading import GradeResult, grade_aime, grade_gsm
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import BackendUnavailableError, ConfigError, SleeptimeError, StoreError
@@ -170,6 +171,7 @@ class Harness:
         self._recorders: list[RecordingBackend] = []
         self._samples: IO[str] | None = None
         self._log: CallLog | None = None
+        self._lock: OutputFolderLock | None = None
         self.backend: Backend
         self.scorer: Backend
         self.extra_config: dict[str, Any] = {}
@@ -182,7 +184,14 @@ class Harness:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the output folder {out}: {exc}") from exc
-        self._log = CallLog(self.config.calls or out / "calls.db")
+        lock = OutputFolderLock(out)
+        lock.acquire()  # before anything in the folder is opened or truncated
+        self._lock = lock
+        try:
+            self._log = CallLog(self.config.calls or out / "calls.db")
+        except BaseException:
+            await self._close()
+            raise
         try:
             inner = self._given
             if inner is None:
@@ -229,6 +238,9 @@ class Harness:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def hits(self) -> int:
