@@ -85,7 +85,7 @@ def check_notes(text: str) -> ArithmeticCheck:
                         line=line.strip(),
                         expression=expression,
                         written=written,
-                        correct=_format(correct, percent=written.endswith("%")),
+                        correct=_shown(correct, written, value),
                     )
                 )
     return ArithmeticCheck(checked=checked, slips=tuple(slips))
@@ -194,9 +194,17 @@ def _matches(correct: Fraction, written: str, value: Fraction) -> bool:
     return any(abs(abs(correct) - c) < tol for c, tol in candidates)
 
 
-def _format(value: Fraction, *, percent: bool = False) -> str:
-    if percent:
-        return f"{_format(value * 100)}%"
+def _shown(correct: Fraction, written: str, value: Fraction) -> str:
+    """The right result in the form the notes used: "25%" for 0.25 or for 25 written as %."""
+    if not written.endswith("%"):
+        return _format(correct)
+    # "x / y * 100 = 75%" already computed a percentage; "x / y = 75%" computed a fraction.
+    if abs(correct - value) <= abs(correct - value / 100):
+        return f"{_format(correct)}%"
+    return f"{_format(correct * 100)}%"
+
+
+def _format(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
