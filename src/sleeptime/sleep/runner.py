@@ -8,13 +8,14 @@ notes kept for debugging, so a half-finished run can never be served.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sleeptime.anticipate import extract_anticipated
 from sleeptime.backends.base import Backend, Usage
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
+from sleeptime.sleep.combine import combine, combine_notes
 from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
 from sleeptime.sleep.rethink import (
@@ -49,14 +50,6 @@ def sleep_temperature(budget: SleepBudget, recipe: Recipe) -> float:
     if budget.temperature is not None:
         return budget.temperature
     return 0.0 if recipe.k == 1 else PARALLEL_TEMPERATURE
-
-
-def combine_notes(notes: list[str]) -> str:
-    """Concatenate the notes of parallel loops (the paper's parallel sleep-time scaling)."""
-    kept = [n for n in notes if n.strip() and n != EMPTY_MEMORY]
-    if len(kept) == 1:
-        return kept[0]
-    return "\n\n".join(f"[Notes {i}]\n{n}" for i, n in enumerate(kept, 1))
 
 
 async def check_fits(backend: Backend, context: str, budget: SleepBudget) -> int:
@@ -221,8 +214,12 @@ async def _execute(
             details={},
         )
         raise
-    notes = combine_notes([o.notes for o in outcomes])
+    combined = combine(
+        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
+    )
+    notes = combined.text
     details: dict[str, Any] = {
+        **combined.details,
         "loops": [
             {
                 "rounds": o.rounds,
@@ -230,11 +227,14 @@ async def _execute(
                 "malformed": o.malformed,
                 "untagged": o.untagged,
                 "clipped": o.clipped,
+                "calculations_checked": o.checked,
+                "slips_found": o.slips_found,
+                "slips_left": o.slips_left,
                 "protocol": o.protocol,
                 "usage": o.usage.to_dict(),
             }
             for o in outcomes
-        ]
+        ],
     }
     if not notes:
         message = (
@@ -325,6 +325,8 @@ class Notes:
     text: str
     usage: Usage
     loops: tuple[LoopOutcome, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+    """What combining the loops did (``sleep/combine.py``)."""
 
 
 async def compute_notes(
@@ -348,10 +350,13 @@ async def compute_notes(
     outcomes = await _run_loops(
         backend, context, budget, recipe, usage, temperature, seed, on_event
     )
-    text = combine_notes([o.notes for o in outcomes])
+    combined = combine(
+        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
+    )
+    text = combined.text
     if not text:
         raise SleeptimeError(
             f"the model wrote no notes in {sum(o.rounds for o in outcomes)} rounds; try more "
             "rounds or a stronger model"
         )
-    return Notes(text=text, usage=usage, loops=tuple(outcomes))
+    return Notes(text=text, usage=usage, loops=tuple(outcomes), details=combined.details)

@@ -131,6 +131,7 @@ def sleep_budget(config: ExperimentConfig) -> SleepBudget:
         max_rounds=config.max_rounds,
         round_max_tokens=config.round_tokens,
         memory_chars=config.memory_chars,
+        check_arithmetic=config.check_arithmetic,
     )
 
 
