@@ -56,6 +56,7 @@ def cli(ctx: click.Context, database_url: str | None, tenant: str | None) -> Non
 
 def _register() -> None:
     from sleeptime.cli.bench_cmds import bench_group
+    from sleeptime.cli.bench_generate_cmd import generate_command
     from sleeptime.cli.cache_cmds import cache_group
     from sleeptime.cli.demo_cmd import demo_command
     from sleeptime.cli.models_cmds import models_group
@@ -70,6 +71,7 @@ def _register() -> None:
     cli.add_command(demo_command)
     cli.add_command(bench_group)
     bench_group.add_command(multiquery_command, "multiquery")
+    bench_group.add_command(generate_command, "generate")
     cli.add_command(cache_group)
     cli.add_command(priorities_command)
     cli.add_command(models_group)

@@ -46,8 +46,9 @@ def load_gsm_symbolic(
     ``path`` is the jsonl file or a folder holding ``GSM_symbolic.jsonl`` / ``GSM_p1.jsonl`` /
     ``GSM_p2.jsonl``; without it the file is looked up under the data root. ``variant`` is
     guessed from the file name when not given (P2 when nothing says otherwise). Only P2 ships
-    in ``../shared/data``; fetch main and P1 from Hugging Face ``apple/GSM-Symbolic`` and pass
-    their path. Problem ids are ``"<template id>-<instance>"``.
+    in ``../shared/data``; make main and P1 offline with ``sleeptime bench generate`` (or
+    fetch them from Hugging Face ``apple/GSM-Symbolic``) and pass their folder. Problem ids
+    are ``"<template id>-<instance>"``.
     """
     check_limit(limit)
     if variant is not None:
@@ -63,7 +64,8 @@ def load_gsm_symbolic(
     if not file.is_file():
         raise InputError(
             f"Expected the GSM-Symbolic {chosen} file {file.name} at {file}, but it is missing. "
-            "Download it from Hugging Face (apple/GSM-Symbolic) and pass its path."
+            "Generate it with `sleeptime bench generate --variant "
+            f"{chosen}` (or download it from Hugging Face, apple/GSM-Symbolic) and pass its path."
         )
     dataset = "gsm-symbolic" if chosen == "main" else f"gsm-symbolic-{chosen}"
     problems: list[Problem] = []
