@@ -107,11 +107,11 @@ async def test_sweep_accuracy_files_and_replay(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(rows) == 4 * 3 * 2
     recorded = json.loads((out / "config.json").read_text())
-    assert recorded["layout"] == "replace" and recorded["split"] == "sentence"
+    assert recorded["layout"] == "auto" and recorded["split"] == "sentence"
     assert recorded["prompts"]["context_only"] == "context_only@v1"
     assert recorded["backend"]["backend"] == "function"
     report = (out / "report.md").read_text()
-    assert "`replace`" in report and "![accuracy_vs_tokens.png]" in report
+    assert "`auto`" in report and "![accuracy_vs_tokens.png]" in report
     _no_texts(out)
 
     again = await run_sweep(config, backend=FunctionBackend(refuse), problems=PROBLEMS)
@@ -197,7 +197,10 @@ async def test_amortization_from_a_multi_query_file(tmp_path: Path) -> None:
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     groups = load_multi_query(path)
     assert [len(g.questions) for g in groups] == [2, 2]
-    config = AmortizationConfig(multi_query=path, queries=[1, 2, 5], **_base(tmp_path))
+    # replace: the oracle finds a problem by its query when the prompt holds no context.
+    config = AmortizationConfig(
+        multi_query=path, queries=[1, 2, 5], layout="replace", **_base(tmp_path)
+    )
     result = await run_amortization(config, backend=FunctionBackend(oracle))
     rows = {r["n"]: r for r in result.summary["amortization"]}
     assert set(rows) == {1, 2}
