@@ -110,10 +110,10 @@ def generate_command(
         {"seed": seed, "instances": instances, "templates": selection, "source": str(root)},
     )
     click.echo(f"wrote {meta}")
-    click.echo(
-        f"use with: sleeptime bench sweep --dataset gsm-symbolic-p2 --data {folder} "
-        "(derived from CC BY-NC-ND data: do not share or commit these files)"
-    )
+    datasets = {"main": "gsm-symbolic", "p1": "gsm-symbolic-p1", "p2": "gsm-symbolic-p2"}
+    for name in variants:
+        click.echo(f"use with: sleeptime bench sweep --dataset {datasets[name]} --data {folder}")
+    click.echo("(derived from CC BY-NC-ND data: do not share or commit these files)")
 
 
 def _default_out(seed: int, selection: str | None) -> Path:
