@@ -33,8 +33,11 @@ _Ts = TypeVarTuple("_Ts")
 def _revision(session: Session, revision_id: int) -> Revision:
     row = session.get(Revision, revision_id)
     if row is None:
+        # The caller read this revision a moment ago: its context was deleted since.
         raise NotFoundError(
-            f"no revision with id {revision_id}; it may have been deleted with its context"
+            f"revision {revision_id} no longer exists: its context was deleted while this "
+            "command was starting; add the context again with `sleeptime context add` "
+            "if you still need it"
         )
     return row
 
