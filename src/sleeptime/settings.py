@@ -7,7 +7,7 @@ of the run or query that it produced, so results stay explainable after settings
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
 
     openai_native_tools: bool = True
     """Send sleep tools as native tool calls; set false for servers that ignore tools."""
+
+    openai_reasoning: Literal["auto", "openai", "deepseek", "claude", "none"] = "auto"
+    """Reasoning dialect: auto (by model id), openai (o-series), deepseek, claude, none."""
 
     openai_batch: bool = False
     """Send sleep-time calls through the provider's batch API (cheaper, slower)."""

@@ -41,3 +41,34 @@ def test_max_tokens_out_of_range(max_tokens: int) -> None:
 def test_budget_prompt_is_the_level_file() -> None:
     for level in range(5):
         assert make_budget(level).prompt == load_prompt(f"budget_{level}")
+
+
+def test_reasoning_settings_travel_with_the_budget() -> None:
+    budget = make_budget(4, effort="high", thinking_tokens=2048, min_thinking_tokens=256)
+    assert (budget.effort, budget.thinking_tokens, budget.min_thinking_tokens) == (
+        "high",
+        2048,
+        256,
+    )
+    assert budget.reasoning_label == "high+2048"
+    assert budget.reasoning_fields() == {
+        "reasoning_effort": "high",
+        "thinking_tokens": 2048,
+        "min_thinking_tokens": 256,
+    }
+    assert make_budget(1).reasoning_label is None
+    assert make_budget(1, thinking_tokens=512).reasoning_label == "512"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"effort": "extreme"}, "effort must be one of low, medium, high"),
+        ({"thinking_tokens": 0}, "thinking tokens must be between 1 and 131072"),
+        ({"thinking_tokens": 64, "min_thinking_tokens": 65}, "above the thinking budget"),
+        ({"min_thinking_tokens": -1}, "must not be negative"),
+    ],
+)
+def test_bad_reasoning_settings_say_what_to_change(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        make_budget(2, **kwargs)  # type: ignore[arg-type]

@@ -60,7 +60,14 @@ def test_budget_defaults_are_the_papers() -> None:
 
 
 def test_budget_to_dict_records_every_field() -> None:
-    budget = SleepBudget(max_rounds=3, max_sleep_tokens=999, temperature=0.2, strict_protocol=True)
+    budget = SleepBudget(
+        max_rounds=3,
+        max_sleep_tokens=999,
+        temperature=0.2,
+        strict_protocol=True,
+        reasoning_effort="high",
+        thinking_tokens=2048,
+    )
     assert budget.to_dict() == {
         "max_rounds": 3,
         "max_sleep_tokens": 999,
@@ -70,6 +77,8 @@ def test_budget_to_dict_records_every_field() -> None:
         "strict_protocol": True,
         "check_arithmetic": True,
         "anticipate": "notes",
+        "reasoning_effort": "high",
+        "thinking_tokens": 2048,
     }
 
 
@@ -84,9 +93,11 @@ def test_budget_to_dict_records_every_field() -> None:
         ("round_max_tokens", 32769),
         ("memory_chars", 199),
         ("memory_chars", 200_001),
+        ("reasoning_effort", "extreme"),
+        ("thinking_tokens", 0),
     ],
 )
-def test_budget_out_of_range_is_input_error(field: str, value: int) -> None:
+def test_budget_out_of_range_is_input_error(field: str, value: int | str) -> None:
     with pytest.raises(InputError):
         SleepBudget(**{field: value})
 

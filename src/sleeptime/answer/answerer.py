@@ -26,6 +26,8 @@ class Answer:
     layout: Layout | None
     budget: Budget
     finish_reason: str
+    reasoning: str = ""
+    """The model's thinking when it returned it (never graded; ``text`` is the answer)."""
 
 
 def validate_question(question: str) -> str:
@@ -85,7 +87,11 @@ async def answer_question(
     watch = Stopwatch()
     result = await backend.chat(
         ChatRequest(
-            messages=prompt.messages, max_tokens=budget.max_tokens, temperature=0.0, seed=seed
+            messages=prompt.messages,
+            max_tokens=budget.max_tokens,
+            temperature=0.0,
+            seed=seed,
+            **budget.reasoning_fields(),
         )
     )
     latency = watch.elapsed()
@@ -99,4 +105,5 @@ async def answer_question(
         layout=prompt.layout if mode == "sleep" else None,
         budget=budget,
         finish_reason=result.finish_reason,
+        reasoning=result.reasoning,
     )

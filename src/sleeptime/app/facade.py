@@ -34,6 +34,16 @@ from sleeptime.store import (
 BackendSpec = Backend | str | None
 
 
+def _reasoning_asked(budget: Budget) -> dict[str, Any]:
+    """The reasoning settings of an answer, for its query record (only those that were set)."""
+    asked = {
+        "effort": budget.effort,
+        "thinking_tokens": budget.thinking_tokens,
+        "min_thinking_tokens": budget.min_thinking_tokens or None,
+    }
+    return {key: value for key, value in asked.items() if value is not None}
+
+
 class AnswerNotRecordedError(StoreError):
     """The model answered but the query could not be logged; the answer travels with it.
 
@@ -190,16 +200,26 @@ class Sleeptime:
         model: str | None = None,
         anticipated: bool = True,
         verify_with_model: bool = False,
+        effort: str | None = None,
+        thinking_tokens: int | None = None,
+        min_thinking_tokens: int = 0,
     ) -> AskResult:
         """Answer ``question`` about ``name`` and record the query with its usage.
 
         In sleep mode an anticipated answer stored by the sleep run is served instead when
         the question verifiably asks the same thing (``anticipated=False`` turns that off;
         ``verify_with_model`` adds a yes/no confirmation by the model to the free check).
+        ``effort`` (low/medium/high) and ``thinking_tokens`` ask a reasoning model to think.
         """
         if mode not in MODES:
             raise InputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        level = make_budget(budget, max_tokens)
+        level = make_budget(
+            budget,
+            max_tokens,
+            effort=effort,
+            thinking_tokens=thinking_tokens,
+            min_thinking_tokens=min_thinking_tokens,
+        )
         typed_layout = resolve_layout(layout, level.level)  # InputError for unknown names
         check_question(question)
         check_utf8(name, "context name")
@@ -328,7 +348,12 @@ class Sleeptime:
             latency_s=answer.latency_s,
             # The caller has just read these rows; foreign keys catch deletions meanwhile.
             validate=False,
-            details={"final": answer.final, "finish_reason": answer.finish_reason, **served},
+            details={
+                "final": answer.final,
+                "finish_reason": answer.finish_reason,
+                **_reasoning_asked(answer.budget),
+                **served,
+            },
         )
 
     # stats ------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class ModeStats:
     mean_prompt: float
     mean_total: float
     mean_latency_s: float
+    mean_reasoning: float = 0.0
+    """Of the generated tokens, those spent thinking (reasoning models)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ class ContextStats:
     baseline: ModeStats | None
     t: float
     costs: list[CostComparison] = field(default_factory=list)
+    sleep_reasoning: int = 0
+    """Thinking tokens of that run (part of ``sleep_generated``)."""
 
 
 def mode_stats(queries: list[QueryRecord]) -> ModeStats | None:
@@ -49,6 +53,7 @@ def mode_stats(queries: list[QueryRecord]) -> ModeStats | None:
         mean_prompt=fmean(q.prompt_tokens for q in queries),
         mean_total=fmean(q.prompt_tokens + q.completion_tokens for q in queries),
         mean_latency_s=fmean(q.latency_s for q in queries),
+        mean_reasoning=fmean(q.usage.reasoning_tokens for q in queries),
     )
 
 
@@ -92,4 +97,5 @@ def context_stats(
         baseline=baseline,
         t=t,
         costs=costs,
+        sleep_reasoning=artifact_run.usage.reasoning_tokens if artifact_run else 0,
     )

@@ -16,9 +16,20 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.completion_usage import CompletionUsage
 
 from sleeptime.backends.base import ChatRequest, ChatResult, Message, ToolCall, ToolSpec, Usage
+from sleeptime.backends.reasoning import (
+    CLAUDE_MIN_BUDGET,
+    CLAUDE_THINKING_BUDGET,
+    THINK_CLOSE,
+    THINK_OPEN,
+    Dialect,
+    refuses_stop,
+    refuses_system,
+    split_thinking,
+    thinking_room,
+)
 from sleeptime.backends.retry import TransientError
 from sleeptime.backends.tokens import estimate_tokens
-from sleeptime.errors import BackendError, InputError
+from sleeptime.errors import BackendError, ConfigError, InputError
 
 LOGPROB_UNSUPPORTED = (
     "cannot score prompts: it did not return prompt log-probabilities for a completions "
@@ -83,18 +94,49 @@ def to_wire_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
     ]
 
 
-def chat_body(request: ChatRequest, model: str, *, native_tools: bool) -> dict[str, Any]:
-    """The non-streaming ``/chat/completions`` body for ``request`` (also a batch line's body)."""
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": to_wire_messages(request.messages),
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-    }
+def chat_body(
+    request: ChatRequest, model: str, *, native_tools: bool, dialect: Dialect = "chat"
+) -> dict[str, Any]:
+    """The non-streaming ``/chat/completions`` body for ``request`` (also a batch line's body).
+
+    ``dialect`` (``backends/reasoning.py``) says what the model accepts: o-series models get
+    ``max_completion_tokens`` and ``reasoning_effort`` and no temperature, Claude a
+    ``thinking`` budget, and every reasoning model room for thinking in its token cap.
+    """
+    if dialect == "none" and request.wants_reasoning:
+        raise ConfigError(
+            "SLEEPTIME_OPENAI_REASONING=none sends no reasoning parameters, but this request "
+            "asks for a reasoning effort or thinking budget; drop --effort/--thinking-tokens "
+            "or set SLEEPTIME_OPENAI_REASONING=auto"
+        )
+    messages = to_wire_messages(request.messages)
+    body: dict[str, Any] = {"model": model, "messages": messages}
+    effort = request.reasoning_effort
+    if dialect == "openai":
+        if refuses_system(model):
+            body["messages"] = [
+                {**m, "role": "user"} if m["role"] == "system" else m for m in messages
+            ]
+        body["max_completion_tokens"] = request.max_tokens + thinking_room(request, dialect)
+        if effort is not None:
+            body["reasoning_effort"] = effort
+    elif dialect == "claude" and request.wants_reasoning:
+        budget = request.thinking_tokens or CLAUDE_THINKING_BUDGET[effort or "medium"]
+        budget = max(CLAUDE_MIN_BUDGET, budget)
+        # Claude thinks only at its default temperature; the answer cap comes on top.
+        body["max_tokens"] = request.max_tokens + budget
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    else:
+        body["max_tokens"] = request.max_tokens + (
+            0 if dialect == "none" else thinking_room(request, dialect)
+        )
+        body["temperature"] = request.temperature
+        if dialect == "chat" and effort is not None:
+            body["reasoning_effort"] = effort
     if request.seed is not None:
         body["seed"] = request.seed
-    if request.stop:
-        body["stop"] = list(request.stop)
+    if request.stop and not (dialect == "openai" and refuses_stop(model)):
+        body["stop"] = list(request.stop)  # otherwise applied to the reply here
     if request.tools and native_tools:
         body["tools"] = to_wire_tools(request.tools)
     return body
@@ -141,11 +183,29 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
+def _reasoning_of(part: Any) -> str:
+    """Thinking text a server put beside the content (DeepSeek, vLLM, OpenRouter names)."""
+    extra = getattr(part, "model_extra", None) or {}
+    for name in ("reasoning_content", "reasoning"):
+        value = extra.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    """Apply stop sequences the server was not sent (or did not honour)."""
+    hits = [text.find(s) for s in stops if s and s in text]
+    return text[: min(hits)] if hits else text
+
+
 @dataclass
 class ChatAccumulator:
     """Builds one ``ChatResult`` from stream chunks or from one whole completion."""
 
+    dialect: Dialect = "chat"
     text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
     calls: dict[int, _PartialCall] = field(default_factory=dict)
     finish_reason: str | None = None
     usage: CompletionUsage | None = None
@@ -164,6 +224,10 @@ class ChatAccumulator:
         for choice in chunk.choices[:1] if chunk.choices else ():
             delta = choice.delta
             produced = False
+            thought = _reasoning_of(delta)
+            if thought:
+                self.reasoning.append(thought)
+                produced = True
             if delta.content:
                 self.text.append(delta.content)
                 produced = True
@@ -195,6 +259,9 @@ class ChatAccumulator:
         self.model = completion.model or self.model
         self.usage = completion.usage
         self.text.append(choice.message.content or "")
+        thought = _reasoning_of(choice.message)
+        if thought:
+            self.reasoning.append(thought)
         for index, call in enumerate(choice.message.tool_calls or ()):
             function = getattr(call, "function", None)
             if function is None:  # a non-function (custom) tool call: not ours
@@ -209,7 +276,8 @@ class ChatAccumulator:
         """
         if self.finish_reason is None:
             raise TransientError("the response stream ended before the model finished")
-        text = "".join(self.text)
+        text, reasoning = self._answer_and_thinking()
+        text = _cut_at_stop(text, request.stop)
         calls = tuple(
             parse_tool_call(p.name, "".join(p.arguments), p.id or f"call_{i}")
             for i, p in sorted(self.calls.items())
@@ -227,14 +295,43 @@ class ChatAccumulator:
             details = self.usage.prompt_tokens_details
             if details is not None and details.cached_tokens:
                 usage.cached_prompt_tokens = details.cached_tokens
+            produced = self.usage.completion_tokens_details
+            if produced is not None and produced.reasoning_tokens:
+                usage.reasoning_tokens = produced.reasoning_tokens
+            elif reasoning:  # the server returned thinking but did not count it
+                usage.reasoning_tokens = min(estimate_tokens(reasoning), usage.completion_tokens)
         else:
             usage.prompt_tokens = estimate_prompt_tokens(request)
             generated = text + "".join("".join(p.arguments) for p in self.calls.values())
-            usage.completion_tokens = estimate_tokens(generated)
+            usage.reasoning_tokens = estimate_tokens(reasoning) if reasoning else 0
+            usage.completion_tokens = estimate_tokens(generated) + usage.reasoning_tokens
         result = ChatResult(
-            text=text, usage=usage, tool_calls=calls, finish_reason=finish, model=self.model
+            text=text,
+            usage=usage,
+            tool_calls=calls,
+            finish_reason=finish,
+            model=self.model,
+            reasoning=reasoning,
         )
         return result, from_server
+
+    def _answer_and_thinking(self) -> tuple[str, str]:
+        """The answer and the thinking, taking a ``<think>`` span out of the content.
+
+        Servers without a reasoning parser (llama.cpp's, vLLM without ``--reasoning-parser``)
+        send R1-style thinking inline; R1 templates open the span in the prompt, so the
+        reply may hold only its end.
+        """
+        text = "".join(self.text)
+        reasoning = "".join(self.reasoning)
+        if reasoning:
+            return text, reasoning
+        stripped = text.lstrip()
+        if stripped.startswith(THINK_OPEN):
+            reasoning, text = split_thinking(text)
+        elif self.dialect == "deepseek" and THINK_CLOSE in text:
+            reasoning, text = split_thinking(text, opened=True)
+        return text, reasoning
 
 
 def continuation_logprob(

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant", "tool"]
+Effort = Literal["low", "medium", "high"]
+"""Reasoning effort, as OpenAI's reasoning models take it."""
+EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,13 @@ class ToolSpec:
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    """Everything that determines one completion; temperature 0 by default (the paper's)."""
+    """Everything that determines one completion; temperature 0 by default (the paper's).
+
+    ``max_tokens`` caps the visible reply. A request that asks for reasoning
+    (``reasoning_effort`` or ``thinking_tokens``), or one sent to a model that always
+    reasons, gets room for thinking on top of it: a reply must not starve because the
+    model spent its cap thinking (``backends/reasoning.py`` has the allowances).
+    """
 
     messages: tuple[Message, ...]
     max_tokens: int = 512
@@ -54,6 +63,18 @@ class ChatRequest:
     tools: tuple[ToolSpec, ...] = ()
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    reasoning_effort: Effort | None = None
+    """How hard a reasoning model thinks; None leaves the model's default."""
+    thinking_tokens: int | None = None
+    """A thinking budget: the embedded backend and Claude stop thinking there; elsewhere it
+    sizes the room for thinking in the token cap."""
+    min_thinking_tokens: int = 0
+    """Embedded backend: an end of thinking before this many tokens becomes "Wait" (s1)."""
+
+    @property
+    def wants_reasoning(self) -> bool:
+        """True when the request asks for an effort level or a thinking budget."""
+        return self.reasoning_effort is not None or self.thinking_tokens is not None
 
 
 @dataclass(slots=True)
@@ -68,6 +89,8 @@ class Usage:
     first_token_s: float | None = None
     """Seconds until the first generated token, when the backend can tell."""
     calls: int = 0
+    reasoning_tokens: int = 0
+    """Of the generated tokens, those spent thinking (already in ``completion_tokens``)."""
 
     @property
     def total_tokens(self) -> int:
@@ -81,6 +104,7 @@ class Usage:
         self.completion_tokens += other.completion_tokens
         self.wall_time_s += other.wall_time_s
         self.calls += other.calls
+        self.reasoning_tokens += other.reasoning_tokens
         if self.first_token_s is None:
             self.first_token_s = other.first_token_s
 
@@ -90,6 +114,7 @@ class Usage:
             "prompt_tokens": self.prompt_tokens,
             "cached_prompt_tokens": self.cached_prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
             "wall_time_s": self.wall_time_s,
             "first_token_s": self.first_token_s,
             "calls": self.calls,
@@ -106,6 +131,8 @@ class ChatResult:
     finish_reason: str = "stop"
     """``stop``, ``length`` (hit max_tokens), or ``tool_calls``."""
     model: str = ""
+    reasoning: str = ""
+    """The model's thinking, when the backend returns it; never part of ``text``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,12 @@ class BatchingBackend:
             self._loop, self._pending, self._timer = loop, [], None
         item = _Pending(
             custom_id=f"sleeptime-{uuid.uuid4().hex}",
-            body=chat_body(request, model, native_tools=self.inner.info.native_tools),
+            body=chat_body(
+                request,
+                model,
+                native_tools=self.inner.info.native_tools,
+                dialect=self.inner.dialect(model),
+            ),
             request=request,
             watch=watch,
             future=loop.create_future(),
@@ -332,7 +337,7 @@ class BatchingBackend:
                 f"(HTTP {status}: {batch_line_error(entry)}); the other requests are unaffected"
             )
         try:
-            accumulator = ChatAccumulator()
+            accumulator = ChatAccumulator(dialect=self.inner.dialect(str(item.body["model"])))
             accumulator.add_completion(ChatCompletion.construct(**body))
             result, _ = accumulator.result(item.request, item.watch.elapsed())
         except Exception as exc:

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,14 @@ from sleeptime.backends.llama_kv import (
     save_sequence,
     tokens_digest,
 )
+from sleeptime.backends.llama_think import (
+    LlamaOps,
+    force_thinking,
+    opens_thinking,
+    thinking_plan,
+)
 from sleeptime.backends.model_catalog import resolve_model
+from sleeptime.backends.reasoning import THINK_OPEN, split_thinking
 from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, InputError
 from sleeptime.settings import Settings
 
@@ -256,14 +263,19 @@ class LlamaBackend:
     # ---- synchronous internals, always called with the lock held ----------------------
     def _count_sync(self, text: str) -> int:
         with self._loaded.lock:
-            return len(
-                self._loaded.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-            )
+            return self._count_locked(text)
+
+    def _count_locked(self, text: str) -> int:
+        return len(self._loaded.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def _chat_sync(self, request: ChatRequest, cancel: threading.Event | None = None) -> ChatResult:
         watch = Stopwatch()
         loaded = self._loaded
         formatted = loaded.formatter(messages=_as_template_messages(request.messages))
+        plan = thinking_plan(request, formatted.prompt)
+        prompt = formatted.prompt
+        if plan is not None and not plan.opened:
+            prompt += f"{THINK_OPEN}\n"  # think first, where the template does not say so
         stops = list(request.stop)
         if isinstance(formatted.stop, str):
             stops.append(formatted.stop)
@@ -271,7 +283,7 @@ class LlamaBackend:
             stops.extend(formatted.stop)
         with loaded.lock:
             llama = loaded.llama
-            tokens = llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=True, special=True)
+            tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
             room = loaded.window - len(tokens)
             if room < _MIN_REPLY_TOKENS:
                 raise ContextTooLargeError(
@@ -284,18 +296,50 @@ class LlamaBackend:
             cached = max(cached, self._restore_locked(llama, tokens, cached))
             if request.seed is not None:
                 llama.set_seed(request.seed)
-            text, n_out, first, finish = self._generate(
-                llama, tokens, request, max_tokens, stops, cancel
-            )
+            reasoning, n_reasoning = "", 0
+            if plan is None:
+                text, n_out, first, finish = self._generate(
+                    llama, tokens, request, max_tokens, stops, cancel
+                )
+                opened = opens_thinking(prompt)
+                if opened or text.lstrip().startswith(THINK_OPEN):  # a model that thinks anyway
+                    reasoning, text = split_thinking(text, opened=opened)
+                    n_reasoning = min(n_out, self._count_locked(reasoning)) if reasoning else 0
+            else:
+                budget = max(1, min(plan.budget, room - _MIN_REPLY_TOKENS))
+                outcome = force_thinking(
+                    LlamaOps(llama, request.temperature, self.repeat_penalty),
+                    tokens,
+                    replace(plan, budget=budget, minimum=min(plan.minimum, budget)),
+                    answer_cap=request.max_tokens,
+                    window=loaded.window,
+                    stops=stops,
+                    cancel=cancel,
+                )
+                text, reasoning, first, finish = (
+                    outcome.answer,
+                    outcome.reasoning,
+                    outcome.first_token,
+                    outcome.finish,
+                )
+                n_reasoning = outcome.reasoning_tokens
+                n_out = outcome.reasoning_tokens + outcome.answer_tokens
         usage = Usage(
             prompt_tokens=len(tokens),
             cached_prompt_tokens=max(cached, 0),
             completion_tokens=n_out,
+            reasoning_tokens=n_reasoning,
             wall_time_s=watch.elapsed(),
             first_token_s=first if first is None else first - watch.start,
             calls=1,
         )
-        return ChatResult(text=text, usage=usage, finish_reason=finish, model=self._info.model)
+        return ChatResult(
+            text=text,
+            usage=usage,
+            finish_reason=finish,
+            model=self._info.model,
+            reasoning=reasoning,
+        )
 
     def _restore_locked(self, llama: Any, tokens: list[int], cached: int) -> int:
         """Load a saved prefix state if it covers clearly more than the live KV cache."""

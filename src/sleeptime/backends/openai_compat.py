@@ -27,6 +27,7 @@ from sleeptime.backends._openai_wire import (
     continuation_logprob,
 )
 from sleeptime.backends.base import BackendInfo, ChatRequest, ChatResult, Stopwatch
+from sleeptime.backends.reasoning import REASONING_MODES, Dialect, resolve_dialect
 from sleeptime.backends.retry import (
     StalledError,
     describe,
@@ -82,6 +83,29 @@ class OpenAICompatOptions(BaseModel):
     """First backoff delay; it doubles per retry (with jitter)."""
     retry_max_delay_s: float = 20.0
     """Longest single wait, also the cap on a server's ``Retry-After``."""
+    reasoning: str | None = None
+    """Reasoning dialect: auto, openai, deepseek, claude, none; default from the settings."""
+
+
+_REJECTED = re.compile(
+    r"unsupported (parameter|value)|unrecognized request argument|not supported with this "
+    r"model|extra (inputs|fields) (are )?not permitted|unknown (field|parameter)",
+    re.IGNORECASE,
+)
+_REASONING_PARAMS = ("max_completion_tokens", "reasoning_effort", "thinking")
+_CHAT_PARAMS = ("max_tokens", "temperature", "stop")
+
+
+def _rejected_parameter(exc: BaseException, text: str) -> str | None:
+    """The request parameter a 400/422 refused, from the error's ``param`` or its text."""
+    if not _REJECTED.search(text):
+        return None
+    param = getattr(exc, "param", None)
+    names = _REASONING_PARAMS + _CHAT_PARAMS
+    if isinstance(param, str) and param in names:
+        return param
+    quoted = re.findall(r"'([a-z_]+)'", text)
+    return next((name for name in quoted if name in names), None)
 
 
 def _error_code(exc: BaseException) -> str:
@@ -110,7 +134,14 @@ class OpenAICompatBackend:
         retry_max_delay_s: float = 20.0,
         first_token_timeout_s: float | None = None,
         deadline_s: float | None = None,
+        reasoning: str = "auto",
     ) -> None:
+        if reasoning not in REASONING_MODES:
+            raise ConfigError(
+                f"SLEEPTIME_OPENAI_REASONING={reasoning!r} is not allowed: use one of "
+                f"{', '.join(REASONING_MODES)}"
+            )
+        self._reasoning = reasoning
         self.base_url = base_url.rstrip("/")
         # Three limits, because a server that sends SSE keep-alive comments and never a
         # token keeps every byte-level timeout happy: time to the first token, time
@@ -172,20 +203,26 @@ class OpenAICompatBackend:
                 "base_url": self.base_url,
                 "stream": self._stream,
                 "usage": self._usage_source,
+                "reasoning": self.dialect(self._model or ""),
             },
         )
+
+    def dialect(self, model: str) -> Dialect:
+        """What ``model`` accepts for reasoning (``SLEEPTIME_OPENAI_REASONING``, else its id)."""
+        return resolve_dialect(model, self._reasoning)
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         """Run one chat completion, retrying transient failures."""
         watch = Stopwatch()
         model = await self.model_id()
+        dialect = self.dialect(model)
         kwargs = self._chat_kwargs(request, model)
 
         async def attempt() -> ChatResult:
             if self._stream:
-                acc = await self._streamed(kwargs, watch)
+                acc = await self._streamed(kwargs, watch, dialect)
             else:
-                acc = await self._plain(kwargs)
+                acc = await self._plain(kwargs, dialect)
             result, from_server = acc.result(request, watch.elapsed())
             self._usage_source = "server" if from_server else "estimated"
             return result
@@ -194,13 +231,15 @@ class OpenAICompatBackend:
         result.model = result.model or model
         return result
 
-    async def _plain(self, kwargs: dict[str, Any]) -> ChatAccumulator:
-        acc = ChatAccumulator()
+    async def _plain(self, kwargs: dict[str, Any], dialect: Dialect = "chat") -> ChatAccumulator:
+        acc = ChatAccumulator(dialect=dialect)
         acc.add_completion(await self._client.chat.completions.create(**kwargs))
         return acc
 
-    async def _streamed(self, kwargs: dict[str, Any], watch: Stopwatch) -> ChatAccumulator:
-        acc = ChatAccumulator()
+    async def _streamed(
+        self, kwargs: dict[str, Any], watch: Stopwatch, dialect: Dialect
+    ) -> ChatAccumulator:
+        acc = ChatAccumulator(dialect=dialect)
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._first_token_timeout_s) as limit:
@@ -228,9 +267,9 @@ class OpenAICompatBackend:
         # connection. Asked again without streaming, on a fresh connection if the pooled
         # one was dropped, it gives the real error or answer.
         try:
-            return await self._plain(kwargs)
+            return await self._plain(kwargs, dialect)
         except openai.APIConnectionError:
-            return await self._plain(kwargs)
+            return await self._plain(kwargs, dialect)
 
     def _stall_reason(self, acc: ChatAccumulator) -> str:
         if acc.first_token_s is None:
@@ -244,7 +283,12 @@ class OpenAICompatBackend:
         )
 
     def _chat_kwargs(self, request: ChatRequest, model: str) -> dict[str, Any]:
-        return chat_body(request, model, native_tools=self._native_tools)
+        body = chat_body(
+            request, model, native_tools=self._native_tools, dialect=self.dialect(model)
+        )
+        # The SDK takes known parameters as arguments and passes the rest in the body.
+        extra = {k: body.pop(k) for k in ("thinking",) if k in body}
+        return {**body, "extra_body": extra} if extra else body
 
     async def count_tokens(self, text: str) -> int:
         """Estimate tokens locally; the OpenAI API has no tokenizer endpoint, so this is rough."""
@@ -375,6 +419,9 @@ class OpenAICompatBackend:
             )
         if status == 404 or code == "model_not_found":
             return await self._not_found(text, model=model, scoring=scoring)
+        param = _rejected_parameter(exc, text) if status in (400, 422) else None
+        if param is not None and not scoring:
+            return BackendError(self._rejected(param, model or "", status, text))
         if scoring and status in (400, 405, 422, 501):
             return BackendError(f"{server} {LOGPROB_UNSUPPORTED} (HTTP {status}: {text})")
         if status is not None:
@@ -385,6 +432,33 @@ class OpenAICompatBackend:
             f"unexpected response from {server} ({type(exc).__name__}: {describe(exc)}); "
             "is SLEEPTIME_OPENAI_BASE_URL an OpenAI-compatible API root (usually ending in /v1)?"
         )
+
+    def _rejected(self, param: str, model: str, status: int | None, text: str) -> str:
+        """Say which reasoning dialect fixes a refused parameter, and how to set it."""
+        server = self._server()
+        dialect = self.dialect(model)
+        said = f"{server} refused {param!r} for model {model!r} (HTTP {status}: {text})"
+        if param in _CHAT_PARAMS and dialect != "openai":
+            return (
+                f"{said}; it looks like an o-series reasoning model, which takes "
+                "max_completion_tokens and no temperature: set SLEEPTIME_OPENAI_REASONING=openai"
+            )
+        if param == "thinking":
+            return (
+                f"{said}; this server takes no thinking budget: drop --thinking-tokens, or "
+                "set SLEEPTIME_OPENAI_REASONING to the model's family (openai, deepseek) or none"
+            )
+        if param in _REASONING_PARAMS:
+            setting = (
+                f"SLEEPTIME_OPENAI_REASONING is {self._reasoning!r} (read as {dialect!r}); "
+                if self._reasoning != "auto" or dialect == "openai"
+                else ""
+            )
+            return (
+                f"{said}; {setting}for a model without reasoning parameters drop --effort "
+                "and --thinking-tokens and set SLEEPTIME_OPENAI_REASONING=none (or auto)"
+            )
+        return f"{said}; check SLEEPTIME_OPENAI_REASONING (auto, openai, deepseek, claude, none)"
 
     async def _not_found(self, text: str, *, model: str | None, scoring: bool) -> BackendError:
         server = self._server()
@@ -449,6 +523,7 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Open
         max_retries=opts.max_retries if opts.max_retries is not None else settings.max_retries,
         retry_base_delay_s=opts.retry_base_delay_s,
         retry_max_delay_s=opts.retry_max_delay_s,
+        reasoning=opts.reasoning or settings.openai_reasoning,
     )
 
 

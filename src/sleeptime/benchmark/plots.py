@@ -70,9 +70,8 @@ def accuracy_vs_tokens(
                 capsize=3,
             )
         for p, x, y in zip(mine, xs, ys, strict=True):
-            axes.annotate(
-                f"b{p['budget']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
-            )
+            label = f"b{p['budget']}" + (f" {p['test_effort']}" if p.get("test_effort") else "")
+            axes.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     if passes:
         xs = [p["mean_test_generated"] for p in passes]
         ys = [100 * p["accuracy"] for p in passes]

@@ -42,17 +42,25 @@ CREATE TABLE IF NOT EXISTS calls (
 
 def model_identity(info: BackendInfo) -> dict[str, Any]:
     """What makes two calls comparable: backend, model, and the model file hash if known."""
-    return {
+    identity = {
         "backend": info.backend,
         "model": info.model,
         "sha256": info.details.get("sha256"),
         "repeat_penalty": info.details.get("repeat_penalty"),
     }
+    dialect = info.details.get("reasoning")
+    if dialect not in (None, "chat"):  # what the request turns into on the wire
+        identity["reasoning"] = dialect
+    return identity
 
 
 def request_payload(request: ChatRequest) -> dict[str, Any]:
-    """A canonical JSON-able form of a request (the part of the cache key it contributes)."""
-    return {
+    """A canonical JSON-able form of a request (the part of the cache key it contributes).
+
+    Reasoning fields appear only when set, so calls recorded before they existed still
+    replay.
+    """
+    payload: dict[str, Any] = {
         "messages": [
             {
                 "role": m.role,
@@ -68,6 +76,13 @@ def request_payload(request: ChatRequest) -> dict[str, Any]:
         "stop": list(request.stop),
         "seed": request.seed,
     }
+    if request.reasoning_effort is not None:
+        payload["reasoning_effort"] = request.reasoning_effort
+    if request.thinking_tokens is not None:
+        payload["thinking_tokens"] = request.thinking_tokens
+    if request.min_thinking_tokens:
+        payload["min_thinking_tokens"] = request.min_thinking_tokens
+    return payload
 
 
 def _key(kind: str, identity: dict[str, Any], payload: dict[str, Any]) -> str:
@@ -83,6 +98,7 @@ def _result_to_json(result: ChatResult) -> str:
             "tool_calls": [[c.name, c.arguments, c.id, c.raw] for c in result.tool_calls],
             "finish_reason": result.finish_reason,
             "model": result.model,
+            "reasoning": result.reasoning,
         },
         ensure_ascii=False,
     )
@@ -98,6 +114,7 @@ def _result_from_json(raw: str) -> ChatResult:
         ),
         finish_reason=data["finish_reason"],
         model=data["model"],
+        reasoning=data.get("reasoning", ""),
     )
 
 

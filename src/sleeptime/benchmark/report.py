@@ -152,6 +152,43 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
 
 
+def _reasoning_lines(cfg: dict[str, Any]) -> list[str]:
+    sleep, test = cfg.get("sleep_efforts") or [], cfg.get("test_efforts") or []
+    if not sleep and not test:
+        return []
+    return [
+        f"- reasoning effort: sleep time {', '.join(sleep) or 'not set'}; test time "
+        f"{', '.join(test) or 'not set'} (low/medium/high, or a thinking budget in tokens); "
+        "thinking tokens are part of the generated tokens"
+    ]
+
+
+def _points_table(points: list[dict[str, Any]]) -> list[str]:
+    """Accuracy and tokens per point; effort and thinking columns only where there are any."""
+    efforts = any(p.get("test_effort") is not None for p in points)
+    thinking = efforts or any(
+        p.get("mean_test_reasoning") or p.get("mean_sleep_reasoning") for p in points
+    )
+    headers = ["condition", "budget", *(["test effort"] if efforts else [])]
+    headers += ["n", "accuracy", "95% CI", "test gen. tokens"]
+    headers += [*(["test thinking tokens"] if thinking else []), "test total tokens"]
+    headers += ["sleep gen. tokens", *(["sleep thinking tokens"] if thinking else [])]
+    headers += ["sleep total tokens", "errors"]
+    rows = []
+    for p in points:
+        sleeps = p["condition"].startswith("sleep")
+        row = [p["condition"], str(p["budget"])]
+        row += [str(p.get("test_effort") or "-")] if efforts else []
+        row += [str(p["n"]), _pct(p["accuracy"]), _interval(p), _num(p["mean_test_generated"])]
+        row += [_num(p.get("mean_test_reasoning", 0.0))] if thinking else []
+        row += [_num(p["mean_test_total"])]
+        row += [_num(p["mean_sleep_generated"]) if sleeps else "-"]
+        row += [(_num(p.get("mean_sleep_reasoning", 0.0)) if sleeps else "-")] if thinking else []
+        row += [_num(p["mean_sleep_total"]) if sleeps else "-", str(p["errors"])]
+        rows.append(row)
+    return _table(headers, rows)
+
+
 def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
     """The report as markdown: settings, counts, tables and the plots."""
     s = summary
@@ -177,39 +214,12 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
         f"{cfg.get('max_tokens') or 'per budget level'}; seed {cfg.get('seed')}",
         f"- sleeptime {s['sleeptime_version']}; settings in config.json; failed samples "
         "count as wrong; token means are over samples that ran",
+        *_reasoning_lines(cfg),
         "",
         "## Accuracy and test-time tokens",
         "",
     ]
-    lines += _table(
-        [
-            "condition",
-            "budget",
-            "n",
-            "accuracy",
-            "95% CI",
-            "test gen. tokens",
-            "test total tokens",
-            "sleep gen. tokens",
-            "sleep total tokens",
-            "errors",
-        ],
-        [
-            [
-                p["condition"],
-                str(p["budget"]),
-                str(p["n"]),
-                _pct(p["accuracy"]),
-                _interval(p),
-                _num(p["mean_test_generated"]),
-                _num(p["mean_test_total"]),
-                _num(p["mean_sleep_generated"]) if p["condition"].startswith("sleep") else "-",
-                _num(p["mean_sleep_total"]) if p["condition"].startswith("sleep") else "-",
-                str(p["errors"]),
-            ]
-            for p in s["points"]
-        ],
-    )
+    lines += _points_table(s["points"])
     if s.get("paired"):
         n = max(g["n"] for g in s["paired"])
         note = f"{PAIRED_NOTE} With {n} problems one problem is {100 / n:.1f} points."
@@ -229,7 +239,8 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             [
                 [
                     g["condition"],
-                    str(g["budget"]),
+                    str(g["budget"])
+                    + (f", effort {g['test_effort']}" if g.get("test_effort") else ""),
                     str(g["n"]),
                     _pct(g["accuracy"]),
                     _pct(g["reference_accuracy"]),

@@ -222,14 +222,33 @@ def bench_group() -> None:
     "--conditions",
     default="baseline,sleep:1,sleep:2,sleep:5",
     show_default=True,
-    help="baseline, sleep:K (K parallel sleep loops), context-only.",
+    help="baseline, sleep:K (K parallel sleep loops), sleep:K@EFFORT, context-only.",
 )
-def sweep_command(budgets: str, conditions: str, **kwargs: Any) -> None:
-    """Accuracy against test-time tokens for each condition at each budget."""
+@click.option(
+    "--sleep-efforts",
+    default="",
+    help="Sleep-time reasoning efforts (low,medium,high or thinking budgets like "
+    "1024,4096): each sleep:K runs at each. For reasoning models, e.g. Stateful AIME.",
+)
+@click.option(
+    "--test-efforts",
+    default="",
+    help="Test-time reasoning efforts (low,medium,high, none, or thinking budgets): every "
+    "condition is answered at each, at every budget level.",
+)
+def sweep_command(
+    budgets: str, conditions: str, sleep_efforts: str, test_efforts: str, **kwargs: Any
+) -> None:
+    """Accuracy against test-time tokens for each condition at each budget (and effort)."""
     from sleeptime.benchmark.experiments import SweepConfig, run_sweep
 
     config = _config(
-        SweepConfig, budgets=_ints(budgets), conditions=_words(conditions), **_base(kwargs)
+        SweepConfig,
+        budgets=_ints(budgets),
+        conditions=_words(conditions),
+        sleep_efforts=_words(sleep_efforts),
+        test_efforts=_words(test_efforts),
+        **_base(kwargs),
     )
     _run(run_sweep(config))
 

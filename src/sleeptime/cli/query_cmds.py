@@ -52,6 +52,26 @@ from sleeptime.cli.common import backend_option, model_option, open_app, run_wit
     is_flag=True,
     help="Before serving a prepared answer, also have the model confirm the match (yes/no).",
 )
+@click.option(
+    "--effort",
+    type=click.Choice(["low", "medium", "high"]),
+    default=None,
+    help="Reasoning effort for a reasoning model (o-series reasoning_effort; on the "
+    "embedded model a thinking budget of 256/1024/4096 tokens).",
+)
+@click.option(
+    "--thinking-tokens",
+    type=click.IntRange(1, 131072),
+    default=None,
+    help="Thinking budget in tokens (forced on the embedded model, sent to Claude; "
+    "elsewhere room for thinking in the token cap).",
+)
+@click.option(
+    "--min-thinking-tokens",
+    type=click.IntRange(0, 131072),
+    default=0,
+    help="Embedded model: an end of thinking before this many tokens becomes 'Wait'.",
+)
 @backend_option
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON record instead of text.")
@@ -66,6 +86,9 @@ def ask_command(
     max_tokens: int | None,
     no_anticipated: bool,
     verify_anticipated: bool,
+    effort: str | None,
+    thinking_tokens: int | None,
+    min_thinking_tokens: int,
     backend: str | None,
     model: str | None,
     as_json: bool,
@@ -88,6 +111,9 @@ def ask_command(
             model=model,
             anticipated=not no_anticipated,
             verify_with_model=verify_anticipated,
+            effort=effort,
+            thinking_tokens=thinking_tokens,
+            min_thinking_tokens=min_thinking_tokens,
         )
 
     try:
@@ -111,7 +137,9 @@ def ask_command(
                     "mode": answer.mode,
                     "layout": answer.layout,
                     "budget": answer.budget.level,
+                    "effort": answer.budget.reasoning_label,
                     "usage": answer.usage.to_dict(),
+                    "reasoning": answer.reasoning or None,
                     "latency_s": answer.latency_s,
                     "artifact_id": result.artifact.id if result.artifact else None,
                     "query_id": result.query.id,
@@ -132,9 +160,12 @@ def ask_command(
             err=True,
         )
     u = answer.usage
+    label = answer.budget.reasoning_label
+    thinking = f" ({u.reasoning_tokens} of them thinking)" if u.reasoning_tokens else ""
     click.secho(
-        f"[{mode}, budget {budget}: {u.prompt_tokens} prompt ({u.cached_prompt_tokens} cached)"
-        f" + {u.completion_tokens} generated tokens, {answer.latency_s:.2f}s]",
+        f"[{mode}, budget {budget}{f', effort {label}' if label else ''}: {u.prompt_tokens} "
+        f"prompt ({u.cached_prompt_tokens} cached) + {u.completion_tokens} generated "
+        f"tokens{thinking}, {answer.latency_s:.2f}s]",
         dim=True,
         err=True,
     )

@@ -9,14 +9,15 @@ from sleeptime.app import ContextStats, ModeStats
 from sleeptime.names import shown
 
 
-def _mode_row(label: str, stats: ModeStats | None) -> list[str]:
+def _mode_row(label: str, stats: ModeStats | None, thinking: bool) -> list[str]:
     if stats is None:
-        return [label, "0", "-", "-", "-", "-"]
+        return [label, "0", "-", "-", *(["-"] if thinking else []), "-", "-"]
     return [
         label,
         str(stats.count),
         f"{stats.mean_prompt:.0f}",
         f"{stats.mean_generated:.0f}",
+        *([f"{stats.mean_reasoning:.0f}"] if thinking else []),
         f"{stats.mean_total:.0f}",
         f"{stats.mean_latency_s:.2f}",
     ]
@@ -24,19 +25,22 @@ def _mode_row(label: str, stats: ModeStats | None) -> list[str]:
 
 def stats_tables(stats: ContextStats) -> list[Table]:
     """A per-mode table of means, and the amortized cost table when both modes were used."""
+    # Thinking is a column only where a reasoning model thought (it is part of "generated").
+    thinking = any(m is not None and m.mean_reasoning for m in (stats.sleep, stats.baseline))
     modes = Table(
         "mode",
         "queries",
         "prompt tok",
         "generated tok",
+        *(["thinking tok"] if thinking else []),
         "total tok",
         "latency s",
         title=(
             f"{escape(shown(stats.name))}, revision {stats.revision_seq}: test-time cost per query"
         ),
     )
-    modes.add_row(*_mode_row("sleep (c')", stats.sleep))
-    modes.add_row(*_mode_row("baseline (c)", stats.baseline))
+    modes.add_row(*_mode_row("sleep (c')", stats.sleep, thinking))
+    modes.add_row(*_mode_row("baseline (c)", stats.baseline, thinking))
     tables = [modes]
     if stats.costs:
         cost = Table(
@@ -49,7 +53,9 @@ def stats_tables(stats: ContextStats) -> list[Table]:
             "ratio",
             title=(
                 f"amortized cost per query, t={stats.t:g} (sleep run: "
-                f"{stats.sleep_generated} generated, {stats.sleep_total} total)"
+                f"{stats.sleep_generated} generated"
+                + (f" ({stats.sleep_reasoning} thinking)" if stats.sleep_reasoning else "")
+                + f", {stats.sleep_total} total)"
             ),
         )
         for c in stats.costs:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import click
 
 from sleeptime.cli.common import backend_option, model_option, run_with_app
+
+if TYPE_CHECKING:
+    from sleeptime.backends.base import Effort
 
 
 @click.command("sleep")
@@ -52,6 +57,18 @@ from sleeptime.cli.common import backend_option, model_option, run_with_app
     help="Store anticipated answers: off; Q/A lines of the notes; or also one extraction call.",
 )
 @click.option(
+    "--effort",
+    type=click.Choice(["low", "medium", "high"]),
+    default=None,
+    help="Reasoning effort of every rethink round (reasoning models; the paper's sleep axis).",
+)
+@click.option(
+    "--thinking-tokens",
+    type=click.IntRange(1, 131072),
+    default=None,
+    help="Thinking budget of every rethink round, on top of --round-tokens.",
+)
+@click.option(
     "--batch",
     is_flag=True,
     default=None,
@@ -70,6 +87,8 @@ def sleep_command(
     round_tokens: int,
     memory_chars: int,
     anticipate: str,
+    effort: str | None,
+    thinking_tokens: int | None,
     batch: bool | None,
     quiet: bool,
 ) -> None:
@@ -85,6 +104,8 @@ def sleep_command(
         round_max_tokens=round_tokens,
         memory_chars=memory_chars,
         anticipate="call" if anticipate == "call" else "off" if anticipate == "off" else "notes",
+        reasoning_effort=cast("Effort | None", effort),  # click.Choice checked it
+        thinking_tokens=thinking_tokens,
     )
 
     async def work(app: Sleeptime) -> SleepResult:
@@ -105,7 +126,8 @@ def sleep_command(
     click.echo(
         f"slept on {name!r}: run {result.run_id[:8]}, {sum(o.rounds for o in result.loops)} "
         f"rounds, {usage.prompt_tokens} prompt + {usage.completion_tokens} generated tokens "
-        f"in {usage.wall_time_s:.1f}s; notes: {result.artifact.n_chars} characters"
+        + (f"({usage.reasoning_tokens} of them thinking) " if usage.reasoning_tokens else "")
+        + f"in {usage.wall_time_s:.1f}s; notes: {result.artifact.n_chars} characters"
     )
     if result.artifact.anticipated:
         click.echo(f"anticipated answers stored: {len(result.artifact.anticipated)}")

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sleeptime.anticipate.extract import ANTICIPATE_MODES, AnticipateMode
+from sleeptime.backends.base import EFFORTS, Effort
+from sleeptime.backends.reasoning import check_thinking
 from sleeptime.errors import InputError
 
 RECIPE_VERSION = "2"
@@ -86,6 +88,12 @@ class SleepBudget:
     anticipate: AnticipateMode = "notes"
     """Anticipated answers: off, Q/A lines parsed from the notes, or notes plus one model call."""
 
+    reasoning_effort: Effort | None = None
+    """Reasoning effort of every round (the paper's sleep-time axis on AIME); None: default."""
+
+    thinking_tokens: int | None = None
+    """Thinking budget of every round (on top of ``round_max_tokens``); None: no budget."""
+
     def __post_init__(self) -> None:
         if not 1 <= self.max_rounds <= 100:
             raise InputError("max rounds must be between 1 and 100")
@@ -97,6 +105,9 @@ class SleepBudget:
             raise InputError("memory size must be between 200 and 200000 characters")
         if self.anticipate not in ANTICIPATE_MODES:
             raise InputError(f"anticipate must be one of {', '.join(ANTICIPATE_MODES)}")
+        if self.reasoning_effort is not None and self.reasoning_effort not in EFFORTS:
+            raise InputError(f"sleep effort must be one of {', '.join(EFFORTS)}")
+        check_thinking(self.thinking_tokens)
 
     def to_dict(self) -> dict[str, Any]:
         """For the run record."""

@@ -137,6 +137,8 @@ async def rethink_loop(
             temperature=temperature,
             tools=TOOLS if native else (),
             seed=seed,
+            reasoning_effort=budget.reasoning_effort,
+            thinking_tokens=budget.thinking_tokens,
         )
         result = await backend.chat(request)
         outcome.usage.add(result.usage)

@@ -11,7 +11,7 @@ from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text
-from sleeptime.store.records import QueryRecord
+from sleeptime.store.records import QueryRecord, reasoning_detail
 from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
 
 _QUERIES = cast(Table, Query.__table__)
@@ -75,7 +75,7 @@ class QueriesMixin(StoreBase):
             "latency_s": latency_s,
             "first_token_s": usage.first_token_s,
             "created_at": utcnow(),
-            "details": {"calls": usage.calls, **(details or {})},
+            "details": {"calls": usage.calls, **reasoning_detail(usage), **(details or {})},
         }
         # Prebuilt Core statements: this runs once per question, so it skips the ORM.
         with self._conn("recording a query", write=True) as conn:

@@ -15,6 +15,17 @@ def _calls(details: dict[str, Any]) -> int:
     return calls if isinstance(calls, int) else 0
 
 
+def _reasoning(details: dict[str, Any]) -> int:
+    tokens = details.get("reasoning_tokens", 0)
+    return tokens if isinstance(tokens, int) else 0
+
+
+def reasoning_detail(usage: Usage) -> dict[str, int]:
+    """Thinking tokens for a record's ``details`` (only when there were any: no migration,
+    and records of models that do not think stay as they were)."""
+    return {"reasoning_tokens": usage.reasoning_tokens} if usage.reasoning_tokens else {}
+
+
 @dataclass(frozen=True, slots=True)
 class ContextRecord:
     """A named context in a tenant; its text is in ``Store.current_revision(id)``."""
@@ -143,6 +154,7 @@ class RunRecord:
             completion_tokens=self.completion_tokens,
             wall_time_s=self.wall_time_s,
             calls=_calls(self.details),
+            reasoning_tokens=_reasoning(self.details),
         )
 
 
@@ -238,4 +250,5 @@ class QueryRecord:
             wall_time_s=self.latency_s,
             first_token_s=self.first_token_s,
             calls=_calls(self.details),
+            reasoning_tokens=_reasoning(self.details),
         )

@@ -19,7 +19,7 @@ from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text, sha256_hex
-from sleeptime.store.records import ArtifactRecord, RunRecord
+from sleeptime.store.records import ArtifactRecord, RunRecord, reasoning_detail
 from sleeptime.store.schema import Artifact, Context, Revision, SleepRun, utcnow
 
 RUNNING = "running"
@@ -325,4 +325,4 @@ def _finish(row: SleepRun, status: str, usage: Usage, rounds: int, details: dict
     row.cached_prompt_tokens = usage.cached_prompt_tokens
     row.completion_tokens = usage.completion_tokens
     row.wall_time_s = usage.wall_time_s
-    row.details = {"calls": usage.calls, **details}
+    row.details = {"calls": usage.calls, **reasoning_detail(usage), **details}

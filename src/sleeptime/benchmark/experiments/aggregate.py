@@ -26,6 +26,10 @@ def _tokens(usage: Any, total: bool) -> float:
     return generated + float(usage.get("prompt_tokens", 0)) if total else generated
 
 
+def _reasoning(usage: Any) -> float:
+    return float(usage.get("reasoning_tokens") or 0) if isinstance(usage, dict) else 0.0
+
+
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -48,19 +52,36 @@ class Point:
     mean_sleep_generated: float
     mean_sleep_total: float
     mean_latency_s: float
+    test_effort: str | None = None
+    """Test-time reasoning effort or thinking budget of the answers (None: not asked)."""
+    mean_test_reasoning: float = 0.0
+    """Of the test-time generated tokens, those spent thinking."""
+    mean_sleep_reasoning: float = 0.0
+    """Of the sleep-time generated tokens, those spent thinking."""
 
     def to_dict(self) -> dict[str, Any]:
         """For summary.json."""
         return asdict(self)
 
 
+def effort_rank(effort: str | None) -> tuple[int, int]:
+    """Order test-time efforts: none, low, medium, high, then thinking budgets by size."""
+    named = {None: 0, "none": 0, "low": 1, "medium": 2, "high": 3}
+    if effort in named:
+        return (named[effort], 0)
+    digits = "".join(ch for ch in str(effort) if ch.isdigit())
+    return (4, int(digits) if digits else 0)
+
+
 def grid_points(rows: Iterable[Row]) -> list[Point]:
-    """One point per (condition, budget), in the order conditions and budgets first appear."""
-    groups: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    """One point per (condition, budget, test-time effort), sorted by condition, then budget."""
+    groups: dict[tuple[str, int, str | None], list[Row]] = defaultdict(list)
     for row in rows:
-        groups[(str(row["condition"]), int(row["budget"]))].append(row)
+        effort = row.get("test_effort")
+        key = (str(row["condition"]), int(row["budget"]), None if effort is None else str(effort))
+        groups[key].append(row)
     points: list[Point] = []
-    for (condition, budget), members in groups.items():
+    for (condition, budget, effort), members in groups.items():
         ok = [r for r in members if not r.get("error")]
         sleeps = {r["problem_id"]: r["sleep"] for r in members if r.get("sleep")}
         correct = sum(1 for r in members if r.get("correct"))
@@ -80,16 +101,23 @@ def grid_points(rows: Iterable[Row]) -> list[Point]:
                 mean_sleep_generated=_mean([_tokens(u, False) for u in sleeps.values()]),
                 mean_sleep_total=_mean([_tokens(u, True) for u in sleeps.values()]),
                 mean_latency_s=_mean([float(r.get("latency_s") or 0.0) for r in ok]),
+                test_effort=effort,
+                mean_test_reasoning=_mean([_reasoning(r.get("test")) for r in ok]),
+                mean_sleep_reasoning=_mean([_reasoning(u) for u in sleeps.values()]),
             )
         )
-    return sorted(points, key=lambda p: (_condition_order(p.condition), p.budget))
+    return sorted(
+        points,
+        key=lambda p: (_condition_order(p.condition), p.budget, effort_rank(p.test_effort)),
+    )
 
 
-def _condition_order(condition: str) -> tuple[int, int, str]:
+def _condition_order(condition: str) -> tuple[int, int, tuple[int, int], str]:
     if condition.startswith("sleep:"):
-        return (1, int(condition.split(":", 1)[1]), condition)
+        k, _, effort = condition.split(":", 1)[1].partition("@")
+        return (1, int(k), effort_rank(effort or None), condition)
     order = {"baseline": 0, "context-only": 2, "pass@k": 3}
-    return (order.get(condition, 4), 0, condition)
+    return (order.get(condition, 4), 0, (0, 0), condition)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult, Usage
+from sleeptime.backends.reasoning import parse_effort
 from sleeptime.benchmark.datasets import Problem, aime_path, gsm_symbolic_path, load_dataset
 from sleeptime.benchmark.experiments.config import ExperimentConfig, shard_slice
 from sleeptime.benchmark.experiments.outlock import OutputFolderLock
@@ -84,6 +85,7 @@ def usage_row(usage: Usage | None) -> dict[str, Any] | None:
         "prompt_tokens": usage.prompt_tokens,
         "cached_prompt_tokens": usage.cached_prompt_tokens,
         "completion_tokens": usage.completion_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
         "calls": usage.calls,
         "wall_time_s": round(usage.wall_time_s, 4),
     }
@@ -125,13 +127,17 @@ def load_problems(config: ExperimentConfig) -> list[Problem]:
     return problems if shard is None else problems[shard[0] :: shard[1]]
 
 
-def sleep_budget(config: ExperimentConfig) -> SleepBudget:
-    """The sleep budget every sleep condition of the run uses."""
+def sleep_budget(config: ExperimentConfig, effort: str | None = None) -> SleepBudget:
+    """The sleep budget of the run's sleep conditions, at a sleep-time ``effort`` if given
+    (``low``/``medium``/``high`` or a thinking budget in tokens, as in ``sleep:K@E``)."""
+    reasoning, thinking = parse_effort(effort or "none")
     return SleepBudget(
         max_rounds=config.max_rounds,
         round_max_tokens=config.round_tokens,
         memory_chars=config.memory_chars,
         check_arithmetic=config.check_arithmetic,
+        reasoning_effort=reasoning,
+        thinking_tokens=thinking,
     )
 
 

@@ -2,7 +2,9 @@
 
 Conditions are named the way a user types them: ``baseline`` (test-time only, ``c`` and
 ``q``), ``sleep:K`` (notes from K parallel rethink loops, the ``parallel:K`` recipe) and
-``context-only`` (the model sees only ``c`` and must guess the question).
+``context-only`` (the model sees only ``c`` and must guess the question). In a sweep,
+``sleep:K@E`` makes the notes at sleep-time reasoning effort ``E`` (``low``, ``medium``,
+``high``, or a thinking budget in tokens), the paper's sleep-time axis for reasoning models.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sleeptime.answer.budgets import LEVELS
+from sleeptime.backends.reasoning import effort_label, parse_effort
+from sleeptime.errors import InputError
 
 _SHARD = re.compile(r"([0-9]+)/([0-9]+)")
-CONDITION_PATTERN = re.compile(r"^(baseline|context-only|sleep:(\d+))$")
+CONDITION_PATTERN = re.compile(r"^(baseline|context-only|sleep:(\d+))(?:@([a-z0-9]+))?$")
+NO_EFFORT = "none"
+"""The effort axis value that sends no reasoning parameter."""
 
 
 def condition_k(condition: str) -> int | None:
@@ -27,11 +33,44 @@ def condition_k(condition: str) -> int | None:
     return int(match.group(2))
 
 
-def _check_conditions(values: list[str], allowed: tuple[str, ...]) -> list[str]:
+def condition_effort(condition: str) -> str | None:
+    """The sleep-time effort of a ``sleep:K@E`` condition, or None."""
+    match = CONDITION_PATTERN.match(condition)
+    return None if match is None else match.group(3)
+
+
+def effort_value(raw: str) -> str:
+    """An effort axis value, checked and written one way (``high``, ``1024``, ``none``)."""
+    try:
+        effort, tokens = parse_effort(raw)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return effort_label(effort, tokens) or NO_EFFORT
+
+
+def _check_efforts(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        value = effort_value(raw)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _check_conditions(
+    values: list[str], allowed: tuple[str, ...], *, with_effort: bool = False
+) -> list[str]:
     out: list[str] = []
     for raw in values:
         value = raw.strip().lower()
         match = CONDITION_PATTERN.match(value)
+        if match and match.group(3) is not None:
+            if not (with_effort and match.group(2)):
+                raise ValueError(
+                    f"condition {raw!r}: only a sweep's sleep:K conditions take an effort "
+                    "(sleep:K@low, sleep:K@high, sleep:K@1024)"
+                )
+            value = f"sleep:{match.group(2)}@{effort_value(match.group(3))}"
         kind = "sleep" if match and match.group(2) else (match.group(1) if match else "")
         if kind not in allowed or (match and match.group(2) and not 1 <= int(match.group(2)) <= 32):
             raise ValueError(
@@ -137,7 +176,12 @@ class SweepConfig(ExperimentConfig):
     conditions: list[str] = Field(
         default_factory=lambda: ["baseline", "sleep:1", "sleep:2", "sleep:5"]
     )
-    """Conditions: baseline, sleep:K, context-only."""
+    """Conditions: baseline, sleep:K, sleep:K@E (notes at sleep-time effort E), context-only."""
+    sleep_efforts: list[str] = Field(default_factory=list)
+    """Sleep-time reasoning efforts: every ``sleep:K`` becomes ``sleep:K@E`` for each E."""
+    test_efforts: list[str] = Field(default_factory=list)
+    """Test-time reasoning efforts (low, medium, high, none, or thinking budgets in tokens):
+    every condition is answered at each, at every budget level."""
 
     @field_validator("budgets")
     @classmethod
@@ -147,7 +191,27 @@ class SweepConfig(ExperimentConfig):
     @field_validator("conditions")
     @classmethod
     def _conditions(cls, value: list[str]) -> list[str]:
-        return _check_conditions(value, ("baseline", "sleep", "context-only"))
+        return _check_conditions(value, ("baseline", "sleep", "context-only"), with_effort=True)
+
+    @field_validator("sleep_efforts", "test_efforts")
+    @classmethod
+    def _efforts(cls, value: list[str]) -> list[str]:
+        return _check_efforts(value)
+
+    @model_validator(mode="after")
+    def _sleep_axis(self) -> SweepConfig:
+        """Cross every plain ``sleep:K`` with the sleep efforts (the paper's grid)."""
+        if self.sleep_efforts:
+            crossed: list[str] = []
+            for condition in self.conditions:
+                plain = condition_k(condition) is not None and "@" not in condition
+                for name in (
+                    [f"{condition}@{e}" for e in self.sleep_efforts] if plain else [condition]
+                ):
+                    if name not in crossed:
+                        crossed.append(name)
+            self.conditions = crossed
+        return self
 
 
 class ContextOnlyConfig(SweepConfig):

@@ -14,6 +14,7 @@ from typing import Any
 from sleeptime.answer import answer_question, build_answer_prompt, make_budget
 from sleeptime.answer.budgets import Budget
 from sleeptime.backends.base import Backend, ChatRequest, Message, Stopwatch
+from sleeptime.backends.reasoning import parse_effort
 from sleeptime.benchmark.datasets import Problem
 from sleeptime.benchmark.experiments.common import (
     Harness,
@@ -25,7 +26,7 @@ from sleeptime.benchmark.experiments.common import (
     sleep_budget,
     usage_row,
 )
-from sleeptime.benchmark.experiments.config import condition_k
+from sleeptime.benchmark.experiments.config import condition_effort, condition_k
 from sleeptime.benchmark.grading import notes_coverage
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
@@ -47,9 +48,10 @@ def answer_prompt_versions() -> dict[str, str]:
     return versions
 
 
-def budget_for(harness: Harness, level: int) -> Budget:
-    """The budget level with the run's optional token cap."""
-    return make_budget(level, harness.config.max_tokens)
+def budget_for(harness: Harness, level: int, effort: str | None = None) -> Budget:
+    """The budget level with the run's optional token cap, at a test-time ``effort``."""
+    reasoning, thinking = parse_effort(effort or "none")
+    return make_budget(level, harness.config.max_tokens, effort=reasoning, thinking_tokens=thinking)
 
 
 async def _check_window(backend: Backend, messages: tuple[Message, ...]) -> None:
@@ -63,13 +65,16 @@ async def _check_window(backend: Backend, messages: tuple[Message, ...]) -> None
         )
 
 
-async def sleep_notes(harness: Harness, problem: Problem, k: int) -> Notes:
-    """Compute c' for the problem's context with K parallel loops (seeds seed + i)."""
+async def sleep_notes(
+    harness: Harness, problem: Problem, k: int, effort: str | None = None
+) -> Notes:
+    """Compute c' for the problem's context with K parallel loops (seeds seed + i), at a
+    sleep-time reasoning ``effort`` if given."""
     return await compute_notes(
         harness.backend,
         problem.context,
         parse_recipe(f"{'vote' if harness.config.combine == 'vote' else 'parallel'}:{k}"),
-        sleep_budget(harness.config),
+        sleep_budget(harness.config, effort),
         seed=harness.config.seed,
     )
 
@@ -107,7 +112,13 @@ async def sampled_answer(
     await _check_window(backend, messages)
     watch = Stopwatch()
     result = await backend.chat(
-        ChatRequest(messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
+        ChatRequest(
+            messages=messages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            **budget.reasoning_fields(),
+        )
     )
     return result.text, result.usage, watch.elapsed(), result.finish_reason, version
 
@@ -134,6 +145,7 @@ async def answer_row(
     temperature: float = 0.0,
     grader: str | None = None,
     extra: dict[str, Any] | None = None,
+    test_effort: str | None = None,
 ) -> dict[str, Any]:
     """Answer, grade and write one sample row; a non-fatal error becomes an error row."""
     row: dict[str, Any] = {
@@ -141,6 +153,7 @@ async def answer_row(
         "dataset": problem.dataset,
         "condition": condition,
         "budget": level,
+        **({"test_effort": test_effort} if test_effort is not None else {}),
         "sample": sample,
         "sleep": usage_row(notes.usage) if notes is not None else None,
         "notes_chars": len(notes.text) if notes is not None else None,
@@ -149,7 +162,7 @@ async def answer_row(
     }
     seed = harness.config.seed + (sample or 0)
     try:
-        budget = budget_for(harness, level)
+        budget = budget_for(harness, level, test_effort)
         if temperature == 0.0 and condition != "context-only":
             answer = await answer_question(
                 harness.backend,
@@ -194,34 +207,42 @@ async def run_problem(
     budgets: Sequence[int],
     bar: ProgressBar,
     extra: dict[str, Any],
+    efforts: Sequence[str | None] = (None,),
 ) -> None:
-    """Every condition at every budget for one problem; sleep conditions in increasing K."""
+    """Every condition at every budget (and test-time effort) for one problem.
+
+    Sleep conditions of one sleep-time effort run in increasing K, so larger K replay the
+    loops of smaller ones; different sleep-time efforts run side by side.
+    """
+    cells = [(level, effort) for level in budgets for effort in efforts]
 
     async def answers(condition: str, notes: Notes | None) -> None:
         await asyncio.gather(
             *(
-                answer_row(harness, problem, condition, level, notes, extra=extra)
-                for level in budgets
+                answer_row(
+                    harness, problem, condition, level, notes, extra=extra, test_effort=effort
+                )
+                for level, effort in cells
             )
         )
-        bar.advance(len(budgets))
+        bar.advance(len(cells))
 
-    async def sleep_chain() -> None:
-        ks = sorted(k for k in (condition_k(c) for c in conditions) if k is not None)
-        for k in ks:
-            condition = f"sleep:{k}"
+    async def sleep_chain(chain: list[str]) -> None:
+        for condition in sorted(chain, key=lambda c: condition_k(c) or 0):
+            k = condition_k(condition) or 1
             try:
-                notes = await sleep_notes(harness, problem, k)
+                notes = await sleep_notes(harness, problem, k, condition_effort(condition))
             except Exception as exc:
                 if is_fatal(exc):
                     raise
-                for level in budgets:
+                for level, effort in cells:
                     harness.write(
                         {
                             "problem_id": problem.id,
                             "dataset": problem.dataset,
                             "condition": condition,
                             "budget": level,
+                            **({"test_effort": effort} if effort is not None else {}),
                             "sample": None,
                             "sleep": None,
                             "test": None,
@@ -231,12 +252,18 @@ async def run_problem(
                             "error_stage": "sleep",
                         }
                     )
-                bar.advance(len(budgets))
+                bar.advance(len(cells))
                 continue
             await answers(condition, notes)
 
+    chains: dict[str | None, list[str]] = {}
+    for condition in conditions:
+        if condition_k(condition) is not None:
+            chains.setdefault(condition_effort(condition), []).append(condition)
     plain = [c for c in conditions if condition_k(c) is None]
-    await asyncio.gather(sleep_chain(), *(answers(c, None) for c in plain))
+    await asyncio.gather(
+        *(sleep_chain(chain) for chain in chains.values()), *(answers(c, None) for c in plain)
+    )
 
 
 async def run_grid(
@@ -247,13 +274,17 @@ async def run_grid(
     *,
     description: str,
     annotate: Annotate | None = None,
+    efforts: Sequence[str | None] = (None,),
 ) -> None:
-    """Run the grid over all problems with the harness's concurrency and a progress bar."""
-    total = len(problems) * len(conditions) * len(budgets)
+    """Run the grid over all problems with the harness's concurrency and a progress bar.
+
+    ``efforts`` is the test-time reasoning axis (None: no reasoning parameter).
+    """
+    total = len(problems) * len(conditions) * len(budgets) * len(efforts)
     with ProgressBar(description, total, harness.config.progress) as bar:
 
         async def one(problem: Problem) -> None:
             extra = await annotate(problem) if annotate is not None else {}
-            await run_problem(harness, problem, conditions, budgets, bar, extra)
+            await run_problem(harness, problem, conditions, budgets, bar, extra, efforts)
 
         await run_all(problems, one, harness.config.concurrency)

@@ -51,15 +51,17 @@ def paired_gains(
     """Each other condition against ``reference`` at the same budget, on shared problems.
 
     Rows are ``samples.jsonl`` rows; a failed sample counts as wrong (as in the accuracy).
-    Conditions and budgets the reference never ran are left out.
+    Conditions and budgets the reference never ran are left out. Rows with a test-time
+    reasoning effort are compared with the reference at the same effort.
     """
-    right: dict[tuple[str, int], dict[str, bool]] = defaultdict(dict)
+    right: dict[tuple[str, int, str | None], dict[str, bool]] = defaultdict(dict)
     for row in rows:
-        key = (str(row["condition"]), int(row["budget"]))
+        effort = row.get("test_effort")
+        key = (str(row["condition"]), int(row["budget"]), None if effort is None else str(effort))
         right[key][str(row["problem_id"])] = bool(row.get("correct"))
     found: list[dict[str, Any]] = []
-    for (condition, budget), answers in right.items():
-        base = right.get((reference, budget))
+    for (condition, budget, effort), answers in right.items():
+        base = right.get((reference, budget, effort))
         if condition == reference or base is None:
             continue
         shared = sorted(answers.keys() & base.keys())
@@ -72,6 +74,7 @@ def paired_gains(
                 "condition": condition,
                 "reference": reference,
                 "budget": budget,
+                **({"test_effort": effort} if effort is not None else {}),
                 "n": len(shared),
                 "accuracy": sum(answers[pid] for pid in shared) / len(shared),
                 "reference_accuracy": sum(base[pid] for pid in shared) / len(shared),

@@ -33,6 +33,13 @@ async def grid_experiment(
     async with Harness(kind, config, backend=backend) as harness:
         harness.extra_config = {"problem_ids": ids_only(chosen)}
         harness.write_config(answer_prompt_versions())
-        await run_grid(harness, chosen, config.conditions, config.budgets, description=kind)
+        await run_grid(
+            harness,
+            chosen,
+            config.conditions,
+            config.budgets,
+            description=kind,
+            efforts=config.test_efforts or [None],
+        )
         hits, misses = harness.hits, harness.misses
     return write_outputs(config.out, hits=hits, misses=misses)
