@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli_process import child_env, sleeptime_argv
-from helpers.scripted_http import Reply, ScriptedHTTPServer
+from helpers.scripted_http import ScriptedHTTPServer, streamed_answer
 from sleeptime.benchmark.experiments.outlock import OutputFolderLock
 from sleeptime.errors import InputError
 
@@ -24,22 +24,10 @@ CHAT = "POST /v1/chat/completions"
 PROBLEMS = 4
 
 
-def _streamed(text: str, delay_s: float) -> Reply:
-    base = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
-    return Reply(
-        delay_s=delay_s,
-        events=[
-            {**base, "choices": [{"index": 0, "delta": {"content": text}}]},
-            {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-            {**base, "choices": [], "usage": {"prompt_tokens": 40, "completion_tokens": 5}},
-        ],
-    )
-
-
 @pytest.fixture
 def http() -> Iterator[ScriptedHTTPServer]:
     with ScriptedHTTPServer() as server:
-        server.script(CHAT, default=_streamed("The answer is 7.", delay_s=1.5))
+        server.script(CHAT, default=streamed_answer("The answer is 7.", delay_s=1.5))
         yield server
 
 

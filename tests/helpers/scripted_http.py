@@ -53,6 +53,19 @@ def error_body(
     return {"error": {"message": message, "type": type_, "code": code, "param": None}}
 
 
+def streamed_answer(text: str, delay_s: float = 0.0) -> Reply:
+    """A streamed chat completion of ``text`` (with usage), sent after ``delay_s`` seconds."""
+    base = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+    return Reply(
+        delay_s=delay_s,
+        events=[
+            {**base, "choices": [{"index": 0, "delta": {"content": text}}]},
+            {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            {**base, "choices": [], "usage": {"prompt_tokens": 40, "completion_tokens": 5}},
+        ],
+    )
+
+
 class ScriptedHTTPServer:
     """Serve scripted replies per ``"METHOD /path"``; unscripted routes answer 404."""
 
