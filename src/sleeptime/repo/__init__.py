@@ -4,6 +4,10 @@ a tool-using agent, and benchmark tasks mined from git history (issue 11, in pro
 
 from __future__ import annotations
 
+from sleeptime.repo.agent import AgentBudget, AgentResult, AgentStep, run_agent
+from sleeptime.repo.answer_agent import RepoAnswer, answer_request, extract_files
+from sleeptime.repo.metrics import FileScore, file_f1
+from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import (
     FileEntry,
     Skipped,
@@ -16,7 +20,13 @@ from sleeptime.repo.snapshot import (
 from sleeptime.repo.tools import RepoTools, ToolLimits, ToolOutput
 
 __all__ = [
+    "AgentBudget",
+    "AgentResult",
+    "AgentStep",
     "FileEntry",
+    "FileScore",
+    "RepoAnswer",
+    "RepoNotes",
     "RepoTools",
     "Skipped",
     "Snapshot",
@@ -24,6 +34,11 @@ __all__ = [
     "SnapshotOptions",
     "ToolLimits",
     "ToolOutput",
+    "answer_request",
     "diff_snapshots",
+    "extract_files",
+    "file_f1",
+    "run_agent",
+    "sleep_on_repository",
     "take_snapshot",
 ]

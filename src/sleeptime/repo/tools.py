@@ -246,6 +246,7 @@ class RepoTools:
     def read_file(self, arguments: dict[str, Any]) -> str:
         """Numbered lines ``start_line..end_line`` of one file, capped in lines and characters."""
         rel = normalize(_as_str(arguments, "path", required=True))
+        resolve_inside(self.snapshot.root, rel)  # say "refused" for a link out, not "missing"
         text = self._load(rel)
         lines = _lines(text)
         if not lines:

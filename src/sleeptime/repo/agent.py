@@ -1,0 +1,186 @@
+"""A tool-using agent loop over a repository, under a step and a token budget.
+
+The same loop serves sleep time (explore, then write an architecture map) and test time
+(explore, then name the files a change needs); only the prompts differ. Native tool calls
+are used when the backend has them, the text protocol of ``repo/protocol.py`` otherwise.
+The last step offers no tools and asks for the answer, so a run that spends its budget
+still ends with something to score rather than a half-finished exploration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sleeptime.backends.base import Backend, ChatRequest, Message, ToolCall, Usage
+from sleeptime.errors import InputError
+from sleeptime.prompts import load_prompt
+from sleeptime.repo.protocol import describe_tools, format_results, parse_text_reply
+from sleeptime.repo.tools import RepoTools, ToolOutput
+
+StopReason = Literal["answer", "steps", "tokens"]
+
+FINAL_STEP = (
+    "You have no tool calls left. Give your final answer now, between <answer> and </answer>."
+)
+NO_ACTION = (
+    'Call a tool, for example <tool name="list_files">{}</tool>, '
+    "or give your final answer between <answer> and </answer>."
+)
+DROPPED = "[an earlier tool result was dropped to save room; call the tool again if needed]"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentBudget:
+    """How much one agent run may spend; the test-time budget ``b`` is ``max_steps``."""
+
+    max_steps: int = 8
+    """Model calls at most; the last one must answer."""
+    max_tokens: int = 40_000
+    """Prompt plus generated tokens over the run; past 80 % the next step must answer."""
+    reply_tokens: int = 512
+    """Cap on one reply."""
+    calls_per_step: int = 3
+    """Tool calls carried out per reply; more are refused with a message."""
+    history_chars: int = 24_000
+    """Older tool results are dropped when the conversation grows past this."""
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1 or self.max_tokens < 1 or self.reply_tokens < 1:
+            raise InputError("agent budget: steps, tokens and reply tokens must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStep:
+    """One model call: what it said, the tools it called and what they returned."""
+
+    number: int
+    text: str
+    calls: tuple[ToolCall, ...]
+    outputs: tuple[ToolOutput, ...]
+    usage: Usage
+
+
+@dataclass(slots=True)
+class AgentResult:
+    """The final text, why the run stopped, every step and the summed usage."""
+
+    text: str
+    stop: StopReason
+    steps: list[AgentStep] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    prompt_keys: tuple[str, ...] = ()
+
+    @property
+    def tool_calls(self) -> int:
+        """Tool calls made over the run (refused ones included)."""
+        return sum(len(step.calls) for step in self.steps)
+
+
+def _fit(messages: list[Message], limit: int) -> tuple[Message, ...]:
+    """Drop the oldest tool results until the conversation fits in ``limit`` characters."""
+    size = sum(len(m.content) for m in messages)
+    out = list(messages)
+    for index, message in enumerate(out[:-1]):  # the newest message always stays
+        if size <= limit:
+            break
+        is_result = message.role == "tool" or (
+            message.role == "user" and message.content.startswith("<result")
+        )
+        if is_result and message.content != DROPPED:
+            size -= len(message.content) - len(DROPPED)
+            out[index] = Message(
+                role=message.role,
+                content=DROPPED,
+                tool_call_id=message.tool_call_id,
+                name=message.name,
+            )
+    return tuple(out)
+
+
+async def _execute(tools: RepoTools, calls: tuple[ToolCall, ...], cap: int) -> list[ToolOutput]:
+    outputs: list[ToolOutput] = []
+    for index, call in enumerate(calls):
+        if index >= cap:
+            text = f"error: only {cap} tool calls are carried out per reply; send it again"
+            outputs.append(ToolOutput(call.name, text, ok=False))
+            continue
+        # Tools read files and run git: keep them off the event loop.
+        outputs.append(await asyncio.to_thread(tools.execute, call))
+    return outputs
+
+
+async def run_agent(
+    backend: Backend,
+    tools: RepoTools,
+    *,
+    system: str,
+    task: str,
+    budget: AgentBudget | None = None,
+    prompt_keys: tuple[str, ...] = (),
+) -> AgentResult:
+    """Run the loop until the model answers or the budget ends; never raises for tool trouble.
+
+    Backend errors propagate (a dead model is not something the model can fix).
+    """
+    budget = budget or AgentBudget()
+    native = backend.info.native_tools
+    protocol = load_prompt("repo_text_protocol")
+    keys = prompt_keys if native else (*prompt_keys, protocol.key)
+    if not native:
+        system = system + "\n\n" + protocol.render(tools=describe_tools(tools.specs))
+    messages: list[Message] = [Message("system", system), Message("user", task)]
+    result = AgentResult(text="", stop="steps", prompt_keys=keys)
+    last_text = ""
+    for number in range(1, budget.max_steps + 1):
+        if result.usage.total_tokens >= budget.max_tokens:
+            result.stop = "tokens"
+            break
+        final = number == budget.max_steps or result.usage.total_tokens >= 0.8 * budget.max_tokens
+        if final:
+            messages.append(Message("user", FINAL_STEP))
+        request = ChatRequest(
+            messages=_fit(messages, budget.history_chars),
+            max_tokens=budget.reply_tokens,
+            tools=tools.specs if native and not final else (),
+        )
+        reply = await backend.chat(request)
+        result.usage.add(reply.usage)
+        text = reply.text.strip()
+        last_text = text or last_text
+        if native and reply.tool_calls and not final:
+            calls, answer = reply.tool_calls, None
+        else:
+            parsed = parse_text_reply(text)
+            calls, answer = parsed.calls, parsed.answer
+            if native and not calls and answer is None and text:
+                answer = text  # a native model answers in plain text
+        if final and answer is None and text:
+            answer = text  # out of budget: take what it wrote
+        if answer is not None:
+            result.steps.append(AgentStep(number, text, (), (), reply.usage))
+            result.text, result.stop = answer, "answer"
+            return result
+        outputs = await _execute(tools, calls, budget.calls_per_step) if calls else []
+        result.steps.append(AgentStep(number, text, calls, tuple(outputs), reply.usage))
+        if final:
+            break
+        if native and calls:
+            messages.append(Message("assistant", reply.text, tool_calls=calls))
+            messages.extend(
+                Message("tool", out.text, tool_call_id=call.id or None, name=call.name)
+                for call, out in zip(calls, outputs, strict=True)
+            )
+        elif calls:
+            messages.append(Message("assistant", reply.text))
+            left = budget.max_steps - number - 1
+            note = f"\n\n({left} tool step(s) left before you must answer.)"
+            messages.append(Message("user", format_results(outputs) + note))
+        else:
+            messages.append(Message("assistant", reply.text or "(empty reply)"))
+            messages.append(Message("user", NO_ACTION))
+    if result.stop != "tokens" and result.usage.total_tokens >= budget.max_tokens:
+        result.stop = "tokens"
+    result.text = last_text
+    return result

@@ -1,0 +1,108 @@
+"""Answer a feature request with the files to change, from notes or from scratch.
+
+With notes from sleep time the agent can name files after a step or two; without them it
+explores. The answer is free text from a model, so the file list is read out of it
+leniently and checked against the snapshot: exact paths, then unique path suffixes
+(``cli.py`` for ``llm/cli.py``); what matches nothing is kept apart as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sleeptime.backends.base import Backend
+from sleeptime.prompts import load_prompt
+from sleeptime.repo.agent import AgentBudget, AgentResult, run_agent
+from sleeptime.repo.overview import overview
+from sleeptime.repo.tools import RepoTools
+
+NO_NOTES = "There are no notes about this repository; explore it with the tools."
+
+_PATHLIKE = re.compile(
+    r"[A-Za-z0-9_.\-/\\]*[A-Za-z0-9_\-]\.[A-Za-z0-9]{1,8}\b|[\w.\-]+(?:/[\w.\-]+)+"
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class RepoAnswer:
+    """The files named (known to the snapshot), names that match no file, and the run."""
+
+    files: tuple[str, ...]
+    unknown: tuple[str, ...]
+    run: AgentResult
+
+
+def _clean(token: str) -> str:
+    token = token.strip().strip("`'\"*()[]<>,;:").replace("\\", "/")
+    token = token.removeprefix("./")
+    for prefix in ("a/", "b/"):  # diff headers
+        if token.startswith(prefix) and "/" in token[2:]:
+            token = token[2:]
+    return token.rstrip(".")
+
+
+def _resolve(token: str, known: tuple[str, ...], known_set: frozenset[str]) -> str | None:
+    if token in known_set:
+        return token
+    matches = [p for p in known if p.endswith("/" + token)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def extract_files(text: str, known: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (known files, unknown path-like names) named in ``text``, in order, no repeats.
+
+    When the answer is a list, only the first path of each item counts: the rest of the
+    line is the reason, and a reason that mentions another file does not name it for change.
+    """
+    known_set = frozenset(known)
+    lines = text.splitlines()
+    items = [line for line in lines if _LIST_ITEM.match(line) and _PATHLIKE.search(line)]
+    tokens: list[str] = []
+    if items:
+        for line in items:
+            match = _PATHLIKE.search(_LIST_ITEM.sub("", line, count=1))
+            if match:
+                tokens.append(match.group(0))
+    else:
+        tokens = [m.group(0) for m in _PATHLIKE.finditer(text)]
+    files: list[str] = []
+    unknown: list[str] = []
+    for raw in tokens:
+        token = _clean(raw)
+        if not token or token.startswith(("http:", "https:")):
+            continue
+        resolved = _resolve(token, known, known_set)
+        if resolved is not None:
+            if resolved not in files:
+                files.append(resolved)
+        elif token not in unknown:
+            unknown.append(token)
+    return tuple(files), tuple(unknown)
+
+
+async def answer_request(
+    backend: Backend,
+    tools: RepoTools,
+    request: str,
+    *,
+    notes: str | None = None,
+    budget: AgentBudget | None = None,
+) -> RepoAnswer:
+    """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``."""
+    system = load_prompt("repo_answer_system")
+    task = load_prompt("repo_answer_task")
+    notes_text = f"Notes written earlier about this repository:\n{notes}" if notes else NO_NOTES
+    run = await run_agent(
+        backend,
+        tools,
+        system=system.render(),
+        task=task.render(
+            notes=notes_text, overview=overview(tools.snapshot), request=request.strip()
+        ),
+        budget=budget,
+        prompt_keys=(system.key, task.key),
+    )
+    files, unknown = extract_files(run.text, tools.snapshot.paths)
+    return RepoAnswer(files=files, unknown=unknown, run=run)
