@@ -17,6 +17,7 @@ from sleeptime.repo.snapshot import (
     diff_snapshots,
     take_snapshot,
 )
+from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
 from sleeptime.repo.tools import RepoTools, ToolLimits, ToolOutput
 
 __all__ = [
@@ -25,8 +26,10 @@ __all__ = [
     "AgentStep",
     "FileEntry",
     "FileScore",
+    "MinerOptions",
     "RepoAnswer",
     "RepoNotes",
+    "RepoTask",
     "RepoTools",
     "Skipped",
     "Snapshot",
@@ -38,6 +41,8 @@ __all__ = [
     "diff_snapshots",
     "extract_files",
     "file_f1",
+    "mine_tasks",
+    "parent_checkout",
     "run_agent",
     "sleep_on_repository",
     "take_snapshot",
