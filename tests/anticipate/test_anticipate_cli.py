@@ -10,7 +10,11 @@ from click.testing import CliRunner
 from sleeptime.cli.main import cli
 
 TEXT = "The office opens at 9 and closes at 17. It has 3 rooms with 8 seats each.\n"
-SLEEP = "<notes>Seats: 24.\nQ: How many seats are there in total?\nA: 24 seats.</notes><finish/>"
+SLEEP = (
+    "<notes>Seats: 3 * 8 = 24.\nQ: How many seats are there in total?\nA: 24 seats.</notes>"
+    "<finish/>"
+)
+UNTRACED = "<notes>Q: How many seats are there in total?\nA: 26 seats.</notes><finish/>"
 
 
 def _replies(tmp_path: Path, name: str, *texts: str) -> str:
@@ -77,3 +81,37 @@ def test_sleep_anticipate_off(tmp_path: Path, db_url: str) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "anticipated answers stored" not in result.stdout
+
+
+def test_an_answer_the_sleep_run_could_not_verify_is_not_served_by_default(
+    tmp_path: Path, db_url: str
+) -> None:
+    runner = CliRunner()
+    env = {"SLEEPTIME_DATABASE_URL": db_url}
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(cli, list(args), env=env)
+        return result.exit_code, result.stdout, result.stderr
+
+    context = tmp_path / "office.txt"
+    context.write_text(TEXT, encoding="utf-8")
+    assert run("context", "add", "office", str(context))[0] == 0
+    code, out, _ = run(
+        "sleep", "office", "--backend", "scripted", "--quiet",
+        "--model", _replies(tmp_path, "sleep", UNTRACED),
+    )  # fmt: skip
+    assert code == 0, out
+    # 26 is neither in the context nor a checked calculation's result: the model answers.
+    code, out, err = run(
+        "ask", "office", "How many seats are there in total?", "--backend", "scripted",
+        "--model", _replies(tmp_path, "ask", "3 * 8 = 24. The answer is 24."),
+    )  # fmt: skip
+    assert code == 0, out + err
+    assert out.strip() == "3 * 8 = 24. The answer is 24."
+    assert "[served from an anticipated answer]" not in err
+    code, out, err = run(
+        "ask", "office", "How many seats are there in total?", "--serve-unverified",
+        "--backend", "scripted", "--model", _replies(tmp_path, "none"),
+    )  # fmt: skip
+    assert code == 0, out + err
+    assert out.strip() == "26 seats." and "[served from an anticipated answer]" in err

@@ -40,15 +40,17 @@ async def test_sleep_stores_a_list_and_asking_still_works(
         anticipated = slept.artifact.anticipated
         assert isinstance(anticipated, list)  # often empty: the model is tiny
         for entry in anticipated:
-            assert set(entry) == {"question", "answer", "source"}
-            assert entry["source"] == "notes"
+            assert set(entry) == {"question", "answer", "source", "verified", "verification"}
+            assert entry["source"] == "notes" and isinstance(entry["verified"], bool)
         run = app.store.get_run(slept.run_id)
         assert run.details["anticipated"]["count"] == len(anticipated)
-        question = anticipated[0]["question"] if anticipated else "How much is a muffin?"
+        verified = [entry for entry in anticipated if entry["verified"]]
+        assert run.details["anticipated"]["verified"] == len(verified)
+        question = verified[0]["question"] if verified else "How much is a muffin?"
         result = await app.ask("bakery", question, budget=0, backend=embedded)
         assert result.answer.text
         assert result.query.details["served"] in {"anticipated", "model"}
-        if anticipated:
+        if verified:  # only verified answers are served without the model
             assert result.query.details["served"] == "anticipated"
             assert result.answer.usage.total_tokens == 0
     finally:

@@ -24,15 +24,20 @@ async def serve_anticipated(
     layout: Layout,
     verifier: Backend | None = None,
     seed: int | None = None,
+    unverified: bool = False,
 ) -> tuple[Answer | None, MatchResult]:
     """Return the stored answer as an ``Answer`` on a verified hit (else None), and the match.
 
-    The answer's usage is what verification cost: zero tokens for the structural check, the
-    yes/no call's tokens when ``verifier`` confirms. Latency covers the whole lookup.
+    Only answers the sleep run verified (``sleep/verify.py``: every number traced to the
+    context or a checked calculation) are candidates, unless ``unverified`` is set: a wrong
+    stored answer would be served with no model to catch it. The answer's usage is what
+    verification cost: zero tokens for the structural check, the yes/no call's tokens when
+    ``verifier`` confirms. Latency covers the whole lookup.
     """
     watch = Stopwatch()
     text = validate_question(question)
-    match = await match_anticipated(text, anticipated, backend=verifier, seed=seed)
+    candidates = [item for item in anticipated if unverified or item.get("verified") is True]
+    match = await match_anticipated(text, candidates, backend=verifier, seed=seed)
     if match.item is None:
         return None, match
     stored = str(match.item["answer"]).strip()

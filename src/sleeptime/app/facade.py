@@ -200,6 +200,7 @@ class Sleeptime:
         model: str | None = None,
         anticipated: bool = True,
         verify_with_model: bool = False,
+        unverified_anticipated: bool = False,
         effort: str | None = None,
         thinking_tokens: int | None = None,
         min_thinking_tokens: int = 0,
@@ -209,6 +210,7 @@ class Sleeptime:
         In sleep mode an anticipated answer stored by the sleep run is served instead when
         the question verifiably asks the same thing (``anticipated=False`` turns that off;
         ``verify_with_model`` adds a yes/no confirmation by the model to the free check).
+        Only answers the sleep run verified are served unless ``unverified_anticipated``.
         ``effort`` (low/medium/high) and ``thinking_tokens`` ask a reasoning model to think.
         """
         if mode not in MODES:
@@ -243,6 +245,7 @@ class Sleeptime:
                 level,
                 typed_layout,
                 verifier=self.backend(backend, model) if verify_with_model else None,
+                unverified=unverified_anticipated,
             )
             if isinstance(hit, AskResult):
                 return hit
@@ -273,6 +276,7 @@ class Sleeptime:
         layout: Layout,
         *,
         verifier: Backend | None,
+        unverified: bool = False,
     ) -> AskResult | int:
         """Serve and record a verified anticipated answer, or return how many were checked."""
         answer, match = await serve_anticipated(
@@ -282,6 +286,7 @@ class Sleeptime:
             layout=layout,
             verifier=verifier,
             seed=self.settings.seed,
+            unverified=unverified,
         )
         if answer is None or match.item is None:
             return match.checked

@@ -53,6 +53,12 @@ from sleeptime.cli.common import backend_option, model_option, open_app, run_wit
     help="Before serving a prepared answer, also have the model confirm the match (yes/no).",
 )
 @click.option(
+    "--serve-unverified",
+    is_flag=True,
+    help="Also serve prepared answers the sleep run could not verify (numbers not traced to "
+    "the context or a checked calculation); off by default because they may be wrong.",
+)
+@click.option(
     "--effort",
     type=click.Choice(["low", "medium", "high"]),
     default=None,
@@ -86,6 +92,7 @@ def ask_command(
     max_tokens: int | None,
     no_anticipated: bool,
     verify_anticipated: bool,
+    serve_unverified: bool,
     effort: str | None,
     thinking_tokens: int | None,
     min_thinking_tokens: int,
@@ -110,6 +117,7 @@ def ask_command(
             backend=backend,
             model=model,
             anticipated=not no_anticipated,
+            unverified_anticipated=serve_unverified,
             verify_with_model=verify_anticipated,
             effort=effort,
             thinking_tokens=thinking_tokens,

@@ -49,6 +49,8 @@ class ArithmeticCheck:
 
     checked: int
     slips: tuple[Slip, ...]
+    results: frozenset[Fraction] = frozenset()
+    """Written results of calculations that checked out (to trace where numbers came from)."""
 
     @property
     def ok(self) -> bool:
@@ -73,13 +75,17 @@ def check_notes(text: str) -> ArithmeticCheck:
     """Recompute every readable ``expression = value`` claim in ``text``."""
     checked = 0
     slips: list[Slip] = []
+    results: set[Fraction] = set()
     for line in text.splitlines():
         for expression, written, value in _claims(line):
             correct = _evaluate(expression)
             if correct is None:
                 continue
             checked += 1
-            if not _matches(correct, written, value):
+            if _matches(correct, written, value):
+                results.add(value)
+                results.add(value / 100 if written.endswith("%") else value)
+            else:
                 slips.append(
                     Slip(
                         line=line.strip(),
@@ -88,7 +94,7 @@ def check_notes(text: str) -> ArithmeticCheck:
                         correct=_shown(correct, written, value),
                     )
                 )
-    return ArithmeticCheck(checked=checked, slips=tuple(slips))
+    return ArithmeticCheck(checked=checked, slips=tuple(slips), results=frozenset(results))
 
 
 def _claims(line: str) -> list[tuple[str, str, Fraction]]:

@@ -27,6 +27,7 @@ from sleeptime.sleep.rethink import (
     round_prompt,
     system_prompt,
 )
+from sleeptime.sleep.verify import VERIFIER_VERSION, verify_anticipated
 from sleeptime.store import ArtifactRecord, RevisionRecord, Store
 
 PARALLEL_TEMPERATURE = 0.7
@@ -268,14 +269,20 @@ async def _execute(
         )
         raise
     usage.add(anticipated.usage)
-    details["anticipated"] = anticipated.details()
+    # Only verified answers are served without a model call (``anticipate/serve.py``).
+    items = verify_anticipated(anticipated.items, revision.text, notes)
+    details["anticipated"] = {
+        **anticipated.details(),
+        "verifier": VERIFIER_VERSION,
+        "verified": sum(1 for item in items if item["verified"]),
+    }
     artifact = store.complete_run(
         run_id,
         artifact_text=notes,
         usage=usage,
         rounds=sum(o.rounds for o in outcomes),
         details=details,
-        anticipated=anticipated.items,
+        anticipated=items,
     )
     on_event(
         SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run_id)
