@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,7 +24,11 @@ def _replies(tmp_path: Path, name: str, *texts: str) -> str:
     return str(path)
 
 
-def test_ask_serves_and_can_skip_anticipated(tmp_path: Path, db_url: str) -> None:
+Run = Callable[..., tuple[int, str, str]]
+
+
+def _office(tmp_path: Path, db_url: str) -> Run:
+    """Add the office context and return a runner of CLI commands against the same store."""
     runner = CliRunner()
     env = {"SLEEPTIME_DATABASE_URL": db_url}
 
@@ -34,6 +39,11 @@ def test_ask_serves_and_can_skip_anticipated(tmp_path: Path, db_url: str) -> Non
     context = tmp_path / "office.txt"
     context.write_text(TEXT, encoding="utf-8")
     assert run("context", "add", "office", str(context))[0] == 0
+    return run
+
+
+def test_ask_serves_and_can_skip_anticipated(tmp_path: Path, db_url: str) -> None:
+    run = _office(tmp_path, db_url)
     code, out, _ = run(
         "sleep", "office", "--backend", "scripted", "--quiet",
         "--model", _replies(tmp_path, "sleep", SLEEP),
@@ -86,16 +96,7 @@ def test_sleep_anticipate_off(tmp_path: Path, db_url: str) -> None:
 def test_an_answer_the_sleep_run_could_not_verify_is_not_served_by_default(
     tmp_path: Path, db_url: str
 ) -> None:
-    runner = CliRunner()
-    env = {"SLEEPTIME_DATABASE_URL": db_url}
-
-    def run(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, list(args), env=env)
-        return result.exit_code, result.stdout, result.stderr
-
-    context = tmp_path / "office.txt"
-    context.write_text(TEXT, encoding="utf-8")
-    assert run("context", "add", "office", str(context))[0] == 0
+    run = _office(tmp_path, db_url)
     code, out, _ = run(
         "sleep", "office", "--backend", "scripted", "--quiet",
         "--model", _replies(tmp_path, "sleep", UNTRACED),
