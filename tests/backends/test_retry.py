@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 
@@ -160,3 +161,57 @@ def test_retry_notices_are_throttled_and_counted(caplog: pytest.LogCaptureFixtur
         "server failed 0",
         "server failed again (4 more retries not shown)",
     ]
+
+
+async def test_cancellation_is_never_retried_even_amid_a_transient_error() -> None:
+    calls = 0
+
+    async def cancelled_while_reconnecting() -> str:
+        nonlocal calls
+        calls += 1
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except OSError:
+            raise asyncio.CancelledError() from None  # chain still holds the refusal
+
+    with pytest.raises(asyncio.CancelledError):
+        await with_retries(cancelled_while_reconnecting, attempts=5, what="the thing", **FAST)
+    assert calls == 1
+
+    started = asyncio.Event()
+
+    async def hangs() -> str:
+        started.set()
+        await asyncio.sleep(60)
+        return "never"
+
+    task = asyncio.create_task(with_retries(hangs, attempts=5, what="the thing", **FAST))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_backoff_past_the_deadline_is_not_waited_for() -> None:
+    calls = 0
+
+    async def rate_limited() -> str:
+        nonlocal calls
+        calls += 1
+        raise TransientError("busy", retry_after_s=5.0)
+
+    start = time.perf_counter()
+    with pytest.raises(BackendUnavailableError) as caught:
+        await with_retries(
+            rate_limited,
+            attempts=4,
+            base_delay_s=0.001,
+            max_delay_s=10.0,
+            what="the thing",
+            deadline_s=2.0,
+        )
+    assert calls == 1 and time.perf_counter() - start < 1.0
+    assert str(caught.value) == (
+        "the thing kept breaking off its replies after 1 attempt within the 2 s request "
+        "deadline (last error: busy); retry later or check the server"
+    )

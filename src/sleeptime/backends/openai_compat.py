@@ -383,6 +383,7 @@ class OpenAICompatBackend:
                     max_delay_s=self._max_delay_s,
                     what=self._server(),
                     hint="Start the server or fix SLEEPTIME_OPENAI_BASE_URL.",
+                    deadline_s=self._deadline_s,
                 )
         except SleeptimeError:
             raise

@@ -2,14 +2,15 @@
 
 HTTP backends create their SDK clients with retries switched off and wrap each request in
 ``with_retries``: one retry policy for every backend, driven by ``Settings.max_retries``,
-and one message when a server stays unreachable. Only failures that can pass by themselves
-are retried (no connection, timeouts, HTTP 408/429/5xx, a stream cut off midway); a 4xx
-answer such as 400, 401 or 404 means the request itself is wrong and is raised at once.
+and one message when a server stays unreachable. The loop itself is tenacity's; this
+module keeps what is ours: which errors are transient, how long to wait, what to say.
+Only failures that can pass by themselves are retried (no connection, timeouts, HTTP
+408/429/5xx, a stream cut off midway); a 4xx answer such as 400, 401 or 404 means the
+request itself is wrong and is raised at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import os
@@ -18,6 +19,15 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+)
+from tenacity.stop import stop_base
 
 from sleeptime.errors import BackendUnavailableError, SleeptimeError
 
@@ -251,14 +261,18 @@ NOTICES = RetryNotices()
 """The process-wide retry notice throttle."""
 
 
-def gave_up_message(exc: BaseException, *, what: str, attempts: int, hint: str = "") -> str:
+def gave_up_message(
+    exc: BaseException, *, what: str, attempts: int, hint: str = "", deadline_s: float | None = None
+) -> str:
     """Say what kept going wrong, and what to do about it, after the last attempt.
 
     A server that answered 500 or 429 was reached; only a connection failure is "could
     not reach", and only then does ``hint`` (start the server, fix the URL) apply.
+    ``deadline_s`` is set when the request deadline, not the attempt count, ended the retries.
     """
     reason = describe(exc)
-    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''} (last error: {reason})"
+    within = f" within the {deadline_s:g} s request deadline" if deadline_s is not None else ""
+    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}{within} (last error: {reason})"
     status = next((s for e in _causes(exc) if (s := status_code_of(e)) is not None), None)
     if status == 429:
         return (
@@ -287,6 +301,24 @@ def gave_up_message(exc: BaseException, *, what: str, attempts: int, hint: str =
     return f"could not reach {what} {tries}. {hint}".strip()
 
 
+def _should_retry(exc: BaseException) -> bool:
+    """Retry ``Exception``s that may pass; never ``CancelledError`` or ``KeyboardInterrupt``.
+
+    The ``Exception`` check comes first because a cancellation raised while a transient
+    error was being handled carries that error in its chain, and Ctrl-C must still win.
+    """
+    return isinstance(exc, Exception) and is_transient(exc)
+
+
+def _failure(state: RetryCallState) -> BaseException:
+    """The exception of the attempt that just ended (only failed attempts reach callers)."""
+    outcome = state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    if exc is None:  # pragma: no cover - tenacity only waits/stops after a failure
+        raise AssertionError("retry callback without a failed attempt")
+    return exc
+
+
 async def with_retries(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -295,35 +327,60 @@ async def with_retries(
     max_delay_s: float,
     what: str,
     hint: str = "",
+    deadline_s: float | None = None,
 ) -> T:
-    """Await ``fn()`` up to ``attempts`` times while it fails transiently.
+    """Await ``fn()`` up to ``attempts`` times while it fails transiently (tenacity does the loop).
 
     ``what`` names the thing being reached ("the OpenAI-compatible server at URL") and
     ``hint`` says what to do about it; both go into the ``BackendUnavailableError`` raised
     after the last attempt. Errors that are not transient are re-raised unchanged at once,
-    so the caller can map them to precise messages.
+    so the caller can map them to precise messages. With ``deadline_s``, a retry whose
+    backoff would end past the deadline is not waited for: the caller's own timeout would
+    cut it off anyway, and the last real error says more than "out of time".
     """
     attempts = max(1, attempts)
-    for attempt in range(1, attempts + 1):
-        try:
-            return await fn()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            reason = describe(exc)
-            if attempt == attempts:
-                raise BackendUnavailableError(
-                    gave_up_message(exc, what=what, attempts=attempts, hint=hint)
-                ) from exc
-            delay = backoff_delay_s(
-                attempt,
-                base_delay_s=base_delay_s,
-                max_delay_s=max_delay_s,
-                retry_after=retry_after_s(exc),
+
+    def wait(state: RetryCallState) -> float:
+        return backoff_delay_s(
+            state.attempt_number,
+            base_delay_s=base_delay_s,
+            max_delay_s=max_delay_s,
+            retry_after=retry_after_s(_failure(state)),
+        )
+
+    def notice(state: RetryCallState) -> None:
+        NOTICES.emit(
+            f"{what} failed (attempt {state.attempt_number} of {attempts}: "
+            f"{describe(_failure(state))}); retrying in {state.upcoming_sleep:.2f}s"
+        )
+
+    def give_up(state: RetryCallState) -> T:
+        exc = _failure(state)
+        cut_short = deadline_s is not None and state.attempt_number < attempts
+        raise BackendUnavailableError(
+            gave_up_message(
+                exc,
+                what=what,
+                attempts=state.attempt_number,
+                hint=hint,
+                deadline_s=deadline_s if cut_short else None,
             )
-            NOTICES.emit(
-                f"{what} failed (attempt {attempt} of {attempts}: {reason}); "
-                f"retrying in {delay:.2f}s"
-            )
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+        ) from exc
+
+    stop: stop_base = stop_after_attempt(attempts)
+    if deadline_s is not None:
+        stop = stop | stop_before_delay(deadline_s)
+    retrying = AsyncRetrying(
+        stop=stop,
+        wait=wait,
+        retry=retry_if_exception(_should_retry),
+        before_sleep=notice,
+        retry_error_callback=give_up,
+    )
+
+    async def attempt() -> T:
+        # A coroutine function: tenacity would not await a plain callable's awaitable
+        # (``client.models.list`` returns an awaitable paginator, not a coroutine).
+        return await fn()
+
+    return await retrying(attempt)
