@@ -24,7 +24,6 @@ _EXPORTS: dict[str, str] = {
     "FunctionBackend": "sleeptime.backends",
     "Message": "sleeptime.backends",
     "ScriptedBackend": "sleeptime.backends",
-    "Usage": "sleeptime.backends",
     "create_backend": "sleeptime.backends",
     "BackendError": "sleeptime.errors",
     "BackendUnavailableError": "sleeptime.errors",
@@ -39,9 +38,13 @@ _EXPORTS: dict[str, str] = {
     "Recipe": "sleeptime.sleep",
     "SleepBudget": "sleeptime.sleep",
     "parse_recipe": "sleeptime.sleep",
+    "AnswerMode": "sleeptime.values",
+    "RunStatus": "sleeptime.values",
+    "Usage": "sleeptime.values",
 }
 
 __all__ = [
+    "AnswerMode",
     "AskResult",
     "Backend",
     "BackendError",
@@ -57,6 +60,7 @@ __all__ = [
     "Message",
     "NotFoundError",
     "Recipe",
+    "RunStatus",
     "ScriptedBackend",
     "Settings",
     "SleepBudget",
@@ -78,7 +82,6 @@ if TYPE_CHECKING:
         FunctionBackend,
         Message,
         ScriptedBackend,
-        Usage,
         create_backend,
     )
     from sleeptime.errors import (
@@ -94,6 +97,7 @@ if TYPE_CHECKING:
     )
     from sleeptime.settings import Settings
     from sleeptime.sleep import Recipe, SleepBudget, parse_recipe
+    from sleeptime.values import AnswerMode, RunStatus, Usage
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from sleeptime.backends.base import Usage
 from sleeptime.backends.llama_kv import PrefixStateStore, tokens_digest
 from sleeptime.cli.main import cli
 from sleeptime.store import Store
+from sleeptime.values import Usage
 
 SECRET_TEXT = "Alice's payroll: the bonus pool is 7311 euros.\n"
 SECRET_NOTES = "<notes>Bonus pool 7311.</notes>"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sleeptime.backends.base import ChatRequest, ChatResult, ToolCall, Usage
+from sleeptime.backends.base import ChatRequest, ChatResult, ToolCall
 from sleeptime.backends.scripted import FunctionBackend, ScriptedBackend
 from sleeptime.errors import BackendError, InputError
 from sleeptime.repo.agent import AgentBudget, run_agent
@@ -14,6 +14,7 @@ from sleeptime.repo.answer_agent import answer_request, extract_files
 from sleeptime.repo.sleep_agent import sleep_on_repository
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tools import RepoTools
+from sleeptime.values import Usage
 
 
 @pytest.fixture

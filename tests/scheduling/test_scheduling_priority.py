@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sleeptime.backends.base import Usage
 from sleeptime.cli.main import cli
 from sleeptime.errors import InputError
 from sleeptime.scheduling import (
@@ -20,6 +19,7 @@ from sleeptime.scheduling import (
     rank,
 )
 from sleeptime.store import Store
+from sleeptime.values import Usage
 
 
 def _inputs(

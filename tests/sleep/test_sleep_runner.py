@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from sleeptime.backends import ChatRequest, ChatResult, FunctionBackend, ScriptedBackend, ToolCall
-from sleeptime.backends.base import Usage
 from sleeptime.errors import (
     BackendUnavailableError,
     BudgetExceededError,
@@ -25,6 +24,7 @@ from sleeptime.sleep import (
 )
 from sleeptime.sleep.protocol import FINISH, RETHINK, TOOLS
 from sleeptime.store import RevisionRecord, Store
+from sleeptime.values import Usage
 
 RETHINK_1 = parse_recipe("rethink")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sleeptime.backends.base import Usage
 from sleeptime.store import RevisionRecord, RunRecord, Store
+from sleeptime.values import Usage
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from datetime import UTC
 
 import pytest
 
-from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.store import RunRecord, Store
+from sleeptime.values import Usage
 
 Start = Callable[..., RunRecord]
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.store import RunRecord, Store
+from sleeptime.values import Usage
 
 Start = Callable[..., RunRecord]
 
@@ -55,7 +55,7 @@ def test_list_queries_newest_first_with_filters(store: Store) -> None:
     _, a2, _ = store.add_context("default", "a", "two")
     b, b1, _ = store.add_context("default", "b", "bee")
     q1 = _query(store, context_id=a.id, revision_id=a1.id)
-    q2 = _query(store, context_id=a.id, revision_id=a2.id, mode="context-only")
+    q2 = _query(store, context_id=a.id, revision_id=a2.id, mode="baseline")
     q3 = _query(store, context_id=b.id, revision_id=b1.id)
     assert store.list_queries() == [q3, q2, q1]
     assert store.list_queries(context_id=a.id) == [q2, q1]

@@ -8,9 +8,9 @@ from itertools import count
 import pytest
 import sqlalchemy as sa
 
-from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.store import RevisionRecord, RunRecord, Store
+from sleeptime.values import Usage
 
 Start = Callable[..., RunRecord]
 

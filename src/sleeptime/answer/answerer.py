@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sleeptime.answer.budgets import Budget
 from sleeptime.answer.extract import final_answer
 from sleeptime.answer.prompt import Layout, Mode, build_answer_prompt
-from sleeptime.backends.base import Backend, ChatRequest, Stopwatch, Usage
+from sleeptime.backends.base import Backend, ChatRequest
 from sleeptime.errors import ContextTooLargeError, InputError
+from sleeptime.values import Stopwatch, Usage
 
 MAX_QUESTION_CHARS = 20_000
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sleeptime.backends.base import EFFORTS, Effort
 from sleeptime.backends.reasoning import check_thinking, effort_label
 from sleeptime.errors import InputError
 from sleeptime.prompts import Prompt, load_prompt
+from sleeptime.values import EFFORTS, Effort
 
 LEVELS = range(5)
 

@@ -8,15 +8,17 @@ by every query about the same artifact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from sleeptime.answer.policy import AUTO_POLICY_VERSION, LAYOUTS, Layout, resolve_layout
 from sleeptime.backends.base import Message
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
+from sleeptime.values import AnswerMode
 
-Mode = Literal["sleep", "baseline"]
-MODES: tuple[Mode, ...] = ("sleep", "baseline")
+Mode = AnswerMode
+"""The answer mode; kept as a name for code written before ``AnswerMode``."""
+MODES: tuple[AnswerMode, ...] = tuple(AnswerMode)
+"""Every answer mode, derived from ``AnswerMode`` (the one source of truth)."""
 __all__ = ["LAYOUTS", "MODES", "AnswerPrompt", "Layout", "Mode", "build_answer_prompt"]
 
 
@@ -34,9 +36,9 @@ class AnswerPrompt:
 
 def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
     """Return (prefix, prompt key) for a mode and layout (``context``: c alone, as baseline)."""
-    if mode == "sleep" and notes is None:
+    if mode == AnswerMode.SLEEP and notes is None:
         raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
-    if mode == "baseline" or layout == "context":
+    if mode == AnswerMode.BASELINE or layout == "context":
         prompt = load_prompt("answer_baseline")
         return prompt.render(context=context), prompt.key
     assert notes is not None

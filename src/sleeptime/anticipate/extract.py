@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from sleeptime.anticipate.signature import expand_contractions
-from sleeptime.backends.base import Backend, ChatRequest, Message, Usage
+from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.errors import SleeptimeError
 from sleeptime.prompts import load_prompt
+from sleeptime.values import Usage
 
 AnticipateMode = Literal["off", "notes", "call"]
 ANTICIPATE_MODES: tuple[str, ...] = get_args(AnticipateMode)

@@ -42,8 +42,9 @@ from functools import lru_cache
 from typing import Any
 
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
-from sleeptime.backends.base import Backend, ChatRequest, Message, Stopwatch, Usage
+from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
+from sleeptime.values import Stopwatch, Usage
 
 VERIFY_MAX_TOKENS = 2
 MATCHER_VERSION = f"match{CANONICAL_VERSION}"

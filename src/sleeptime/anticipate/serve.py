@@ -10,7 +10,8 @@ from sleeptime.answer.budgets import Budget
 from sleeptime.answer.extract import final_answer
 from sleeptime.answer.prompt import Layout
 from sleeptime.anticipate.match import MatchResult, match_anticipated, verifier_key
-from sleeptime.backends.base import Backend, Stopwatch
+from sleeptime.backends.base import Backend
+from sleeptime.values import AnswerMode, Stopwatch
 
 SERVED_FINISH_REASON = "anticipated"
 _SHORT_FINAL_CHARS = 80
@@ -53,7 +54,7 @@ async def serve_anticipated(
         usage=usage,
         latency_s=latency,
         prompt_version=verifier_key(verifier is not None),
-        mode="sleep",
+        mode=AnswerMode.SLEEP,
         layout=layout,
         budget=budget,
         finish_reason=SERVED_FINISH_REASON,

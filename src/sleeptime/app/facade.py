@@ -12,7 +12,7 @@ from typing import Any
 from sleeptime.answer import Answer, Budget, answer_question, make_budget
 from sleeptime.answer.cost import DEFAULT_T
 from sleeptime.answer.policy import AUTO_LAYOUTS, resolve_layout
-from sleeptime.answer.prompt import MODES, Layout, Mode, answer_prefix
+from sleeptime.answer.prompt import Layout, answer_prefix
 from sleeptime.anticipate.serve import serve_anticipated
 from sleeptime.app.stats import DEFAULT_NS, ContextStats, context_stats
 from sleeptime.backends import Backend, create_backend
@@ -30,6 +30,7 @@ from sleeptime.store import (
     RunRecord,
     Store,
 )
+from sleeptime.values import AnswerMode
 
 BackendSpec = Backend | str | None
 
@@ -146,7 +147,7 @@ class Sleeptime:
             # Prefill the answer prompt's fixed part now, while nobody waits for it.
             # The layout ``auto`` uses at low budgets, where answers lean on the notes.
             system, prefix = answer_prefix(
-                "sleep", AUTO_LAYOUTS[0], revision.text, result.artifact.text
+                AnswerMode.SLEEP, AUTO_LAYOUTS[0], revision.text, result.artifact.text
             )
             warmed = await chosen.warm_prefix(
                 system, prefix, label=f"{name} artifact {result.artifact.id}", tenant=self.tenant
@@ -213,8 +214,11 @@ class Sleeptime:
         Only answers the sleep run verified are served unless ``unverified_anticipated``.
         ``effort`` (low/medium/high) and ``thinking_tokens`` ask a reasoning model to think.
         """
-        if mode not in MODES:
-            raise InputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        try:
+            typed_mode = AnswerMode(mode)
+        except ValueError:
+            choices = ", ".join(AnswerMode)
+            raise InputError(f"mode must be one of {choices}; got {mode!r}") from None
         level = make_budget(
             budget,
             max_tokens,
@@ -227,14 +231,13 @@ class Sleeptime:
         check_utf8(name, "context name")
         context, revision, newest = self.store.answer_view(self.tenant, name)
         artifact: ArtifactRecord | None = None
-        if mode == "sleep":
+        if typed_mode == AnswerMode.SLEEP:
             artifact = newest
             if artifact is None:
                 raise NotFoundError(
                     f"context {name!r} (revision {revision.seq}) has no completed sleep run "
                     f"yet; run `sleeptime sleep {name}` first, or ask with --mode baseline"
                 )
-        typed_mode: Mode = "sleep" if mode == "sleep" else "baseline"
         served: dict[str, Any] = {"served": "model"}
         if artifact is not None and anticipated:
             hit = await self._ask_anticipated(

@@ -7,6 +7,7 @@ from statistics import fmean
 
 from sleeptime.answer.cost import DEFAULT_T, CostComparison, compare
 from sleeptime.store import QueryRecord, RunRecord
+from sleeptime.values import AnswerMode
 
 DEFAULT_NS = (1, 2, 5, 10)
 
@@ -68,8 +69,8 @@ def context_stats(
     ns: tuple[int, ...] = DEFAULT_NS,
 ) -> ContextStats:
     """Summarize one revision; costs are filled only when both modes have queries."""
-    sleep = mode_stats([q for q in queries if q.mode == "sleep"])
-    baseline = mode_stats([q for q in queries if q.mode == "baseline"])
+    sleep = mode_stats([q for q in queries if q.mode == AnswerMode.SLEEP])
+    baseline = mode_stats([q for q in queries if q.mode == AnswerMode.BASELINE])
     gen = artifact_run.completion_tokens if artifact_run else 0
     total = (artifact_run.prompt_tokens + artifact_run.completion_tokens) if artifact_run else 0
     costs: list[CostComparison] = []

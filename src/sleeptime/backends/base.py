@@ -6,14 +6,30 @@ logic only ever sees these types, so a new wire format is one new module here.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+# Value types shared by every layer live in ``sleeptime.values``; re-exported here because
+# they are part of the contract (and code written against ``backends.base`` keeps working).
+from sleeptime.values import EFFORTS, Effort, Stopwatch, Usage
+
+__all__ = [
+    "EFFORTS",
+    "Backend",
+    "BackendInfo",
+    "ChatRequest",
+    "ChatResult",
+    "Effort",
+    "Message",
+    "PrefixWarmer",
+    "Role",
+    "Stopwatch",
+    "ToolCall",
+    "ToolSpec",
+    "Usage",
+]
+
 Role = Literal["system", "user", "assistant", "tool"]
-Effort = Literal["low", "medium", "high"]
-"""Reasoning effort, as OpenAI's reasoning models take it."""
-EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,50 +91,6 @@ class ChatRequest:
     def wants_reasoning(self) -> bool:
         """True when the request asks for an effort level or a thinking budget."""
         return self.reasoning_effort is not None or self.thinking_tokens is not None
-
-
-@dataclass(slots=True)
-class Usage:
-    """Token and time accounting for one call, or summed over many."""
-
-    prompt_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    """Prompt tokens the backend did not have to recompute (KV or provider prefix cache)."""
-    completion_tokens: int = 0
-    wall_time_s: float = 0.0
-    first_token_s: float | None = None
-    """Seconds until the first generated token, when the backend can tell."""
-    calls: int = 0
-    reasoning_tokens: int = 0
-    """Of the generated tokens, those spent thinking (already in ``completion_tokens``)."""
-
-    @property
-    def total_tokens(self) -> int:
-        """Prompt plus generated tokens."""
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, other: Usage) -> None:
-        """Accumulate ``other`` into this object (for totals over a run)."""
-        self.prompt_tokens += other.prompt_tokens
-        self.cached_prompt_tokens += other.cached_prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.wall_time_s += other.wall_time_s
-        self.calls += other.calls
-        self.reasoning_tokens += other.reasoning_tokens
-        if self.first_token_s is None:
-            self.first_token_s = other.first_token_s
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON columns and reports."""
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "cached_prompt_tokens": self.cached_prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-            "wall_time_s": self.wall_time_s,
-            "first_token_s": self.first_token_s,
-            "calls": self.calls,
-        }
 
 
 @dataclass(slots=True)
@@ -192,16 +164,3 @@ class PrefixWarmer(Protocol):
     ) -> int:
         """Prefill system + user prefix; return the number of tokens kept (0 if not)."""
         ...
-
-
-class Stopwatch:
-    """Measures wall time of a call with a monotonic clock."""
-
-    __slots__ = ("start",)
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def elapsed(self) -> float:
-        """Seconds since construction."""
-        return time.perf_counter() - self.start

@@ -29,13 +29,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sleeptime.answer import answer_question, make_budget
-from sleeptime.backends.base import Backend, ChatRequest, Message, Usage
+from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.benchmark.datasets.problem import Problem
 from sleeptime.benchmark.grading import grade_gsm
 from sleeptime.benchmark.multiquery_parse import GeneratedPair, parse_pairs
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
+from sleeptime.values import AnswerMode, Usage
 
 PROMPT_NAME = "multiquery_generate"
 SOLVER_LEVEL = 4
@@ -143,7 +144,7 @@ async def _one_context(
                     question=pair.question,
                     context=problem.context,
                     notes=None,
-                    mode="baseline",
+                    mode=AnswerMode.BASELINE,
                     layout="replace",
                     budget=budget,
                     seed=settings.seed,

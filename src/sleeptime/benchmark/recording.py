@@ -17,15 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sleeptime.backends.base import (
-    Backend,
-    BackendInfo,
-    ChatRequest,
-    ChatResult,
-    ToolCall,
-    Usage,
-)
+from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult, ToolCall
 from sleeptime.errors import StoreError
+from sleeptime.values import Usage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (

@@ -7,7 +7,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from sleeptime.sleep import SleepEvent
+from sleeptime.sleep import SleepEvent, SleepEventKind
 
 
 class SleepProgress:
@@ -43,7 +43,7 @@ class SleepProgress:
 
     def __call__(self, event: SleepEvent) -> None:
         """Update the bars from one event."""
-        if event.kind == "run_start":
+        if event.kind == SleepEventKind.RUN_START:
             for loop in range(event.loops):
                 self._tasks[loop] = self._progress.add_task(
                     "sleep", total=event.max_rounds, loop=loop + 1, chars=0, tokens=0
@@ -52,7 +52,7 @@ class SleepProgress:
         task = self._tasks.get(event.loop)
         if task is None:
             return
-        if event.kind == "round_end":
+        if event.kind == SleepEventKind.ROUND_END:
             self._progress.update(
                 task,
                 completed=event.round,

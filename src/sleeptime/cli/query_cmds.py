@@ -7,6 +7,7 @@ import json
 import click
 
 from sleeptime.cli.common import backend_option, model_option, open_app, run_with_app
+from sleeptime.values import AnswerMode
 
 
 @click.command("ask")
@@ -21,7 +22,7 @@ from sleeptime.cli.common import backend_option, model_option, open_app, run_wit
 )
 @click.option(
     "--mode",
-    type=click.Choice(["sleep", "baseline"]),
+    type=click.Choice([mode.value for mode in AnswerMode]),
     default="sleep",
     show_default=True,
     help="sleep: answer from c'; baseline: from c only.",

@@ -9,7 +9,7 @@ import click
 from sleeptime.cli.common import backend_option, model_option, run_with_app
 
 if TYPE_CHECKING:
-    from sleeptime.backends.base import Effort
+    from sleeptime.values import Effort
 
 
 @click.command("sleep")

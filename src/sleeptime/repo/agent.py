@@ -13,11 +13,12 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sleeptime.backends.base import Backend, ChatRequest, Message, ToolCall, Usage
+from sleeptime.backends.base import Backend, ChatRequest, Message, ToolCall
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.protocol import describe_tools, format_results, parse_text_reply
 from sleeptime.repo.tools import RepoTools, ToolOutput
+from sleeptime.values import Usage
 
 StopReason = Literal["answer", "steps", "tokens"]
 

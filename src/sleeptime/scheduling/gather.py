@@ -7,6 +7,7 @@ from statistics import fmean
 
 from sleeptime.scheduling.priority import PriorityInputs, predictability_from_logprob
 from sleeptime.store import Store
+from sleeptime.values import AnswerMode, RunStatus
 
 CHARS_PER_TOKEN = 4.0
 ESTIMATED_ROUNDS = 3
@@ -29,12 +30,12 @@ def gather_inputs(
         sleep_q = [
             q.prompt_tokens - q.cached_prompt_tokens + q.completion_tokens
             for q in current
-            if q.mode == "sleep"
+            if q.mode == AnswerMode.SLEEP
         ]
         base_q = [
             q.prompt_tokens - q.cached_prompt_tokens + q.completion_tokens
             for q in current
-            if q.mode == "baseline"
+            if q.mode == AnswerMode.BASELINE
         ]
         context_tokens = revision.n_chars / CHARS_PER_TOKEN
         if sleep_q and base_q:
@@ -47,7 +48,7 @@ def gather_inputs(
         runs = [
             r
             for r in store.list_runs(context_id=summary.id, limit=20, tenant=tenant)
-            if r.status == "complete"
+            if r.status == RunStatus.COMPLETE
         ]
         if runs:
             cost = float(runs[0].prompt_tokens + runs[0].completion_tokens)

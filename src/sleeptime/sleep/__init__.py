@@ -3,7 +3,7 @@
 from sleeptime.sleep.arithmetic import ArithmeticCheck, check_notes
 from sleeptime.sleep.combine import combine, combine_notes
 from sleeptime.sleep.consensus import choose_by_consensus
-from sleeptime.sleep.events import EventSink, SleepEvent
+from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget, parse_recipe
 from sleeptime.sleep.rethink import LoopOutcome, rethink_loop
 from sleeptime.sleep.runner import (
@@ -23,6 +23,7 @@ __all__ = [
     "Recipe",
     "SleepBudget",
     "SleepEvent",
+    "SleepEventKind",
     "SleepResult",
     "check_fits",
     "check_notes",

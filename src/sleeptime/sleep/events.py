@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-from sleeptime.backends.base import Usage
+from sleeptime.values import Usage
+
+
+class SleepEventKind(StrEnum):
+    """What a ``SleepEvent`` reports; a ``StrEnum`` so logs and JSON keep the plain names."""
+
+    RUN_START = "run_start"
+    ROUND_START = "round_start"
+    ROUND_END = "round_end"
+    LOOP_END = "loop_end"
+    """One rethink loop finished (``message``: why it stopped)."""
+    RUN_END = "run_end"
 
 
 @dataclass(frozen=True, slots=True)
 class SleepEvent:
     """One step of a run: a round started or ended, a loop finished, the run ended."""
 
-    kind: str
-    """``run_start``, ``round_start``, ``round_end``, ``loop_end``, ``run_end``."""
+    kind: SleepEventKind
     loop: int = 0
     round: int = 0
     max_rounds: int = 0

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sleeptime.anticipate.extract import ANTICIPATE_MODES, AnticipateMode
-from sleeptime.backends.base import EFFORTS, Effort
 from sleeptime.backends.reasoning import check_thinking
 from sleeptime.errors import InputError
+from sleeptime.values import EFFORTS, Effort
 
 RECIPE_VERSION = "2"
 """Bumped whenever the loop's behaviour changes, so old artifacts stay distinguishable.

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sleeptime.backends.base import Backend, ChatRequest, Message, Usage
+from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.errors import BudgetExceededError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep.arithmetic import check_notes
-from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
+from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.protocol import TOOLS, Action, clip_notes, parse_text_reply, parse_tool_calls
 from sleeptime.sleep.recipes import SleepBudget
+from sleeptime.values import Usage
 
 EMPTY_MEMORY = "[empty]"
 PROMPT_NAMES = ("sleep_system", "sleep_tools", "sleep_text_protocol", "sleep_round")
@@ -116,7 +117,7 @@ async def rethink_loop(
     for round_no in range(1, budget.max_rounds + 1):
         on_event(
             SleepEvent(
-                "round_start",
+                SleepEventKind.ROUND_START,
                 loop=loop_index,
                 round=round_no,
                 max_rounds=budget.max_rounds,
@@ -159,7 +160,7 @@ async def rethink_loop(
             )
         on_event(
             SleepEvent(
-                "round_end",
+                SleepEventKind.ROUND_END,
                 loop=loop_index,
                 round=round_no,
                 max_rounds=budget.max_rounds,
@@ -183,7 +184,7 @@ async def rethink_loop(
     outcome.notes = memory
     on_event(
         SleepEvent(
-            "loop_end",
+            SleepEventKind.LOOP_END,
             loop=loop_index,
             round=outcome.rounds,
             max_rounds=budget.max_rounds,

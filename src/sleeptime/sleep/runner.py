@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sleeptime.anticipate import extract_anticipated
-from sleeptime.backends.base import Backend, Usage
+from sleeptime.backends.base import Backend
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep.combine import combine, combine_notes
-from sleeptime.sleep.events import EventSink, SleepEvent, ignore_events
+from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
 from sleeptime.sleep.rethink import (
     EMPTY_MEMORY,
@@ -29,6 +29,7 @@ from sleeptime.sleep.rethink import (
 )
 from sleeptime.sleep.verify import VERIFIER_VERSION, verify_anticipated
 from sleeptime.store import ArtifactRecord, RevisionRecord, Store
+from sleeptime.values import RunStatus, Usage
 
 PARALLEL_TEMPERATURE = 0.7
 _CHARS_PER_TOKEN = 3  # conservative, so the fit check errs on the side of refusing early
@@ -167,14 +168,18 @@ async def _execute(
     rounds_done = [0] * recipe.k
 
     def sink(event: SleepEvent) -> None:
-        if event.kind == "round_end":
+        if event.kind == SleepEventKind.ROUND_END:
             rounds_done[event.loop] = event.round
             store.heartbeat(run_id, rounds=sum(rounds_done))
         on_event(event)
 
     on_event(
         SleepEvent(
-            "run_start", loops=recipe.k, max_rounds=budget.max_rounds, usage=usage, message=run_id
+            SleepEventKind.RUN_START,
+            loops=recipe.k,
+            max_rounds=budget.max_rounds,
+            usage=usage,
+            message=run_id,
         )
     )
     try:
@@ -185,7 +190,7 @@ async def _execute(
         partial[exc.loop] = exc.partial_notes
         store.fail_run(
             run_id,
-            status="cut_off",
+            status=RunStatus.CUT_OFF,
             error=str(exc),
             usage=usage,
             rounds=sum(rounds_done),
@@ -196,7 +201,7 @@ async def _execute(
     except SleeptimeError as exc:
         store.fail_run(
             run_id,
-            status="failed",
+            status=RunStatus.FAILED,
             error=str(exc),
             usage=usage,
             rounds=sum(rounds_done),
@@ -207,7 +212,7 @@ async def _execute(
     except BaseException as exc:  # interrupted or a bug: the run must not stay "running"
         store.fail_run(
             run_id,
-            status="failed",
+            status=RunStatus.FAILED,
             error=stop_reason(exc),
             usage=usage,
             rounds=sum(rounds_done),
@@ -246,7 +251,7 @@ async def _execute(
         )
         store.fail_run(
             run_id,
-            status="failed",
+            status=RunStatus.FAILED,
             error=message,
             usage=usage,
             rounds=sum(o.rounds for o in outcomes),
@@ -260,7 +265,7 @@ async def _execute(
     except BaseException as exc:  # interrupted during the extraction call
         store.fail_run(
             run_id,
-            status="failed",
+            status=RunStatus.FAILED,
             error=stop_reason(exc),
             usage=usage,
             rounds=sum(o.rounds for o in outcomes),
@@ -285,7 +290,13 @@ async def _execute(
         anticipated=items,
     )
     on_event(
-        SleepEvent("run_end", loops=recipe.k, usage=usage, notes_chars=len(notes), message=run_id)
+        SleepEvent(
+            SleepEventKind.RUN_END,
+            loops=recipe.k,
+            usage=usage,
+            notes_chars=len(notes),
+            message=run_id,
+        )
     )
     return SleepResult(artifact=artifact, run_id=run_id, usage=usage, loops=tuple(outcomes))
 

@@ -4,7 +4,6 @@ Open with ``Store.open()`` (uses ``SLEEPTIME_DATABASE_URL`` or a SQLite file in 
 directory); the schema is migrated automatically by the Alembic scripts in ``migrations/``.
 """
 
-from sleeptime.store.queries import MODES
 from sleeptime.store.records import (
     ArtifactRecord,
     ContextRecord,
@@ -18,7 +17,6 @@ from sleeptime.store.store import Store
 
 __all__ = [
     "END_STATUSES",
-    "MODES",
     "ArtifactRecord",
     "ContextRecord",
     "ContextSummary",

@@ -7,12 +7,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
 
-from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text
 from sleeptime.store.records import QueryRecord, reasoning_detail
 from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
+from sleeptime.values import AnswerMode, Usage, parse_enum
 
 _QUERIES = cast(Table, Query.__table__)
 _REVISIONS = cast(Table, Revision.__table__)
@@ -21,7 +21,6 @@ _REVISION_OWNER = select(_REVISIONS.c.context_id).where(_REVISIONS.c.id == bindp
 _ARTIFACT_EXISTS = select(_ARTIFACTS.c.id).where(_ARTIFACTS.c.id == bindparam("artifact_id"))
 _INSERT_QUERY = insert(_QUERIES)
 
-MODES = ("sleep", "baseline", "context-only")
 MAX_BUDGET = 4
 
 
@@ -50,8 +49,7 @@ class QueriesMixin(StoreBase):
     ) -> QueryRecord:
         """Log one answered question and return its record."""
         check_text(text, "question")
-        if mode not in MODES:
-            raise InputError(f"unknown query mode {mode!r}; use one of {', '.join(MODES)}")
+        mode = parse_enum(AnswerMode, mode, "query mode").value
         if not 0 <= budget <= MAX_BUDGET:
             raise InputError(f"budget must be between 0 and {MAX_BUDGET}, not {budget}")
         if max_tokens is not None and max_tokens < 1:

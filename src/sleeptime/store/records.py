@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sleeptime.backends.base import Usage
 from sleeptime.store import schema
+from sleeptime.values import Usage
 
 
 def _calls(details: dict[str, Any]) -> int:

@@ -15,16 +15,14 @@ from typing import Any, TypeVarTuple, cast
 from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
-from sleeptime.backends.base import Usage
 from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.store.base import StoreBase
 from sleeptime.store.contexts import check_text, sha256_hex
 from sleeptime.store.records import ArtifactRecord, RunRecord, reasoning_detail
 from sleeptime.store.schema import Artifact, Context, Revision, SleepRun, utcnow
+from sleeptime.values import RunStatus, Usage
 
-RUNNING = "running"
-COMPLETE = "complete"
-END_STATUSES = ("failed", "cut_off", "abandoned")
+END_STATUSES: tuple[RunStatus, ...] = (RunStatus.FAILED, RunStatus.CUT_OFF, RunStatus.ABANDONED)
 """Statuses ``fail_run`` accepts: the run ended without an artifact."""
 MIN_PREFIX = 6
 _Ts = TypeVarTuple("_Ts")
@@ -53,7 +51,7 @@ def _running(session: Session, run_id: str, action: str) -> SleepRun:
             "was going, so its notes were dropped; add the context again and run "
             "`sleeptime sleep NAME` if you still need them"
         )
-    if row.status != RUNNING:
+    if row.status != RunStatus.RUNNING:
         raise StoreError(
             f"cannot {action} sleep run {run_id}: it is already {row.status!r}; "
             "a run ends only once (an abandoned run lost its heartbeat) — start a new run"
@@ -125,7 +123,7 @@ class RunsMixin(StoreBase):
                 backend=backend,
                 model=model,
                 settings=dict(settings),
-                status=RUNNING,
+                status=RunStatus.RUNNING.value,
                 started_at=now,
                 heartbeat_at=now,
                 rounds=0,
@@ -169,7 +167,7 @@ class RunsMixin(StoreBase):
         with self._tx("completing a sleep run", write=True) as session:
             row = _running(session, run_id, "complete")
             now = utcnow()
-            _finish(row, COMPLETE, usage, rounds, details)
+            _finish(row, RunStatus.COMPLETE, usage, rounds, details)
             row.finished_at = row.heartbeat_at = now
             artifact = Artifact(
                 run_id=row.id,
@@ -198,9 +196,8 @@ class RunsMixin(StoreBase):
     ) -> RunRecord:
         """End a running run without an artifact (status failed, cut_off or abandoned)."""
         if status not in END_STATUSES:
-            raise InputError(
-                f"cannot end a run with status {status!r}; use one of {', '.join(END_STATUSES)}"
-            )
+            choices = ", ".join(END_STATUSES)
+            raise InputError(f"cannot end a run with status {str(status)!r}; use one of {choices}")
         with self._tx("recording a failed sleep run", write=True) as session:
             row = _running(session, run_id, "fail")
             _finish(row, status, usage, rounds, details)
@@ -220,7 +217,7 @@ class RunsMixin(StoreBase):
         cutoff = utcnow() - timedelta(seconds=max(older_than_s, 0.0))
         stale_query = (
             select(SleepRun.id)
-            .where(SleepRun.status == RUNNING, SleepRun.heartbeat_at < cutoff)
+            .where(SleepRun.status == RunStatus.RUNNING.value, SleepRun.heartbeat_at < cutoff)
             .limit(1)
         )
         with self._tx("looking for abandoned sleep runs") as session:
@@ -241,9 +238,9 @@ class RunsMixin(StoreBase):
         with self._tx("marking abandoned sleep runs", write=True) as session:
             result = session.execute(
                 update(SleepRun)
-                .where(SleepRun.status == RUNNING, SleepRun.heartbeat_at < cutoff)
+                .where(SleepRun.status == RunStatus.RUNNING.value, SleepRun.heartbeat_at < cutoff)
                 .values(
-                    status="abandoned",
+                    status=RunStatus.ABANDONED.value,
                     finished_at=now,
                     error=(
                         f"no heartbeat for more than {older_than_s:g} s: the process running "
@@ -319,7 +316,8 @@ def _artifacts_in(query: Select[Any], tenant: str | None) -> Select[Any]:
 
 
 def _finish(row: SleepRun, status: str, usage: Usage, rounds: int, details: dict[str, Any]) -> None:
-    row.status = status
+    # The column holds the plain string, whatever driver binds it.
+    row.status = RunStatus(status).value
     row.rounds = rounds
     row.prompt_tokens = usage.prompt_tokens
     row.cached_prompt_tokens = usage.cached_prompt_tokens

@@ -22,7 +22,7 @@ from typing import IO, Any, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult, Usage
+from sleeptime.backends.base import Backend, BackendInfo, ChatRequest, ChatResult
 from sleeptime.backends.reasoning import parse_effort
 from sleeptime.benchmark.datasets import Problem, aime_path, gsm_symbolic_path, load_dataset
 from sleeptime.benchmark.experiments.config import ExperimentConfig, shard_slice
@@ -31,6 +31,7 @@ from sleeptime.benchmark.grading import GradeResult, grade_aime, grade_gsm
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import BackendUnavailableError, ConfigError, SleeptimeError, StoreError
 from sleeptime.sleep import SleepBudget
+from sleeptime.values import Usage
 
 T = TypeVar("T")
 

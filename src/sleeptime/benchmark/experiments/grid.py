@@ -13,7 +13,7 @@ from typing import Any
 
 from sleeptime.answer import answer_question, build_answer_prompt, make_budget
 from sleeptime.answer.budgets import Budget
-from sleeptime.backends.base import Backend, ChatRequest, Message, Stopwatch
+from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.backends.reasoning import parse_effort
 from sleeptime.benchmark.datasets import Problem
 from sleeptime.benchmark.experiments.common import (
@@ -32,6 +32,7 @@ from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep import Notes, compute_notes, parse_recipe
 from sleeptime.sleep.rethink import prompt_versions
+from sleeptime.values import AnswerMode, Stopwatch
 
 CONTEXT_ONLY_EXTRA_TOKENS = 64
 """Context-only replies may also spend this many tokens writing the guessed question."""
@@ -101,7 +102,7 @@ async def sampled_answer(
         max_tokens = budget.max_tokens + CONTEXT_ONLY_EXTRA_TOKENS
     else:
         prompt = build_answer_prompt(
-            mode="baseline" if notes is None else "sleep",
+            mode=AnswerMode.BASELINE if notes is None else AnswerMode.SLEEP,
             layout=harness.config.layout,
             context=problem.context,
             notes=None if notes is None else notes.text,
@@ -169,7 +170,7 @@ async def answer_row(
                 question=problem.query,
                 context=problem.context,
                 notes=None if notes is None else notes.text,
-                mode="baseline" if notes is None else "sleep",
+                mode=AnswerMode.BASELINE if notes is None else AnswerMode.SLEEP,
                 layout=harness.config.layout,
                 budget=budget,
                 seed=seed,
