@@ -22,7 +22,7 @@ def test_explicit_layouts_are_kept_and_unknown_ones_refused() -> None:
 
 
 def test_description_follows_the_table() -> None:
-    assert describe_auto() == "c and c' at budgets 0-2, c alone at budgets 3-4"
+    assert describe_auto() == "c and c' at budget 0, c alone at budgets 1-4"
 
 
 def test_context_layout_in_sleep_mode_is_the_baseline_prompt_with_the_policy_version() -> None:
@@ -31,7 +31,7 @@ def test_context_layout_in_sleep_mode_is_the_baseline_prompt_with_the_policy_ver
     base = build_answer_prompt(mode="baseline", layout="auto", level=4, **kwargs)
     assert sleep.messages == base.messages  # identical requests: a call log replays them
     assert sleep.layout == "context" and "Q: cats?" not in sleep.messages[1].content
-    assert sleep.prompt_version == base.prompt_version + "+auto@v1"
+    assert sleep.prompt_version == base.prompt_version + "+auto@v2"
     low = build_answer_prompt(mode="sleep", layout="auto", level=0, **kwargs)
     assert low.layout == "both" and "Q: cats?" in low.messages[1].content
 

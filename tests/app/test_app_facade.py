@@ -179,13 +179,13 @@ async def test_ask_auto_layout_uses_notes_at_low_budgets_and_the_context_alone_a
     app.add_context("office", TEXT)
     await app.sleep("office", backend=_sleeper())
     asker = ScriptedBackend(["The answer is 3.", "The answer is 3."])
-    low = await app.ask("office", "How many rooms?", budget=1, backend=asker)
+    low = await app.ask("office", "How many rooms?", budget=0, backend=asker)
     high = await app.ask("office", "How many rooms?", budget=4, backend=asker)
     low_user, high_user = (r.messages[1].content for r in asker.requests)
     assert TEXT in low_user and NOTES in low_user
     assert TEXT in high_user and NOTES not in high_user
     assert (low.query.layout, high.query.layout) == ("both", "context")
-    assert "auto@v1" in low.query.prompt_version and "auto@v1" in high.query.prompt_version
+    assert "auto@v2" in low.query.prompt_version and "auto@v2" in high.query.prompt_version
     assert low.query.artifact_id == high.query.artifact_id is not None
 
 

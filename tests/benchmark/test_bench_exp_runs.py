@@ -89,7 +89,10 @@ def _no_texts(out: Path) -> None:
 
 async def test_sweep_accuracy_files_and_replay(tmp_path: Path) -> None:
     config = SweepConfig(
-        budgets=[0, 2], conditions=["baseline", "sleep:1", "sleep:2"], **_base(tmp_path)
+        budgets=[0, 2],
+        conditions=["baseline", "sleep:1", "sleep:2"],
+        layout="both",
+        **_base(tmp_path),
     )
     result = await run_sweep(config, backend=FunctionBackend(oracle), problems=PROBLEMS)
     points = _points(result.summary)
@@ -107,11 +110,11 @@ async def test_sweep_accuracy_files_and_replay(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(rows) == 4 * 3 * 2
     recorded = json.loads((out / "config.json").read_text())
-    assert recorded["layout"] == "auto" and recorded["split"] == "sentence"
+    assert recorded["layout"] == "both" and recorded["split"] == "sentence"
     assert recorded["prompts"]["context_only"] == "context_only@v1"
     assert recorded["backend"]["backend"] == "function"
     report = (out / "report.md").read_text()
-    assert "`auto`" in report and "![accuracy_vs_tokens.png]" in report
+    assert "`both`" in report and "![accuracy_vs_tokens.png]" in report
     _no_texts(out)
 
     again = await run_sweep(config, backend=FunctionBackend(refuse), problems=PROBLEMS)

@@ -99,8 +99,9 @@ def common_options(func: F) -> F:
             type=click.Choice(["auto", "replace", "both", "context"]),
             default="auto",
             show_default=True,
-            help="Sleep answers see c and c' at budgets 0-2 and c alone at 3-4 (auto), c' "
-            "only (replace), c and c' (both) or c alone (context).",
+            help="Sleep answers see c and c' only at the budgets where notes were measured not "
+            "to cost accuracy, c alone elsewhere (auto, table in answer/policy.py); c' only "
+            "(replace), c and c' (both) or c alone (context).",
         ),
         click.option(
             "--split",

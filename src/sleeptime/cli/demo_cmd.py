@@ -150,7 +150,9 @@ def demo_command(
                 DEMO_NAME, budget=budget_spec, backend=runner, on_event=progress
             )
         console.print(Panel(slept.artifact.text, title="c' (notes written at sleep time)"))
-        layout = resolve_layout("auto", budget)
+        # The demo shows the notes at work at any budget; `ask`'s default (auto) uses them
+        # only at the budgets where they were measured not to cost accuracy.
+        layout = resolve_layout("both", budget)
         console.print(
             f"[bold]3. test time[/]: {len(questions)} questions, each answered "
             f"{_SHOWN[layout]} (sleep) and from c (baseline), budget {budget}; every "
@@ -167,8 +169,9 @@ def demo_command(
                 if callable(drop):
                     drop()
                 result = await app.ask(
-                    DEMO_NAME, item.question, budget=budget, mode=mode, backend=runner
-                )
+                    DEMO_NAME, item.question, budget=budget, mode=mode, backend=runner,
+                    layout=layout,
+                )  # fmt: skip
                 a = result.answer
                 shown = a.final or (a.text.splitlines()[0][:60] if a.text else "")
                 rows.append(

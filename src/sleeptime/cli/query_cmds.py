@@ -32,9 +32,9 @@ from sleeptime.values import AnswerMode
     type=click.Choice(["auto", "replace", "both", "context"]),
     default="auto",
     show_default=True,
-    help="auto: c followed by c' at budgets 0-2, c alone at 3-4 (where notes with slips "
-    "cost accuracy); replace: c' instead of c (smallest prompt); both: c then c'; "
-    "context: c alone.",
+    help="auto: c then c' at the budgets where notes were measured not to cost accuracy, c "
+    "alone elsewhere (table in answer/policy.py); replace: c' instead of c (smallest prompt); "
+    "both: c then c'; context: c alone.",
 )
 @click.option(
     "--max-tokens",
