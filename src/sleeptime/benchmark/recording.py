@@ -8,6 +8,7 @@ latency for inspection.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
@@ -181,13 +182,17 @@ class RecordingBackend:
     """Wraps a backend: answers from the call log when it can, records every new call.
 
     Replayed results carry the usage and latency of the original call, so an experiment's
-    numbers are the same whether it ran in one go or was resumed.
+    numbers are the same whether it ran in one go or was resumed. Identical requests in
+    flight at once are made once (the others wait and replay it): under ``--layout auto`` a
+    sleep answer and the baseline's are the same request, and two live calls would give
+    two latencies where a resumed run replays one.
     """
 
     def __init__(self, inner: Backend, log: CallLog) -> None:
         self.inner = inner
         self.log = log
         self.stats = CacheStats()
+        self._inflight: dict[str, asyncio.Future[str]] = {}
 
     @property
     def info(self) -> BackendInfo:
@@ -203,13 +208,41 @@ class RecordingBackend:
         identity = model_identity(self.inner.info)
         payload = request_payload(request)
         key = _key("chat", identity, payload)
-        cached = self.log.get(key)
-        if cached is not None:
+        while True:
+            cached = self.log.get(key)
+            if cached is not None:
+                self.stats.hits += 1
+                return _result_from_json(cached)
+            pending = self._inflight.get(key)
+            if pending is None:
+                break
+            try:
+                text = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if pending.cancelled():
+                    continue  # the caller making it was cancelled, not this one: make it here
+                raise
             self.stats.hits += 1
-            return _result_from_json(cached)
-        result = await self.inner.chat(request)
-        self.stats.misses += 1
-        self.log.put(key, "chat", identity, payload, _result_to_json(result))
+            return _result_from_json(text)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        # Mark a failure as seen even when nobody waited for it.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._inflight[key] = future
+        try:
+            result = await self.inner.chat(request)
+            self.stats.misses += 1
+            text = _result_to_json(result)
+            self.log.put(key, "chat", identity, payload, text)
+        except Exception as exc:
+            future.set_exception(exc)
+            raise
+        except BaseException:  # cancelled or interrupted: a waiter makes the call itself
+            future.cancel()
+            raise
+        else:
+            future.set_result(text)
+        finally:
+            self._inflight.pop(key, None)
         return result
 
     async def count_tokens(self, text: str) -> int:
