@@ -25,9 +25,12 @@ async def test_embedded_model_answers_a_feature_request_within_its_budget(
         pytest.skip(str(exc))
     tools = RepoTools(take_snapshot(shop_repo))
     budget = AgentBudget(max_steps=2, reply_tokens=64, max_tokens=8_000)
-    answer = await answer_request(
-        backend, tools, "Add a --json flag to the export command", budget=budget
-    )
+    try:
+        answer = await answer_request(
+            backend, tools, "Add a --json flag to the export command", budget=budget
+        )
+    finally:
+        await backend.aclose()  # free the model before the interpreter shuts down
     run = answer.run
     assert 1 <= len(run.steps) <= 2
     assert run.usage.calls == len(run.steps)
