@@ -47,13 +47,13 @@ def test_ask_sleep_and_baseline(invoke: Invoke, slept: str, replies: Replies) ->
     sleep = invoke("ask", "office", "How many seats?", *SCRIPTED, "--model", model)
     assert sleep.exit_code == 0, sleep.output
     assert sleep.stdout.strip() == "There are 24 seats. The answer is 24."
-    assert "[sleep, budget 2:" in sleep.stderr
+    assert "[sleep, budget 0:" in sleep.stderr
 
     base = invoke(
         "ask", "office", "How many seats?", *SCRIPTED, "--model", model, "--mode", "baseline"
     )
     assert base.exit_code == 0, base.output
-    assert "[baseline, budget 2:" in base.stderr
+    assert "[baseline, budget 0:" in base.stderr
 
 
 def test_ask_json(invoke: Invoke, slept: str, replies: Replies) -> None:

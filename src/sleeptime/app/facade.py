@@ -193,7 +193,7 @@ class Sleeptime:
         name: str,
         question: str,
         *,
-        budget: int = 2,
+        budget: int = 0,
         mode: str = "sleep",
         layout: str = "auto",
         max_tokens: int | None = None,

@@ -16,7 +16,7 @@ from sleeptime.values import AnswerMode
 @click.option(
     "--budget",
     type=click.IntRange(0, 4),
-    default=2,
+    default=0,
     show_default=True,
     help="0: one-sentence answer ... 4: full step-by-step with checking.",
 )
