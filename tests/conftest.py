@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.llama_server import SMOLLM2_ALIAS, start_llama_server, stop_llama_server
+from helpers.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from sleeptime.app import Sleeptime
 from sleeptime.settings import Settings
 from sleeptime.store import Store

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from helpers.postgres import PostgresServer
 from sleeptime.store import RevisionRecord, RunRecord, Store
 from sleeptime.values import Usage
 
@@ -20,6 +21,28 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     s = Store(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_server: PostgresServer) -> str:
+    """A PostgreSQL database migrated once; ``pg_url`` copies it instead of migrating again."""
+    name = "sleeptime_template"
+    Store(postgres_server.create_database(name)).close()
+    return name
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer, pg_template: str) -> Iterator[str]:
+    """A fresh, already migrated PostgreSQL database for one test."""
+    with postgres_server.scratch_database(template=pg_template) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    s = Store(pg_url)
     yield s
     s.close()
 
