@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
@@ -58,7 +59,7 @@ def app(db_url: str) -> Iterator[Sleeptime]:
     """A ``Sleeptime`` facade on the test's database."""
     a = Sleeptime(Settings(database_url=db_url))
     yield a
-    a.store.close()
+    asyncio.run(a.aclose())
 
 
 @pytest.fixture(scope="session")

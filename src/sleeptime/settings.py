@@ -105,6 +105,34 @@ class Settings(BaseSettings):
     stale_run_s: float = Field(default=300.0, gt=0)
     """A running sleep run with no heartbeat for this long is marked abandoned."""
 
+    auto_sleep: bool = True
+    """A worker queues sleep on every context whose current revision has no notes yet."""
+
+    sleep_quiet_s: float = Field(default=20.0, ge=0, le=86400)
+    """Quiet period: a revision is slept on only once it has been current this long, so a
+    burst of updates costs one run (on the last revision)."""
+
+    sleep_recipe: str = "rethink"
+    """Recipe of background sleep runs (see ``sleeptime sleep --help``)."""
+
+    worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
+    """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""
+
+    worker_poll_s: float = Field(default=1.0, gt=0, le=3600)
+    """How often an idle worker looks for due work."""
+
+    sleep_max_attempts: int = Field(default=3, ge=1, le=100)
+    """Workers that may die on one background run before it is abandoned."""
+
+    sleep_tokens_per_day: int | None = Field(default=None, ge=1)
+    """Sleep tokens all tenants together may spend per UTC day (None: no limit)."""
+
+    sleep_tokens_per_day_tenant: int | None = Field(default=None, ge=1)
+    """Sleep tokens one tenant may spend per UTC day (None: no limit)."""
+
+    sleep_tokens_per_day_context: int | None = Field(default=None, ge=1)
+    """Sleep tokens one context may spend per UTC day (None: no limit)."""
+
     @field_validator("data_dir", mode="before")
     @classmethod
     def _data_dir_not_empty(cls, value: Any) -> Any:

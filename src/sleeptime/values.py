@@ -81,22 +81,48 @@ class Stopwatch:
 class RunStatus(StrEnum):
     """Where a sleep run stands; stored as the plain string in ``sleep_runs.status``.
 
-    A run starts ``running`` and ends exactly once: ``complete`` (with an artifact) or
-    ``failed`` / ``cut_off`` / ``abandoned`` (never an artifact).
+    A background run is ``queued`` until a worker claims it; a foreground one
+    (``sleeptime sleep``) starts ``running``. A run ends exactly once: ``complete`` (with
+    an artifact) or one of the other final statuses (never an artifact). The allowed
+    moves are ``RUN_TRANSITIONS``; ``store/lifecycle.py`` refuses any other.
     """
 
     QUEUED = "queued"
-    """Waiting for a worker. Not written yet: the background worker (issue 8) uses it."""
+    """Waiting for a worker (possibly until a quiet period has passed)."""
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"
     CUT_OFF = "cut_off"
     """Stopped at the sleep token budget (``max_sleep_tokens``)."""
     SUPERSEDED = "superseded"
-    """A newer revision of the context replaced it. Not written yet: the worker (issue 8)
-    uses it."""
+    """A newer revision of the context replaced it before it completed."""
     ABANDONED = "abandoned"
-    """Its process stopped beating (killed), found by ``Store.open``."""
+    """Its process stopped beating (killed) and it could not be retried."""
+
+    @property
+    def final(self) -> bool:
+        """Whether the run has ended (no transition leaves a final status)."""
+        return self not in RUN_TRANSITIONS
+
+
+RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.QUEUED: frozenset(
+        {RunStatus.RUNNING, RunStatus.SUPERSEDED, RunStatus.FAILED, RunStatus.ABANDONED}
+    ),
+    RunStatus.RUNNING: frozenset(
+        {
+            RunStatus.COMPLETE,
+            RunStatus.FAILED,
+            RunStatus.CUT_OFF,
+            RunStatus.SUPERSEDED,
+            RunStatus.ABANDONED,
+            # A worker that died lost its lease: the run waits for another worker.
+            RunStatus.QUEUED,
+        }
+    ),
+}
+"""Every move a run may make; the final statuses have none."""
+FINAL_STATUSES: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s.final)
 
 
 class AnswerMode(StrEnum):

@@ -112,5 +112,5 @@ def test_a_killed_run_keeps_beating_until_killed_then_is_marked_abandoned(
     time.sleep(3.5)
     gone = _the_run(env, SLEEPTIME_STALE_RUN_S="3")
     assert gone["status"] == "abandoned"
-    assert "no heartbeat for more than 3 s" in str(gone["error"])
+    assert "no heartbeat for" in str(gone["error"]) and "killed" in str(gone["error"])
     assert " abandoned " in str(gone["listed"])

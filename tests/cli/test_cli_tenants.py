@@ -44,6 +44,8 @@ NO_TENANT_DATA = {
     "bench generate",
     "multiquery",
     "demo",
+    # An operator's process that serves every tenant; tenants never run it.
+    "worker",
 }
 
 
@@ -97,6 +99,11 @@ def world(db_url: str, tmp_path: Path, replies: Callable[..., str]) -> World:
             cut.id, status="cut_off", error="budget", usage=Usage(), rounds=1,
             partial_text=SECRET_PARTIAL, details={},
         )  # fmt: skip
+        store.enqueue_run(
+            revision.id, recipe="rethink", recipe_version="2", prompt_versions={},
+            backend="scripted", model="default", settings={}, job_key="alice-job",
+            delay_s=3600,
+        )  # fmt: skip
         w.run_ids = [r.id for r in store.list_runs()]  # only alice has runs yet
     kv = PrefixStateStore(Path(os.environ["SLEEPTIME_DATA_DIR"]) / "kv", "model", 1 << 20)
     w.kv_digest = tokens_digest([7, 3, 1, 1])
@@ -143,13 +150,20 @@ def test_every_command_with_a_foreign_name_or_id_finds_nothing(world: World) -> 
             _clean(result, typed="payroll")
             assert result.exit_code == 3 and "no context named" in result.output
 
-    covered.add("runs show")
+    covered.update({"runs show", "jobs show", "jobs cancel"})
     for run_id in world.run_ids:
         for given in (run_id, run_id[:8], run_id.upper()):
             missing = "f" * len(given) if given[0] != "f" else "e" * len(given)
-            result = _same_as_missing(world, ["runs", "show", "{}"], given, missing)
-            _clean(result)
-            assert result.exit_code == 3 and "no sleep run" in result.output
+            for command in (["runs", "show"], ["jobs", "show"], ["jobs", "cancel"]):
+                result = _same_as_missing(world, [*command, "{}"], given, missing)
+                _clean(result)
+                assert result.exit_code == 3 and "no sleep run" in result.output
+
+    covered.add("jobs list")
+    for flags in ([], ["--all"]):
+        listed = world.run("bob", "jobs", "list", *flags)
+        assert listed.exit_code == 0 and "no background sleep runs" in listed.output
+        _clean(listed)
 
     covered.update({"context list", "priorities", "cache show", "cache clear"})
     for args in (["context", "list"], ["priorities"], ["cache", "show"]):
@@ -161,9 +175,11 @@ def test_every_command_with_a_foreign_name_or_id_finds_nothing(world: World) -> 
     assert world.kv.path(world.kv_digest).is_file()
 
     # Bob's own context of the same name is his, separate from alice's.
-    own = world.run("bob", "context", "add", "payroll", "-")
-    assert own.exit_code == 2  # empty stdin: refused, and nothing of alice's shown
-    _clean(own)
+    covered.add("context append")
+    for verb in ("add", "append"):
+        own = world.run("bob", "context", verb, "payroll", "-")
+        assert own.exit_code == 2  # empty stdin: refused, and nothing of alice's shown
+        _clean(own)
 
     unclassified = set(_leaves(cli)) - covered - NO_TENANT_DATA
     assert not unclassified, f"commands not checked for tenant isolation: {unclassified}"
@@ -171,7 +187,9 @@ def test_every_command_with_a_foreign_name_or_id_finds_nothing(world: World) -> 
     # Alice still has everything bob tried to touch.
     alice = world.run("alice", "context", "show", "payroll", "--full")
     assert alice.exit_code == 0 and "7311" in alice.output
-    assert len(world.run("alice", "runs", "list", "payroll").output.splitlines()) == 2
+    assert len(world.run("alice", "runs", "list", "payroll").output.splitlines()) == 3
+    queued = world.run("alice", "jobs", "list")
+    assert queued.exit_code == 0 and " queued " in queued.output  # bob's cancel did nothing
     mine = world.run("alice", "runs", "show", world.run_ids[0][:8])
     assert mine.exit_code == 0 and world.run_ids[0] in mine.output
 

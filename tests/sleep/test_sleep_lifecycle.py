@@ -24,7 +24,7 @@ async def test_deleting_the_context_mid_run_says_so(store: Store, revision: Revi
         )  # fmt: skip
     message = str(caught.value)
     assert "no longer exists: its context was deleted while the run was going" in message
-    assert "`sleeptime sleep NAME`" in message
+    assert "sleep on it" in message
     assert "start_run" not in message
 
 

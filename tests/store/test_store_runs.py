@@ -76,9 +76,9 @@ def test_a_run_ends_only_once(
         run.id, status="cut_off", error="budget", usage=usage, rounds=1, partial_text=None,
         details={},
     )  # fmt: skip
-    with pytest.raises(StoreError, match="already 'cut_off'"):
+    with pytest.raises(StoreError, match="it is cut_off"):
         store.complete_run(run.id, artifact_text="late", usage=usage, rounds=1, details={})
-    with pytest.raises(StoreError, match="already"):
+    with pytest.raises(StoreError, match="it is cut_off"):
         store.fail_run(
             run.id, status="failed", error="x", usage=usage, rounds=1, partial_text=None,
             details={},
@@ -88,7 +88,7 @@ def test_a_run_ends_only_once(
 
     run = start(revision.id)
     store.complete_run(run.id, artifact_text="first", usage=usage, rounds=1, details={})
-    with pytest.raises(StoreError, match="already 'complete'"):
+    with pytest.raises(StoreError, match="it is complete"):
         store.complete_run(run.id, artifact_text="second", usage=usage, rounds=1, details={})
     with pytest.raises(StoreError):
         store.heartbeat(run.id)

@@ -1,7 +1,12 @@
-"""``Sleeptime``: the front door that ties the store, backends, sleep and answering together.
+"""``Sleeptime``: one tenant's view of the system — contexts, sleep, answers, records.
 
 The command line is a thin layer over this class, and library users call the same methods,
-so every behaviour the CLI has is reachable (and tested) from Python.
+so every behaviour the CLI has is reachable (and tested) from Python. The process-lived
+parts (settings, store, backends) belong to a ``Runtime``; a ``Sleeptime`` made without
+one opens its own and closes it in ``aclose``. Every read and write passes this view's
+tenant, so nothing of another tenant can be named, listed or changed through it.
+Coroutines reach the database only through ``AsyncStore`` (``self.db``), never on the
+event loop.
 """
 
 from __future__ import annotations
@@ -11,28 +16,31 @@ from typing import Any
 
 from sleeptime.answer import Answer, Budget, answer_question, make_budget
 from sleeptime.answer.cost import DEFAULT_T
-from sleeptime.answer.policy import AUTO_LAYOUTS, resolve_layout
-from sleeptime.answer.prompt import Layout, answer_prefix
+from sleeptime.answer.policy import resolve_layout
+from sleeptime.answer.prompt import Layout
 from sleeptime.anticipate.serve import serve_anticipated
+from sleeptime.app.runtime import Runtime
 from sleeptime.app.stats import DEFAULT_NS, ContextStats, context_stats
-from sleeptime.backends import Backend, create_backend
-from sleeptime.backends.base import PrefixWarmer
+from sleeptime.app.warm import warm_answer_prefix
+from sleeptime.backends import Backend
+from sleeptime.backends.pool import BackendSpec
 from sleeptime.errors import InputError, NotFoundError, StoreError
 from sleeptime.names import check_name, check_question, check_utf8
+from sleeptime.scheduling import Priority, gather_inputs, rank
 from sleeptime.settings import Settings
 from sleeptime.sleep import EventSink, SleepBudget, SleepResult, parse_recipe, run_sleep
 from sleeptime.sleep.events import ignore_events
 from sleeptime.store import (
     ArtifactRecord,
     ContextRecord,
+    ContextSummary,
     QueryRecord,
     RevisionRecord,
     RunRecord,
     Store,
 )
-from sleeptime.values import AnswerMode
-
-BackendSpec = Backend | str | None
+from sleeptime.store.aio import AsyncStore
+from sleeptime.values import AnswerMode, RunStatus
 
 
 def _reasoning_asked(budget: Budget) -> dict[str, Any]:
@@ -68,8 +76,19 @@ class AskResult:
     revision: RevisionRecord
 
 
+@dataclass(frozen=True, slots=True)
+class ContextView:
+    """A context as ``context show`` presents it: current text, history, notes, runs."""
+
+    context: ContextRecord
+    revision: RevisionRecord
+    revisions: list[RevisionRecord]
+    artifact: ArtifactRecord | None
+    runs: list[RunRecord]
+
+
 class Sleeptime:
-    """Add contexts, sleep on them, and answer questions, recording everything in the store."""
+    """Add contexts, sleep on them, and answer questions for one tenant, recording everything."""
 
     def __init__(
         self,
@@ -77,31 +96,61 @@ class Sleeptime:
         *,
         store: Store | None = None,
         tenant: str | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self._owns_runtime = runtime is None
+        self.runtime = runtime or Runtime(settings, store=store)
+        self.settings = self.runtime.settings
         self.tenant = self.settings.tenant if tenant is None else tenant
         check_name(self.tenant, "tenant")
-        self.store = store or Store.open(self.settings)
-        self._backends: dict[tuple[str, str | None], Backend] = {}
+
+    @property
+    def store(self) -> Store:
+        """The synchronous store (for trusted library callers; the CLI uses the methods)."""
+        return self.runtime.store
+
+    @property
+    def db(self) -> AsyncStore:
+        """The store for coroutines: every call runs off the event loop."""
+        return self.runtime.db
 
     def backend(
         self, spec: BackendSpec = None, model: str | None = None, **options: Any
     ) -> Backend:
         """Return a backend instance; names are created once per process and reused."""
-        if spec is not None and not isinstance(spec, str):
-            return spec
-        name = spec or self.settings.backend
-        key = (name, model or self.settings.model)
-        if key not in self._backends or options:
-            self._backends[key] = create_backend(
-                name, model=model, settings=self.settings, **options
-            )
-        return self._backends[key]
+        return self.runtime.backends.get(spec, model, **options)
 
     # contexts ---------------------------------------------------------------------------
     def add_context(self, name: str, text: str) -> tuple[ContextRecord, RevisionRecord, bool]:
-        """Store ``text`` as the current revision of ``name``; False if it was unchanged."""
-        return self.store.add_context(self.tenant, name, text)
+        """Store ``text`` as the current revision of ``name``; False if it was unchanged.
+
+        A new revision supersedes background sleep on older ones: queued runs end at once
+        and running ones are asked to stop (their worker ends them within a second).
+        """
+        context, revision, created = self.store.add_context(self.tenant, name, text)
+        if created:
+            self.store.supersede_older(
+                context.id,
+                keep_revision_id=revision.id,
+                reason=f"superseded by revision {revision.seq} of {name!r}",
+            )
+        return context, revision, created
+
+    def append_context(
+        self, name: str, text: str, *, separator: str = "\n"
+    ) -> tuple[ContextRecord, RevisionRecord, bool]:
+        """Add ``text`` at the end of ``name``'s current text as a new revision.
+
+        For contexts that grow (conversations, logs). A context that does not exist yet
+        is created with ``text``.
+        """
+        check_utf8(name, "context name")
+        try:
+            _, current = self.context(name)
+        except NotFoundError:
+            return self.add_context(name, text)
+        joined = current.text if current.text.endswith(separator) else current.text + separator
+        return self.add_context(name, joined + text)
 
     def context(self, name: str) -> tuple[ContextRecord, RevisionRecord]:
         """The context and its current revision, or NotFoundError with a hint."""
@@ -109,9 +158,49 @@ class Sleeptime:
         record = self.store.get_context(self.tenant, name)
         return record, self.store.current_revision(record.id, tenant=self.tenant)
 
+    def contexts(self) -> list[ContextSummary]:
+        """This tenant's contexts with the state of their current revisions."""
+        return self.store.list_contexts(self.tenant)
+
+    def show(self, name: str, *, runs: int = 5) -> ContextView:
+        """A context with its revisions, newest notes and latest runs of the current revision."""
+        context, revision = self.context(name)
+        return ContextView(
+            context=context,
+            revision=revision,
+            revisions=self.store.list_revisions(context.id, tenant=self.tenant),
+            artifact=self.store.latest_artifact(revision.id, tenant=self.tenant),
+            runs=self.store.list_runs(revision_id=revision.id, limit=runs, tenant=self.tenant),
+        )
+
+    def delete_context(self, name: str) -> None:
+        """Delete a context with its revisions, runs, notes and queries."""
+        check_utf8(name, "context name")
+        self.store.delete_context(self.tenant, name)
+
+    def runs(self, name: str, *, limit: int = 20) -> list[RunRecord]:
+        """Sleep runs of every revision of ``name``, newest first."""
+        context, _ = self.context(name)
+        return self.store.list_runs(context_id=context.id, limit=limit, tenant=self.tenant)
+
     def run(self, run_id: str) -> RunRecord:
         """One sleep run of this tenant by id or 6+ character prefix; others are not found."""
         return self.store.get_run(run_id, tenant=self.tenant)
+
+    def jobs(self, *, statuses: tuple[RunStatus, ...] = (), limit: int = 100) -> list[RunRecord]:
+        """This tenant's background runs (queued, running and ended), newest first."""
+        return self.store.list_jobs(tenant=self.tenant, statuses=statuses, limit=limit)
+
+    def cancel(self, run_id: str, *, reason: str = "cancelled by the user") -> RunRecord:
+        """Cancel a run: a queued one ends now, a running one stops within a second."""
+        return self.store.request_stop(run_id, tenant=self.tenant, reason=reason)
+
+    def priorities(
+        self, *, horizon_h: float, half_life_h: float, t: float = DEFAULT_T
+    ) -> list[Priority]:
+        """This tenant's contexts ranked by expected benefit per sleep token."""
+        inputs = gather_inputs(self.store, self.tenant)
+        return rank(inputs, horizon_h=horizon_h, half_life_h=half_life_h, t=t)
 
     # sleep ------------------------------------------------------------------------------
     async def sleep(
@@ -131,10 +220,10 @@ class Sleeptime:
         provider's Batch API: cheaper on hosted APIs, and it needs the openai backend.
         """
         parsed = parse_recipe(recipe)
-        _, revision = self.context(name)
-        chosen = self._sleep_backend(backend, model, batch)
+        _, revision = await self.db.call(self.context, name)
+        chosen = self.runtime.backends.for_sleep(backend, model, batch)
         result = await run_sleep(
-            self.store,
+            self.db,
             revision,
             chosen,
             parsed,
@@ -143,49 +232,16 @@ class Sleeptime:
             on_event=on_event,
             heartbeat_s=self.settings.heartbeat_s,
         )
-        if isinstance(chosen, PrefixWarmer):
-            # Prefill the answer prompt's fixed part now, while nobody waits for it.
-            # The layout ``auto`` uses at low budgets, where answers lean on the notes.
-            system, prefix = answer_prefix(
-                AnswerMode.SLEEP, AUTO_LAYOUTS[0], revision.text, result.artifact.text
-            )
-            warmed = await chosen.warm_prefix(
-                system, prefix, label=f"{name} artifact {result.artifact.id}", tenant=self.tenant
-            )
+        warmed = await warm_answer_prefix(
+            chosen,
+            revision.text,
+            result.artifact,
+            label=f"{name} artifact {result.artifact.id}",
+            tenant=self.tenant,
+        )
+        if warmed:
             result = replace(result, prefilled_tokens=warmed)
         return result
-
-    def _sleep_backend(self, spec: BackendSpec, model: str | None, batch: bool | None) -> Backend:
-        """The backend for sleep work, wrapped for the provider's batch API when asked.
-
-        Only sleep is batched: answers wait on a user, batches can take hours.
-        """
-        wanted = self.settings.openai_batch if batch is None else batch
-        name = spec.info.backend if isinstance(spec, Backend) else spec or self.settings.backend
-        if not wanted or (name != "openai" and batch is None):
-            return self.backend(spec, model)  # the setting concerns only the openai backend
-        if name != "openai":
-            raise InputError(
-                "batch sleep goes through an OpenAI-compatible provider's batch API, so it "
-                f"needs the openai backend (not {name!r}); add --backend openai or drop --batch"
-            )
-        from sleeptime.backends.batch import BatchingBackend, from_settings
-        from sleeptime.backends.openai_compat import OpenAICompatBackend
-
-        chosen = self.backend(spec, model)
-        if isinstance(chosen, BatchingBackend):
-            return chosen
-        if not isinstance(chosen, OpenAICompatBackend):
-            raise InputError(
-                f"batch sleep needs an OpenAICompatBackend to wrap, not {type(chosen).__name__}"
-            )
-        if not isinstance(spec, str | None):
-            return from_settings(chosen, self.settings)  # the caller owns this backend
-        key = ("openai+batch", model or self.settings.model)
-        wrapper = self._backends.get(key)
-        if not isinstance(wrapper, BatchingBackend) or wrapper.inner is not chosen:
-            wrapper = self._backends[key] = from_settings(chosen, self.settings)
-        return wrapper
 
     # answer -----------------------------------------------------------------------------
     async def ask(
@@ -229,7 +285,7 @@ class Sleeptime:
         typed_layout = resolve_layout(layout, level.level)  # InputError for unknown names
         check_question(question)
         check_utf8(name, "context name")
-        context, revision, newest = self.store.answer_view(self.tenant, name)
+        context, revision, newest = await self.db.call(self.store.answer_view, self.tenant, name)
         artifact: ArtifactRecord | None = None
         if typed_mode == AnswerMode.SLEEP:
             artifact = newest
@@ -264,7 +320,7 @@ class Sleeptime:
             budget=level,
             seed=self.settings.seed,
         )
-        return self._record(
+        return await self._record(
             question, context, revision, artifact, answer, chosen.info.backend,
             chosen.info.model, served,
         )  # fmt: skip
@@ -296,9 +352,9 @@ class Sleeptime:
         if verifier is not None:
             backend_name, model_name = verifier.info.backend, verifier.info.model
         else:  # no model ran: credit the model whose sleep run precomputed the answer
-            run = self.store.get_run(artifact.run_id, tenant=self.tenant)
+            run = await self.db.call(self.store.get_run, artifact.run_id, tenant=self.tenant)
             backend_name, model_name = run.backend, run.model
-        return self._record(
+        return await self._record(
             question, context, revision, artifact, answer, backend_name, model_name,
             {
                 "served": "anticipated",
@@ -308,7 +364,7 @@ class Sleeptime:
             },
         )  # fmt: skip
 
-    def _record(
+    async def _record(
         self,
         question: str,
         context: ContextRecord,
@@ -321,9 +377,10 @@ class Sleeptime:
     ) -> AskResult:
         """Log one answered question (model or anticipated) and wrap it for the caller."""
         try:
-            query = self._record_query(
-                question, context, revision, artifact, answer, backend_name, model_name, served
-            )
+            query = await self.db.call(
+                self._record_query,
+                question, context, revision, artifact, answer, backend_name, model_name, served,
+            )  # fmt: skip
         except StoreError as exc:
             raise AnswerNotRecordedError(answer, exc) from exc
         return AskResult(answer=answer, query=query, artifact=artifact, revision=revision)
@@ -380,8 +437,6 @@ class Sleeptime:
         return context_stats(name, revision.seq, runs, artifact_run, queries, t=t, ns=ns)
 
     async def aclose(self) -> None:
-        """Release backends and the database connection pool."""
-        for backend in self._backends.values():
-            await backend.aclose()
-        self._backends.clear()
-        self.store.close()
+        """Release backends and the database, when this view opened its own runtime."""
+        if self._owns_runtime:
+            await self.runtime.aclose()

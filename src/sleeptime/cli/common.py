@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -74,6 +74,16 @@ def open_app(ctx: click.Context) -> Sleeptime:
     from sleeptime.app import Sleeptime
 
     return Sleeptime(cli_settings(ctx))
+
+
+@contextlib.contextmanager
+def app_for(ctx: click.Context) -> Iterator[Sleeptime]:
+    """The facade for a command that does no model work; closed (database too) on the way out."""
+    app = open_app(ctx)
+    try:
+        yield app
+    finally:
+        asyncio.run(app.aclose())
 
 
 STOP_SIGNALS = tuple(

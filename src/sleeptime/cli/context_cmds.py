@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sleeptime.cli.common import open_app
+from sleeptime.cli.common import app_for
 
 
 @click.group("context")
@@ -21,18 +21,36 @@ def add_command(ctx: click.Context, name: str, source: str) -> None:
     from sleeptime.app import read_context
 
     text = read_context(source)
-    app = open_app(ctx)
-    try:
+    with app_for(ctx) as app:
         context, revision, created = app.add_context(name, text)
-    finally:
-        app.store.close()
+        quiet = app.settings.sleep_quiet_s
+    _report(context.name, revision.seq, revision.n_chars, created, quiet)
+
+
+@context_group.command("append")
+@click.argument("name")
+@click.argument("source", metavar="FILE|-")
+@click.pass_context
+def append_command(ctx: click.Context, name: str, source: str) -> None:
+    """Append FILE (or stdin with -) to context NAME as a new revision (for growing texts)."""
+    from sleeptime.app import read_context
+
+    text = read_context(source)
+    with app_for(ctx) as app:
+        context, revision, created = app.append_context(name, text)
+        quiet = app.settings.sleep_quiet_s
+    _report(context.name, revision.seq, revision.n_chars, created, quiet)
+
+
+def _report(name: str, seq: int, n_chars: int, created: bool, quiet: float) -> None:
     if created:
         click.echo(
-            f"context {context.name!r}: revision {revision.seq} "
-            f"({revision.n_chars} characters). Next: sleeptime sleep {context.name}"
+            f"context {name!r}: revision {seq} ({n_chars} characters). Next: "
+            f"sleeptime sleep {name} (now), or a running `sleeptime worker` sleeps on it "
+            f"after {quiet:g} s without changes"
         )
     else:
-        click.echo(f"context {context.name!r}: unchanged, still revision {revision.seq}")
+        click.echo(f"context {name!r}: unchanged, still revision {seq}")
 
 
 @context_group.command("list")
@@ -45,11 +63,8 @@ def list_command(ctx: click.Context) -> None:
 
     from sleeptime.names import shown
 
-    app = open_app(ctx)
-    try:
-        rows = app.store.list_contexts(app.tenant)
-    finally:
-        app.store.close()
+    with app_for(ctx) as app:
+        rows = app.contexts()
     if not rows:
         click.echo("no contexts yet; add one with: sleeptime context add NAME FILE")
         return
@@ -72,14 +87,10 @@ def list_command(ctx: click.Context) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, name: str, full: bool) -> None:
     """Show a context's current text, its revisions and its current notes (c')."""
-    app = open_app(ctx)
-    try:
-        context, revision = app.context(name)
-        revisions = app.store.list_revisions(context.id, tenant=app.tenant)
-        artifact = app.store.latest_artifact(revision.id, tenant=app.tenant)
-        runs = app.store.list_runs(revision_id=revision.id, limit=5, tenant=app.tenant)
-    finally:
-        app.store.close()
+    with app_for(ctx) as app:
+        view = app.show(name)
+    context, revision, revisions = view.context, view.revision, view.revisions
+    artifact, runs = view.artifact, view.runs
     click.secho(f"{context.name} (tenant {context.tenant})", bold=True)
     click.echo(
         f"revisions: {', '.join(str(r.seq) for r in revisions)}; "
@@ -109,14 +120,11 @@ def show_command(ctx: click.Context, name: str, full: bool) -> None:
 @click.pass_context
 def delete_command(ctx: click.Context, name: str, yes: bool) -> None:
     """Delete a context with its revisions, runs, notes and queries."""
-    app = open_app(ctx)
-    try:
+    with app_for(ctx) as app:
         app.context(name)
         if not yes:
             click.confirm(f"delete context {name!r} and everything recorded about it?", abort=True)
-        app.store.delete_context(app.tenant, name)
-    finally:
-        app.store.close()
+        app.delete_context(name)
     click.echo(f"deleted context {name!r}")
 
 

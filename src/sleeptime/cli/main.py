@@ -26,7 +26,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SleeptimeError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            hint = f" (on the command line: {exc.cli_hint})" if exc.cli_hint else ""
+            click.secho(f"error: {exc}{hint}", fg="red", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.secho("interrupted; nothing half-written was kept", fg="yellow", err=True)
@@ -59,9 +60,11 @@ def _register() -> None:
     from sleeptime.cli.bench_generate_cmd import generate_command
     from sleeptime.cli.cache_cmds import cache_group
     from sleeptime.cli.demo_cmd import demo_command
+    from sleeptime.cli.jobs_cmds import jobs_group
     from sleeptime.cli.models_cmds import models_group
     from sleeptime.cli.multiquery_cmd import multiquery_command
     from sleeptime.cli.schedule_cmds import priorities_command
+    from sleeptime.cli.worker_cmd import worker_command
 
     cli.add_command(context_group)
     cli.add_command(sleep_command)
@@ -76,6 +79,8 @@ def _register() -> None:
     cli.add_command(priorities_command)
     cli.add_command(models_group)
     cli.add_command(multiquery_command)
+    cli.add_command(worker_command)
+    cli.add_command(jobs_group)
 
 
 _register()

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from sleeptime.cli.common import backend_option, model_option, open_app, run_with_app
+from sleeptime.cli.common import app_for, backend_option, model_option, run_with_app
 from sleeptime.values import AnswerMode
 
 
@@ -197,11 +197,8 @@ def stats_command(ctx: click.Context, name: str, t: float) -> None:
 
     from sleeptime.cli.render import stats_tables
 
-    app = open_app(ctx)
-    try:
+    with app_for(ctx) as app:
         stats = app.stats(name, t=t)
-    finally:
-        app.store.close()
     console = Console()
     for table in stats_tables(stats):
         console.print(table)

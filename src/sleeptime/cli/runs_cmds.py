@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from sleeptime.cli.common import open_app
+from sleeptime.cli.common import app_for
+
+if TYPE_CHECKING:
+    from sleeptime.store import RunRecord
 
 
 @click.group("runs")
@@ -20,12 +24,8 @@ def runs_group() -> None:
 @click.pass_context
 def list_runs(ctx: click.Context, name: str, limit: int) -> None:
     """List the sleep runs of context NAME, newest first."""
-    app = open_app(ctx)
-    try:
-        context, _ = app.context(name)
-        runs = app.store.list_runs(context_id=context.id, limit=limit, tenant=app.tenant)
-    finally:
-        app.store.close()
+    with app_for(ctx) as app:
+        runs = app.runs(name, limit=limit)
     if not runs:
         click.echo(f"no sleep runs for {name!r}; start one with: sleeptime sleep {name}")
     for run in runs:
@@ -41,33 +41,43 @@ def list_runs(ctx: click.Context, name: str, limit: int) -> None:
 @click.pass_context
 def show_run(ctx: click.Context, run_id: str) -> None:
     """Show one run (an id prefix of 6+ characters is enough)."""
-    app = open_app(ctx)
-    try:
+    with app_for(ctx) as app:
         run = app.run(run_id)
-    finally:
-        app.store.close()
-    click.echo(
-        json.dumps(
-            {
-                "id": run.id,
-                "status": run.status,
-                "recipe": run.recipe,
-                "recipe_version": run.recipe_version,
-                "prompt_versions": run.prompt_versions,
-                "backend": run.backend,
-                "model": run.model,
-                "settings": run.settings,
-                "rounds": run.rounds,
-                "usage": run.usage.to_dict(),
-                "error": run.error,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "details": run.details,
-            },
-            indent=2,
-            default=str,
-        )
-    )
+    show_run_record(run)
+
+
+def show_run_record(run: RunRecord) -> None:
+    """Print a run as JSON, then its partial notes (shared by ``runs show`` and ``jobs show``)."""
+    click.echo(json.dumps(run_as_json(run), indent=2, default=str))
     if run.partial_text:
         click.secho("partial notes (never served):", bold=True)
         click.echo(run.partial_text)
+
+
+def run_as_json(run: RunRecord) -> dict[str, Any]:
+    """The fields of a run a user looks at, in a stable order."""
+    return {
+        "id": run.id,
+        "status": run.status,
+        "origin": run.origin,
+        "recipe": run.recipe,
+        "recipe_version": run.recipe_version,
+        "prompt_versions": run.prompt_versions,
+        "backend": run.backend,
+        "model": run.model,
+        "settings": run.settings,
+        "rounds": run.rounds,
+        "usage": run.usage.to_dict(),
+        "error": run.error,
+        "queued_at": run.queued_at,
+        "not_before": run.not_before,
+        "priority": run.priority,
+        "attempt": run.attempt,
+        "max_attempts": run.max_attempts,
+        "lease_owner": run.lease_owner,
+        "lease_expires_at": run.lease_expires_at,
+        "stop_requested": run.stop_reason,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "details": run.details,
+    }

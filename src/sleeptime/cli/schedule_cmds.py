@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sleeptime.cli.common import backend_option, model_option, open_app, run_with_app
+from sleeptime.cli.common import app_for, backend_option, model_option, run_with_app
 
 
 @click.command("priorities")
@@ -56,15 +56,9 @@ def priorities_command(
 
     from sleeptime.app import Sleeptime
     from sleeptime.names import shown
-    from sleeptime.scheduling import gather_inputs, rank
 
-    app = open_app(ctx)
-    try:
-        ranked = rank(
-            gather_inputs(app.store, app.tenant), horizon_h=horizon, half_life_h=half_life, t=t
-        )
-    finally:
-        app.store.close()
+    with app_for(ctx) as app:
+        ranked = app.priorities(horizon_h=horizon, half_life_h=half_life, t=t)
     if not ranked:
         click.echo("no contexts yet; add one with: sleeptime context add NAME FILE")
         return

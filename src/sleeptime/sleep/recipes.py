@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from sleeptime.anticipate.extract import ANTICIPATE_MODES, AnticipateMode
@@ -112,3 +112,42 @@ class SleepBudget:
     def to_dict(self) -> dict[str, Any]:
         """For the run record."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SleepBudget:
+        """Rebuild a budget from ``to_dict`` output (a queued run's record), checked.
+
+        Raises ``InputError`` naming what is wrong, so a garbled job payload ends its
+        run with that reason instead of crashing a worker.
+        """
+        if not isinstance(data, dict):
+            raise InputError(f"a sleep budget must be a JSON object, not {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"unknown sleep budget fields: {', '.join(map(str, unknown))}")
+        for f in fields(cls):
+            if f.name in data:
+                _check_kind(f.name, data[f.name], f.default)
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise InputError(f"bad sleep budget: {exc}") from None
+
+
+def _check_kind(name: str, value: Any, default: Any) -> None:
+    """Refuse a recorded budget value whose type differs from the field's default."""
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        kind = "a number"
+    elif isinstance(default, str):
+        ok, kind = isinstance(value, str), "text"
+    else:  # optional fields: None or a plain value, checked by the constructor
+        ok = value is None or (isinstance(value, int | float | str) and not isinstance(value, bool))
+        kind = "empty or a plain value"
+    if not ok:
+        raise InputError(f"sleep budget field {name} must be {kind}, not {value!r}")

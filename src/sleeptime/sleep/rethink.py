@@ -173,11 +173,12 @@ async def rethink_loop(
         if budget.max_sleep_tokens is not None and run_usage.total_tokens > budget.max_sleep_tokens:
             raise SleepCutOff(
                 f"the sleep run used {run_usage.total_tokens} tokens, over its budget of "
-                f"{budget.max_sleep_tokens}; raise --max-sleep-tokens or lower --max-rounds",
+                f"{budget.max_sleep_tokens}; raise the budget's max_sleep_tokens or lower "
+                "its max_rounds",
                 partial_notes=memory,
                 rounds=round_no,
                 loop=loop_index,
-            )
+            ).hinted("raise --max-sleep-tokens or lower --max-rounds")
         if (action.kind == "finish" or action.finish_after) and not slip_feedback:
             outcome.finished = True
             break

@@ -18,6 +18,7 @@ from sleeptime.prompts import load_prompt
 from sleeptime.sleep.combine import combine, combine_notes
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
+from sleeptime.sleep.recorder import RunRecorder
 from sleeptime.sleep.rethink import (
     EMPTY_MEMORY,
     LoopOutcome,
@@ -28,8 +29,9 @@ from sleeptime.sleep.rethink import (
     system_prompt,
 )
 from sleeptime.sleep.verify import VERIFIER_VERSION, verify_anticipated
-from sleeptime.store import ArtifactRecord, RevisionRecord, Store
-from sleeptime.values import RunStatus, Usage
+from sleeptime.store import ArtifactRecord, RevisionRecord, RunRecord, Store
+from sleeptime.store.aio import AsyncStore
+from sleeptime.values import Usage
 
 PARALLEL_TEMPERATURE = 0.7
 _CHARS_PER_TOKEN = 3  # conservative, so the fit check errs on the side of refusing early
@@ -66,15 +68,39 @@ async def check_fits(backend: Backend, context: str, budget: SleepBudget) -> int
             f"the context is too large for sleep-time compute on {backend.info.model}: one "
             f"round needs about {need} tokens (prompt {prompt_tokens}, notes up to "
             f"{budget.memory_chars} characters, reply up to {budget.round_max_tokens} tokens) "
-            f"but the model window is {window} tokens. Shorten the context, lower "
-            "--memory-chars or --round-tokens, or use a model with a larger window "
-            "(--model, SLEEPTIME_N_CTX)."
-        )
+            f"but the model window is {window} tokens. Shorten the context, lower the "
+            "budget's memory_chars or round_max_tokens, or use a model with a larger window "
+            "(Settings.n_ctx for the embedded model)."
+        ).hinted("--memory-chars, --round-tokens, --model, or SLEEPTIME_N_CTX")
     return need
 
 
+def _run_settings(
+    backend: Backend, recipe: Recipe, budget: SleepBudget, temperature: float, seed: int,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any]:  # fmt: skip
+    """Everything that shapes a run's notes, recorded on the run."""
+    return {
+        "budget": budget.to_dict(),
+        "temperature": temperature,
+        "seed": seed,
+        "k": recipe.k,
+        "native_tools": backend.info.native_tools,
+        "backend_details": backend.info.details,
+        **(extra or {}),
+    }
+
+
+def run_prompt_versions(budget: SleepBudget) -> dict[str, str]:
+    """The prompt versions a run with ``budget`` uses (recorded on the run)."""
+    versions = dict(prompt_versions())
+    if budget.anticipate == "call":
+        versions["anticipate_extract"] = load_prompt("anticipate_extract").key
+    return versions
+
+
 async def run_sleep(
-    store: Store,
+    db: AsyncStore | Store,
     revision: RevisionRecord,
     backend: Backend,
     recipe: Recipe,
@@ -84,208 +110,73 @@ async def run_sleep(
     on_event: EventSink = ignore_events,
     extra_settings: dict[str, Any] | None = None,
     heartbeat_s: float = 15.0,
+    run: RunRecord | None = None,
+    owner: str | None = None,
+    lease_s: float | None = None,
 ) -> SleepResult:
     """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure.
 
-    While it runs, the run's heartbeat is recorded every ``heartbeat_s`` seconds; a run
-    whose process died stops beating and is marked abandoned (``Settings.stale_run_s``).
+    Without ``run`` a foreground run is started here (after the fit check, so a context
+    that cannot fit writes nothing); a worker passes the queued run it claimed. Either
+    way a ``RunRecorder`` keeps the run's lease, stops the work when another process
+    asks (``RunStoppedError``), and writes how it ended exactly once. A plain ``Store``
+    is wrapped in an ``AsyncStore`` for the run's duration.
     """
-    await backend.prepare()
-    await check_fits(backend, revision.text, budget)
-    temperature = sleep_temperature(budget, recipe)
-    settings: dict[str, Any] = {
-        "budget": budget.to_dict(),
-        "temperature": temperature,
-        "seed": seed,
-        "k": recipe.k,
-        "native_tools": backend.info.native_tools,
-        "backend_details": backend.info.details,
-        **(extra_settings or {}),
-    }
-    run = store.start_run(
-        revision.id,
-        recipe=recipe.name,
-        recipe_version=RECIPE_VERSION,
-        prompt_versions={
-            **prompt_versions(),
-            **(
-                {"anticipate_extract": load_prompt("anticipate_extract").key}
-                if budget.anticipate == "call"
-                else {}
-            ),
-        },
-        backend=backend.info.backend,
-        model=backend.info.model,
-        settings=settings,
-    )
-    # Heartbeats keep coming while a long round runs, so only a dead process goes stale.
-    ticker = asyncio.create_task(_keep_alive(store, run.id, heartbeat_s))
-    try:
-        return await _execute(store, run.id, revision, backend, recipe, budget, temperature,
-                              seed, on_event)  # fmt: skip
-    finally:
-        ticker.cancel()
-
-
-async def _keep_alive(store: Store, run_id: str, every_s: float) -> None:
-    """Record a heartbeat every ``every_s`` seconds until cancelled or the run has ended."""
-    while True:
-        await asyncio.sleep(every_s)
+    if isinstance(db, Store):
+        own = AsyncStore(db, threads=1)
         try:
-            store.heartbeat(run_id)
-        except SleeptimeError:
-            return  # the run ended or its context was deleted; the run's own path reports it
-
-
-def stop_reason(exc: BaseException) -> str:
-    """Why a run stopped early, in words for its record (``sleeptime runs show``)."""
-    if isinstance(exc, asyncio.CancelledError):
-        detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
-        return (
-            f"interrupted: {detail}"
-            if detail
-            else "interrupted: CancelledError (Ctrl-C, or the caller cancelled the run)"
+            return await run_sleep(
+                own, revision, backend, recipe, budget, seed=seed, on_event=on_event,
+                extra_settings=extra_settings, heartbeat_s=heartbeat_s, run=run, owner=owner,
+                lease_s=lease_s,
+            )  # fmt: skip
+        finally:
+            own.close()
+    temperature = sleep_temperature(budget, recipe)
+    if run is None:
+        await backend.prepare()
+        await check_fits(backend, revision.text, budget)
+        run = await db.call(
+            db.sync.start_run,
+            revision.id,
+            recipe=recipe.name,
+            recipe_version=RECIPE_VERSION,
+            prompt_versions=run_prompt_versions(budget),
+            backend=backend.info.backend,
+            model=backend.info.model,
+            settings=_run_settings(backend, recipe, budget, temperature, seed, extra_settings),
+            owner=owner,
+            **({"lease_s": lease_s} if lease_s is not None else {}),
         )
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted: KeyboardInterrupt (Ctrl-C)"
-    return f"interrupted: {exc!r}"
-
-
-async def _execute(
-    store: Store,
-    run_id: str,
-    revision: RevisionRecord,
-    backend: Backend,
-    recipe: Recipe,
-    budget: SleepBudget,
-    temperature: float,
-    seed: int,
-    on_event: EventSink,
-) -> SleepResult:
-    """Run the loops of a started run and record how it ended (artifact or failure)."""
-    usage = Usage()
-    partial: list[str] = [EMPTY_MEMORY] * recipe.k
-    rounds_done = [0] * recipe.k
-
-    def sink(event: SleepEvent) -> None:
-        if event.kind == SleepEventKind.ROUND_END:
-            rounds_done[event.loop] = event.round
-            store.heartbeat(run_id, rounds=sum(rounds_done))
-        on_event(event)
-
-    on_event(
-        SleepEvent(
-            SleepEventKind.RUN_START,
-            loops=recipe.k,
-            max_rounds=budget.max_rounds,
-            usage=usage,
-            message=run_id,
-        )
-    )
+        fits_checked = True
+    else:
+        fits_checked = False
+    recorder = RunRecorder(db, run, heartbeat_s=heartbeat_s, lease_s=lease_s)
+    progress = _Progress(recipe.k)
     try:
-        outcomes = await _run_loops(
-            backend, revision.text, budget, recipe, usage, temperature, seed, sink
+        if not fits_checked:
+            await recorder.watch(_prepare(backend, revision.text, budget))
+        notes, details, items = await recorder.watch(
+            _think(
+                progress, recorder, revision, backend, recipe, budget, temperature, seed, on_event
+            )
         )
-    except SleepCutOff as exc:
-        partial[exc.loop] = exc.partial_notes
-        store.fail_run(
-            run_id,
-            status=RunStatus.CUT_OFF,
-            error=str(exc),
-            usage=usage,
-            rounds=sum(rounds_done),
-            partial_text=combine_notes(partial),
-            details={},
-        )
-        raise
-    except SleeptimeError as exc:
-        store.fail_run(
-            run_id,
-            status=RunStatus.FAILED,
-            error=str(exc),
-            usage=usage,
-            rounds=sum(rounds_done),
-            partial_text=None,
-            details={},
+    except BaseException as exc:
+        if isinstance(exc, SleepCutOff):
+            progress.partial[exc.loop] = exc.partial_notes
+            progress.partial_text = combine_notes(progress.partial)
+        await recorder.end(
+            exc,
+            usage=progress.usage,
+            rounds=progress.rounds,
+            partial_text=progress.partial_text,
+            details=progress.details,
         )
         raise
-    except BaseException as exc:  # interrupted or a bug: the run must not stay "running"
-        store.fail_run(
-            run_id,
-            status=RunStatus.FAILED,
-            error=stop_reason(exc),
-            usage=usage,
-            rounds=sum(rounds_done),
-            partial_text=None,
-            details={},
-        )
-        raise
-    combined = combine(
-        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
-    )
-    notes = combined.text
-    details: dict[str, Any] = {
-        **combined.details,
-        "loops": [
-            {
-                "rounds": o.rounds,
-                "finished": o.finished,
-                "malformed": o.malformed,
-                "untagged": o.untagged,
-                "clipped": o.clipped,
-                "calculations_checked": o.checked,
-                "slips_found": o.slips_found,
-                "slips_left": o.slips_left,
-                "protocol": o.protocol,
-                "usage": o.usage.to_dict(),
-            }
-            for o in outcomes
-        ],
-    }
-    if not notes:
-        message = (
-            f"the model wrote no notes in {sum(o.rounds for o in outcomes)} rounds (its replies "
-            "could not be "
-            "read as notes); try more rounds, a stronger model (--model), or see the run with "
-            f"`sleeptime runs show {run_id[:8]}`"
-        )
-        store.fail_run(
-            run_id,
-            status=RunStatus.FAILED,
-            error=message,
-            usage=usage,
-            rounds=sum(o.rounds for o in outcomes),
-            partial_text=None,
-            details=details,
-        )
-        raise SleeptimeError(message)
-    # Anticipated answers are sleep-time work too: their cost goes into the run's usage.
-    try:
-        anticipated = await extract_anticipated(notes, budget.anticipate, backend, seed=seed)
-    except BaseException as exc:  # interrupted during the extraction call
-        store.fail_run(
-            run_id,
-            status=RunStatus.FAILED,
-            error=stop_reason(exc),
-            usage=usage,
-            rounds=sum(o.rounds for o in outcomes),
-            partial_text=notes,
-            details=details,
-        )
-        raise
-    usage.add(anticipated.usage)
-    # Only verified answers are served without a model call (``anticipate/serve.py``).
-    items = verify_anticipated(anticipated.items, revision.text, notes)
-    details["anticipated"] = {
-        **anticipated.details(),
-        "verifier": VERIFIER_VERSION,
-        "verified": sum(1 for item in items if item["verified"]),
-    }
-    artifact = store.complete_run(
-        run_id,
+    artifact = await recorder.complete(
         artifact_text=notes,
-        usage=usage,
-        rounds=sum(o.rounds for o in outcomes),
+        usage=progress.usage,
+        rounds=progress.rounds,
         details=details,
         anticipated=items,
     )
@@ -293,12 +184,120 @@ async def _execute(
         SleepEvent(
             SleepEventKind.RUN_END,
             loops=recipe.k,
-            usage=usage,
+            usage=progress.usage,
             notes_chars=len(notes),
-            message=run_id,
+            message=run.id,
         )
     )
-    return SleepResult(artifact=artifact, run_id=run_id, usage=usage, loops=tuple(outcomes))
+    return SleepResult(
+        artifact=artifact, run_id=run.id, usage=progress.usage, loops=progress.outcomes
+    )
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What a run has done so far, for its record however it ends."""
+
+    k: int
+    usage: Usage = field(default_factory=Usage)
+    rounds_by_loop: list[int] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    partial_text: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    outcomes: tuple[LoopOutcome, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.rounds_by_loop = [0] * self.k
+        self.partial = [EMPTY_MEMORY] * self.k
+
+    @property
+    def rounds(self) -> int:
+        """Rounds done by all loops together."""
+        return sum(self.rounds_by_loop)
+
+
+async def _prepare(backend: Backend, context: str, budget: SleepBudget) -> None:
+    await backend.prepare()
+    await check_fits(backend, context, budget)
+
+
+async def _think(
+    progress: _Progress,
+    recorder: RunRecorder,
+    revision: RevisionRecord,
+    backend: Backend,
+    recipe: Recipe,
+    budget: SleepBudget,
+    temperature: float,
+    seed: int,
+    on_event: EventSink,
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The run's work: loops, combining, anticipated answers; raises on any failure."""
+
+    def sink(event: SleepEvent) -> None:
+        if event.kind == SleepEventKind.ROUND_END:
+            progress.rounds_by_loop[event.loop] = event.round
+            recorder.progress(progress.rounds)
+        on_event(event)
+
+    on_event(
+        SleepEvent(
+            SleepEventKind.RUN_START,
+            loops=recipe.k,
+            max_rounds=budget.max_rounds,
+            usage=progress.usage,
+            message=recorder.run.id,
+        )
+    )
+    outcomes = await _run_loops(
+        backend, revision.text, budget, recipe, progress.usage, temperature, seed, sink
+    )
+    progress.outcomes = tuple(outcomes)
+    progress.rounds_by_loop = [o.rounds for o in outcomes]
+    combined = combine(
+        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
+    )
+    notes = combined.text
+    progress.details = {
+        **combined.details,
+        "loops": [_loop_details(o) for o in outcomes],
+    }
+    if not notes:
+        raise SleeptimeError(
+            f"the model wrote no notes in {progress.rounds} rounds (its replies could not be "
+            "read as notes); try more rounds or a stronger model, and see the run's record "
+            f"(run {recorder.run.id[:8]})"
+        ).hinted(f"see it with `sleeptime runs show {recorder.run.id[:8]}`")
+    progress.partial_text = notes
+    # Anticipated answers are sleep-time work too: their cost goes into the run's usage.
+    anticipated = await extract_anticipated(notes, budget.anticipate, backend, seed=seed)
+    progress.usage.add(anticipated.usage)
+    # Only verified answers are served without a model call (``anticipate/serve.py``).
+    items = verify_anticipated(anticipated.items, revision.text, notes)
+    details = {
+        **progress.details,
+        "anticipated": {
+            **anticipated.details(),
+            "verifier": VERIFIER_VERSION,
+            "verified": sum(1 for item in items if item["verified"]),
+        },
+    }
+    return notes, details, items
+
+
+def _loop_details(o: LoopOutcome) -> dict[str, Any]:
+    return {
+        "rounds": o.rounds,
+        "finished": o.finished,
+        "malformed": o.malformed,
+        "untagged": o.untagged,
+        "clipped": o.clipped,
+        "calculations_checked": o.checked,
+        "slips_found": o.slips_found,
+        "slips_left": o.slips_left,
+        "protocol": o.protocol,
+        "usage": o.usage.to_dict(),
+    }
 
 
 async def _run_loops(

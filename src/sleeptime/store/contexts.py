@@ -234,6 +234,20 @@ class ContextsMixin(StoreBase):
             context = _context(session, tenant, name)
             session.execute(delete(Context).where(Context.id == context.id))
 
+    def context_of_revision(self, revision_id: int) -> ContextRecord:
+        """The context a revision belongs to (for trusted callers such as a worker)."""
+        with self._tx("reading a context") as session:
+            row = session.scalars(
+                select(Context)
+                .join(Revision, Revision.context_id == Context.id)
+                .where(Revision.id == revision_id)
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    f"no revision with id {revision_id}; its context was deleted meanwhile"
+                )
+            return ContextRecord.of(row)
+
     def current_revision(self, context_id: int, *, tenant: str | None = None) -> RevisionRecord:
         """Return the newest revision of a context (of ``tenant``: another's is not found)."""
         query = _revisions_in(select(Revision).where(Revision.context_id == context_id), tenant)

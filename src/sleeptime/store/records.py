@@ -1,13 +1,40 @@
-"""Frozen records returned by ``Store``: plain values, detached from any database session."""
+"""Frozen records returned by ``Store``: plain values, detached from any database session.
+
+A record's fields are named after its table's columns and copied by name (``_copy``), so
+the only hand-written list of columns is the schema itself; a test checks that every
+record has exactly its table's columns (plus the few it derives, such as a run's
+revision number).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sleeptime.store import schema
 from sleeptime.values import Usage
+
+R = TypeVar("R")
+
+DERIVED: dict[str, frozenset[str]] = {"RunRecord": frozenset({"context_id", "revision_seq"})}
+"""Record fields that are not columns of the record's own table."""
+
+
+def _detach(value: Any) -> Any:
+    """Copy JSON containers, so a record never shares a mutable value with a session."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def _copy(cls: type[R], row: schema.Base, **derived: Any) -> R:
+    """Build record ``cls`` from an ORM row: every field not in ``derived`` is a column."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    values = {name: _detach(getattr(row, name)) for name in names if name not in derived}
+    return cls(**values, **derived)
 
 
 def _calls(details: dict[str, Any]) -> int:
@@ -38,7 +65,7 @@ class ContextRecord:
     @classmethod
     def of(cls, row: schema.Context) -> ContextRecord:
         """Copy an ORM row into a record."""
-        return cls(id=row.id, tenant=row.tenant, name=row.name, created_at=row.created_at)
+        return _copy(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +83,7 @@ class RevisionRecord:
     @classmethod
     def of(cls, row: schema.Revision) -> RevisionRecord:
         """Copy an ORM row into a record."""
-        return cls(
-            id=row.id,
-            context_id=row.context_id,
-            seq=row.seq,
-            sha256=row.sha256,
-            text=row.text,
-            n_chars=row.n_chars,
-            created_at=row.created_at,
-        )
+        return _copy(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +122,8 @@ class RunRecord:
     model: str
     settings: dict[str, Any]
     status: str
-    """One of running, complete, failed, cut_off, abandoned."""
+    """A ``RunStatus`` value (queued, running, complete, failed, cut_off, superseded,
+    abandoned)."""
     started_at: datetime
     finished_at: datetime | None
     heartbeat_at: datetime
@@ -116,34 +136,23 @@ class RunRecord:
     partial_text: str | None
     """Notes of a run that did not complete, for debugging; never served as an artifact."""
     details: dict[str, Any]
+    origin: str
+    """``foreground`` (``sleeptime sleep``) or ``worker`` (queued for a background worker)."""
+    queued_at: datetime | None
+    not_before: datetime | None
+    priority: float
+    attempt: int
+    max_attempts: int
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    job_key: str | None
+    stop_status: str | None
+    stop_reason: str | None
 
     @classmethod
     def of(cls, row: schema.SleepRun, revision: schema.Revision) -> RunRecord:
         """Copy an ORM row (and the context/seq of its revision) into a record."""
-        return cls(
-            id=row.id,
-            revision_id=row.revision_id,
-            context_id=revision.context_id,
-            revision_seq=revision.seq,
-            recipe=row.recipe,
-            recipe_version=row.recipe_version,
-            prompt_versions=dict(row.prompt_versions),
-            backend=row.backend,
-            model=row.model,
-            settings=dict(row.settings),
-            status=row.status,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            heartbeat_at=row.heartbeat_at,
-            rounds=row.rounds,
-            prompt_tokens=row.prompt_tokens,
-            cached_prompt_tokens=row.cached_prompt_tokens,
-            completion_tokens=row.completion_tokens,
-            wall_time_s=row.wall_time_s,
-            error=row.error,
-            partial_text=row.partial_text,
-            details=dict(row.details),
-        )
+        return _copy(cls, row, context_id=revision.context_id, revision_seq=revision.seq)
 
     @property
     def usage(self) -> Usage:
@@ -171,21 +180,12 @@ class ArtifactRecord:
     created_at: datetime
     anticipated: list[dict[str, Any]]
     format_version: str
+    job_key: str | None
 
     @classmethod
     def of(cls, row: schema.Artifact) -> ArtifactRecord:
         """Copy an ORM row into a record."""
-        return cls(
-            id=row.id,
-            run_id=row.run_id,
-            revision_id=row.revision_id,
-            text=row.text,
-            sha256=row.sha256,
-            n_chars=row.n_chars,
-            created_at=row.created_at,
-            anticipated=list(row.anticipated),
-            format_version=row.format_version,
-        )
+        return _copy(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,28 +217,7 @@ class QueryRecord:
     @classmethod
     def of(cls, row: schema.Query) -> QueryRecord:
         """Copy an ORM row into a record."""
-        return cls(
-            id=row.id,
-            context_id=row.context_id,
-            revision_id=row.revision_id,
-            artifact_id=row.artifact_id,
-            text=row.text,
-            mode=row.mode,
-            budget=row.budget,
-            layout=row.layout,
-            max_tokens=row.max_tokens,
-            answer=row.answer,
-            backend=row.backend,
-            model=row.model,
-            prompt_version=row.prompt_version,
-            prompt_tokens=row.prompt_tokens,
-            cached_prompt_tokens=row.cached_prompt_tokens,
-            completion_tokens=row.completion_tokens,
-            latency_s=row.latency_s,
-            first_token_s=row.first_token_s,
-            created_at=row.created_at,
-            details=dict(row.details),
-        )
+        return _copy(cls, row)
 
     @property
     def usage(self) -> Usage:

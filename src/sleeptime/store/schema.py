@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +36,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+ACTIVE_SQL = "status IN ('queued', 'running')"
+"""The runs a worker still owes work on (a partial index's condition)."""
 
 
 def utcnow() -> datetime:
@@ -108,7 +113,19 @@ class SleepRun(Base):
     """One attempt to turn a revision into an artifact, with everything that shaped it."""
 
     __tablename__ = "sleep_runs"
-    __table_args__ = (Index("ix_sleep_runs_status_heartbeat_at", "status", "heartbeat_at"),)
+    __table_args__ = (
+        Index("ix_sleep_runs_status_heartbeat_at", "status", "heartbeat_at"),
+        Index("ix_sleep_runs_status_not_before", "status", "not_before"),
+        # At most one queued or running run per job: two enqueues of the same work
+        # (same revision, recipe and settings) cannot both wait for a worker.
+        Index(
+            "ix_sleep_runs_active_job_key",
+            "job_key",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     revision_id: Mapped[int] = mapped_column(
@@ -132,12 +149,29 @@ class SleepRun(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     partial_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(20), server_default="foreground")
+    """``foreground`` (``sleeptime sleep``) or ``worker`` (queued for a background worker)."""
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """A queued run is not claimed before this time (the debounce quiet period)."""
+    priority: Mapped[float] = mapped_column(Float, server_default="0")
+    attempt: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Raised at every claim; a worker may write only while the attempt is its own (fencing)."""
+    max_attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    job_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Hash of (revision, recipe, settings) for background runs: one artifact per job."""
+    stop_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """A stop asked of the process running it (superseded, failed); it ends the run so."""
+    stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Artifact(Base):
     """The enriched context c' of a complete run; written in the transaction that completes it."""
 
     __tablename__ = "artifacts"
+    __table_args__ = (Index("ix_artifacts_job_key", "job_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[str] = mapped_column(
@@ -152,6 +186,8 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     anticipated: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     format_version: Mapped[str] = mapped_column(String(20))
+    job_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Set for background runs: two workers racing on one job cannot both commit."""
 
 
 class Query(Base):

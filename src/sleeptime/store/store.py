@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sleeptime.settings import Settings
 from sleeptime.store.contexts import ContextsMixin
+from sleeptime.store.jobs import JobsMixin
 from sleeptime.store.queries import QueriesMixin
 from sleeptime.store.runs import RunsMixin
 
 
-class Store(ContextsMixin, RunsMixin, QueriesMixin):
+class Store(ContextsMixin, RunsMixin, JobsMixin, QueriesMixin):
     """Contexts, sleep runs, artifacts and queries in SQLite or PostgreSQL.
 
     Every method runs one short transaction and returns frozen records, never ORM objects,

@@ -1,0 +1,110 @@
+"""What a queued run asks for, and the key that makes the same request one job.
+
+A background run is queued without loading a model, so its record holds the request —
+recipe, budget, seed, backend name and model as given — and the worker rebuilds it from
+there. The record comes from a database other processes write, so it is checked like
+any outside input: a garbled one ends its run as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sleeptime.errors import InputError
+from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget, parse_recipe
+from sleeptime.sleep.runner import run_prompt_versions, sleep_temperature
+from sleeptime.store import RevisionRecord, RunRecord, Store
+
+DEFAULT_MODEL = "default"
+"""The model column of a queued run that uses the backend's default model."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """A queued run's request, rebuilt and checked."""
+
+    recipe: Recipe
+    budget: SleepBudget
+    seed: int
+    backend: str
+    model: str | None
+
+
+def job_key(
+    revision: RevisionRecord, recipe: Recipe, budget: SleepBudget, seed: int, backend: str,
+    model: str | None,
+) -> str:  # fmt: skip
+    """The identity of a piece of sleep work: one artifact per key, however often asked."""
+    payload = {
+        "revision": revision.id,
+        "sha256": revision.sha256,
+        "recipe": recipe.name,
+        "recipe_version": RECIPE_VERSION,
+        "budget": budget.to_dict(),
+        "seed": seed,
+        "backend": backend,
+        "model": model or DEFAULT_MODEL,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def enqueue_sleep(
+    store: Store,
+    revision: RevisionRecord,
+    *,
+    recipe: Recipe,
+    budget: SleepBudget,
+    seed: int,
+    backend: str,
+    model: str | None,
+    priority: float = 0.0,
+    delay_s: float = 0.0,
+    max_attempts: int = 3,
+) -> tuple[RunRecord, bool]:
+    """Queue background sleep on ``revision``; False with the existing run if already asked."""
+    settings: dict[str, Any] = {
+        "budget": budget.to_dict(),
+        "temperature": sleep_temperature(budget, recipe),
+        "seed": seed,
+        "k": recipe.k,
+    }
+    return store.enqueue_run(
+        revision.id,
+        recipe=recipe.name,
+        recipe_version=RECIPE_VERSION,
+        prompt_versions=run_prompt_versions(budget),
+        backend=backend,
+        model=model or DEFAULT_MODEL,
+        settings=settings,
+        job_key=job_key(revision, recipe, budget, seed, backend, model),
+        priority=priority,
+        delay_s=delay_s,
+        max_attempts=max_attempts,
+    )
+
+
+def spec_of(run: RunRecord) -> RunSpec:
+    """Rebuild a queued run's request; ``InputError`` naming the fault if it is garbled."""
+    settings = run.settings
+    if not isinstance(settings, dict):
+        raise InputError("the queued run's settings are not a JSON object")
+    if run.recipe_version != RECIPE_VERSION:
+        raise InputError(
+            f"the run was queued for recipe version {run.recipe_version!r}, but this worker "
+            f"runs version {RECIPE_VERSION!r}; queue it again"
+        )
+    seed = settings.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise InputError(f"the queued run's seed {seed!r} is not an integer in [0, 2^32)")
+    if not run.backend or not isinstance(run.backend, str):
+        raise InputError("the queued run names no backend")
+    return RunSpec(
+        recipe=parse_recipe(run.recipe),
+        budget=SleepBudget.from_dict(settings.get("budget", {})),
+        seed=seed,
+        backend=run.backend,
+        model=None if run.model in ("", DEFAULT_MODEL) else run.model,
+    )

@@ -1,0 +1,282 @@
+"""``Worker``: sleeps on contexts in the background, durably, until it is stopped.
+
+Each worker process runs three kinds of task on one event loop:
+
+- the **scheduler** (every ``worker_poll_s``): ends or requeues runs whose lease ran out
+  (a worker killed with ``kill -9``), and — when the policy ``auto_sleep`` is on — queues
+  sleep on every current revision that has been quiet for ``sleep_quiet_s`` and has no
+  notes, with a priority from ``scheduling/``;
+- ``concurrency`` **slots**, each claiming the most urgent due run and running it under
+  a ``RunRecorder`` (lease, heartbeats, stop requests, one final write);
+- nothing else: all state is in the database, so any number of workers on any number of
+  hosts can share it, and a worker that dies loses nothing but the lease it held.
+
+A stopped worker (SIGTERM, Ctrl-C) gives its runs back to the queue instead of failing
+them, so a restart or another worker picks them up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from sleeptime.app.runtime import Runtime
+from sleeptime.app.warm import warm_answer_prefix
+from sleeptime.errors import InputError, LeaseLostError, RunEndedError, SleeptimeError
+from sleeptime.scheduling import gather_inputs, priority_of
+from sleeptime.sleep.recipes import SleepBudget, parse_recipe
+from sleeptime.sleep.recorder import RunStoppedError
+from sleeptime.sleep.runner import run_sleep
+from sleeptime.store import RunRecord
+from sleeptime.values import Usage
+from sleeptime.worker.budgets import check_budget
+from sleeptime.worker.spec import enqueue_sleep, spec_of
+
+log = logging.getLogger("sleeptime.worker")
+
+
+def default_name() -> str:
+    """``host:pid:random``: unique per process, readable in ``jobs show``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """What a worker did since it started."""
+
+    completed: int = 0
+    failed: int = 0
+    stopped: int = 0
+    requeued: int = 0
+    queued: int = 0
+    reaped: int = 0
+    run_ids: list[str] = field(default_factory=list)
+
+
+class Worker:
+    """Runs queued sleep on a ``Runtime``; ``run()`` until the stop event is set."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        name: str | None = None,
+        concurrency: int = 1,
+        auto_sleep: bool | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise InputError(f"a worker needs at least one slot, not {concurrency}")
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.name = name or default_name()
+        self.concurrency = concurrency
+        self.auto_sleep = self.settings.auto_sleep if auto_sleep is None else auto_sleep
+        self.stats = WorkerStats()
+        self._wake = asyncio.Event()
+        self._idle = 0
+
+    @property
+    def lease_s(self) -> float:
+        """How long a run stays this worker's without a heartbeat."""
+        return self.settings.worker_lease_s
+
+    async def run(
+        self, *, stop: asyncio.Event | None = None, max_runs: int | None = None,
+        idle_exit_s: float | None = None,
+    ) -> WorkerStats:  # fmt: skip
+        """Work until ``stop`` is set, ``max_runs`` runs ended, or idle for ``idle_exit_s``."""
+        stop = stop or asyncio.Event()
+        done = asyncio.Event()
+        log.info("worker %s started with %d slot(s)", self.name, self.concurrency)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._scheduler(stop, done))
+            for slot in range(self.concurrency):
+                group.create_task(self._slot(slot, stop, done, max_runs))
+            if idle_exit_s is not None:
+                group.create_task(self._idle_watch(stop, done, idle_exit_s))
+            await _first(stop, done)
+            done.set()
+            self._wake.set()
+        log.info("worker %s stopped: %s", self.name, self.stats)
+        return self.stats
+
+    async def tick(self) -> int:
+        """One scheduler pass: reap lost runs and queue what the policy asks for."""
+        db, store = self.runtime.db, self.runtime.store
+        self.stats.reaped += await db.call(store.mark_abandoned, self.settings.stale_run_s)
+        if not self.auto_sleep:
+            return 0
+        quiet_before = datetime.now(UTC) - timedelta(seconds=self.settings.sleep_quiet_s)
+        pending = await db.call(store.revisions_needing_sleep, quiet_before=quiet_before)
+        recipe = parse_recipe(self.settings.sleep_recipe)
+        queued = 0
+        priorities: dict[str, dict[str, float]] = {}
+        for context, revision in pending:
+            if context.tenant not in priorities:
+                inputs = await db.call(gather_inputs, store, context.tenant)
+                priorities[context.tenant] = {i.name: priority_of(i).priority for i in inputs}
+            _, created = await db.call(
+                enqueue_sleep,
+                store,
+                revision,
+                recipe=recipe,
+                budget=SleepBudget(),
+                seed=self.settings.seed,
+                backend=self.settings.backend,
+                model=self.settings.model,
+                priority=priorities[context.tenant].get(context.name, 0.0),
+                max_attempts=self.settings.sleep_max_attempts,
+            )
+            queued += created
+        if queued:
+            self.stats.queued += queued
+            log.info("queued sleep on %d revision(s)", queued)
+            self._wake.set()
+        return queued
+
+    async def _scheduler(self, stop: asyncio.Event, done: asyncio.Event) -> None:
+        while not (stop.is_set() or done.is_set()):
+            try:
+                await self.tick()
+            except SleeptimeError as exc:
+                log.warning("scheduler: %s (will retry)", exc)
+            await _wait(done, self.settings.worker_poll_s)
+
+    async def _slot(
+        self, slot: int, stop: asyncio.Event, done: asyncio.Event, max_runs: int | None
+    ) -> None:
+        db, store = self.runtime.db, self.runtime.store
+        while not (stop.is_set() or done.is_set()):
+            if max_runs is not None and len(self.stats.run_ids) >= max_runs:
+                done.set()
+                return
+            try:
+                run = await db.call(store.claim_run, self.name, lease_s=self.lease_s)
+            except SleeptimeError as exc:
+                log.warning("slot %d: cannot claim work: %s (will retry)", slot, exc)
+                run = None
+            if run is None:
+                self._idle += 1
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_s)
+                continue
+            self._idle = 0
+            self.stats.run_ids.append(run.id)
+            await self.execute(run)
+
+    async def _idle_watch(self, stop: asyncio.Event, done: asyncio.Event, idle_s: float) -> None:
+        """End the worker once nothing was queued or running for ``idle_s`` seconds."""
+        quiet_since = asyncio.get_running_loop().time()
+        store = self.runtime.store
+        while not done.is_set():
+            await _wait(done, min(idle_s, self.settings.worker_poll_s))
+            due = await self.runtime.db.call(store.next_due_at)
+            soon = datetime.now(UTC) + timedelta(seconds=self.settings.worker_poll_s)
+            busy = due is not None and due <= soon  # work waiting for tomorrow is not busy
+            busy = busy or any(
+                r.status == "running"
+                for r in await self.runtime.db.call(store.list_jobs, tenant=None, limit=20)
+            )
+            now = asyncio.get_running_loop().time()
+            if busy:
+                quiet_since = now
+            elif now - quiet_since >= idle_s:
+                stop.set()
+                return
+
+    async def execute(self, run: RunRecord) -> None:
+        """Run one claimed run to its end; every outcome is recorded, none escapes."""
+        db, store = self.runtime.db, self.runtime.store
+        short = run.id[:8]
+        try:
+            spec = spec_of(run)
+            revision = await db.call(store.get_revision, run.revision_id)
+            context = await db.call(store.context_of_revision, run.revision_id)
+        except SleeptimeError as exc:
+            await self._give_up(run, f"the queued run cannot be started: {exc}")
+            return
+        verdict = await db.call(
+            check_budget, store, self.settings, tenant=context.tenant,
+            context_id=context.id, context_name=context.name,
+        )  # fmt: skip
+        if not verdict.allowed:
+            delay = (
+                (verdict.retry_at - datetime.now(UTC)).total_seconds() if verdict.retry_at else 3600
+            )
+            with contextlib.suppress(RunEndedError):
+                await db.call(
+                    store.requeue_run, run.id, attempt=run.attempt, delay_s=delay,
+                    reason=verdict.reason,
+                )  # fmt: skip
+            self.stats.requeued += 1
+            log.info("run %s waits: %s", short, verdict.reason)
+            return
+        budget = spec.budget
+        if verdict.remaining is not None:
+            limit = min(budget.max_sleep_tokens or verdict.remaining, verdict.remaining)
+            budget = replace(budget, max_sleep_tokens=limit)
+        log.info("run %s: sleeping on %s revision %d", short, context.name, revision.seq)
+        try:
+            backend = self.runtime.backends.for_sleep(spec.backend, spec.model)
+            result = await run_sleep(
+                db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
+                heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+            )  # fmt: skip
+        except asyncio.CancelledError:
+            raise
+        except RunStoppedError as exc:
+            self.stats.stopped += 1
+            log.info("run %s stopped: %s", short, exc.stop.reason)
+            return
+        except LeaseLostError as exc:
+            log.warning("run %s: lost the lease, result discarded: %s", short, exc)
+            return
+        except SleeptimeError as exc:  # the recorder has written the reason
+            self.stats.failed += 1
+            log.warning("run %s failed: %s", short, exc)
+            return
+        except Exception as exc:  # a bug: recorded by the recorder; the worker goes on
+            self.stats.failed += 1
+            log.exception("run %s failed unexpectedly: %r", short, exc)
+            return
+        self.stats.completed += 1
+        log.info(
+            "run %s complete: %d notes characters, %d tokens",
+            short, result.artifact.n_chars, result.usage.total_tokens,
+        )  # fmt: skip
+        with contextlib.suppress(SleeptimeError):
+            await warm_answer_prefix(
+                backend, revision.text, result.artifact,
+                label=f"{context.name} artifact {result.artifact.id}", tenant=context.tenant,
+            )  # fmt: skip
+
+    async def _give_up(self, run: RunRecord, reason: str) -> None:
+        """End a run that cannot go on (bad payload, deleted context); already-ended is fine."""
+        store = self.runtime.store
+        with contextlib.suppress(RunEndedError, SleeptimeError):
+            await self.runtime.db.call(
+                store.fail_run, run.id, status="failed", error=reason, usage=Usage(),
+                rounds=0, partial_text=None, details={}, attempt=run.attempt,
+            )  # fmt: skip
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Return as soon as any of the events is set."""
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
