@@ -33,7 +33,9 @@ def _enqueue(store: Store, revision_id: int, key: str = "k1", **overrides: Any) 
 def _expire_lease(db_url: str, run_id: str) -> None:
     """Backdate a lease in the file, as a worker killed with kill -9 leaves it."""
     engine = sa.create_engine(db_url)
-    past = f"{datetime.now(UTC) - timedelta(minutes=5):%Y-%m-%d %H:%M:%S.%f}"
+    past: object = datetime.now(UTC) - timedelta(minutes=5)
+    if engine.dialect.name == "sqlite":  # stored as naive UTC text there
+        past = f"{past:%Y-%m-%d %H:%M:%S.%f}"
     with engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE sleep_runs SET lease_expires_at = :t WHERE id = :id"),

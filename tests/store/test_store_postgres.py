@@ -172,12 +172,6 @@ def test_complete_run_is_atomic(
     assert store.latest_artifact(revision.id) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="store bug on PostgreSQL: psycopg's JSON dumper raises TypeError outside "
-    "SQLAlchemy's StatementError wrapping, so it escapes StoreBase._errors",
-)
 def test_unserialisable_json_is_a_store_error(
     store: Store, revision: RevisionRecord, start: Start, usage: Usage
 ) -> None:
@@ -256,11 +250,6 @@ def test_queries_and_cascading_delete(store: Store, start: Start, usage: Usage) 
         store.get_artifact(art.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug on PostgreSQL: add_context reads the current revision without a lock, "
-    "so concurrent writers collide on (context_id, seq) and the single retry is not enough",
-)
 def test_two_stores_write_one_context_at_once(db_url: str) -> None:
     """Writers race on one context's next revision number; every write must land."""
     writes = 40

@@ -78,6 +78,13 @@ class StoreBase:
             raise StoreError(
                 f"database error while {action} in {self.url}: {describe(exc)}; {hint(exc)}"
             ) from exc
+        except TypeError as exc:
+            # psycopg serialises JSON itself and raises a bare TypeError for a value that
+            # is not JSON; SQLite's path wraps the same fault in a StatementError.
+            raise StoreError(
+                f"database rejected {action}: a value could not be stored ({exc}); "
+                "is it JSON-serialisable?"
+            ) from exc
 
     @contextmanager
     def _conn(self, action: str, *, write: bool = False) -> Iterator[Connection]:

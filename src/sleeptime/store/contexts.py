@@ -102,8 +102,10 @@ class ContextsMixin(StoreBase):
     def _add(
         session: Session, tenant: str, name: str, text: str, digest: str
     ) -> tuple[ContextRecord, RevisionRecord, bool]:
+        # Locked, so two writers of one context number their revisions one after the
+        # other (PostgreSQL; SQLite's write lock is taken up front anyway).
         context = session.scalars(
-            select(Context).where(Context.tenant == tenant, Context.name == name)
+            select(Context).where(Context.tenant == tenant, Context.name == name).with_for_update()
         ).first()
         if context is None:
             context = Context(tenant=tenant, name=name, created_at=utcnow())
