@@ -35,6 +35,16 @@ class StoreBase:
         self._closed = False
 
     @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return str(self._engine.dialect.name)
+
+    @property
+    def connect_url(self) -> str:
+        """The database URL with its password, for another client of the same database."""
+        return self._engine.url.render_as_string(hide_password=False)
+
+    @property
     def url(self) -> str:
         """The database URL with any password masked."""
         return mask_url(self._engine.url)

@@ -33,6 +33,8 @@ END_STATUSES: tuple[RunStatus, ...] = (
     RunStatus.SUPERSEDED,
 )
 """Statuses ``fail_run`` accepts: the run ended without an artifact."""
+QUEUE_HISTORY = ("lost_leases", "waiting")
+"""Keys of a run's details written while it was queued, kept when it ends."""
 DEFAULT_LEASE_S = 300.0
 """How long a run stays ``running`` without a heartbeat before it is reaped."""
 MIN_PREFIX = 6
@@ -351,7 +353,9 @@ def _finish(row: SleepRun, usage: Usage, rounds: int, details: dict[str, Any]) -
     row.cached_prompt_tokens = usage.cached_prompt_tokens
     row.completion_tokens = usage.completion_tokens
     row.wall_time_s = usage.wall_time_s
-    row.details = {"calls": usage.calls, **reasoning_detail(usage), **details}
+    # The queue's history of the run (lost leases, waits) stays with its outcome.
+    history = {k: row.details[k] for k in QUEUE_HISTORY if k in (row.details or {})}
+    row.details = {**history, "calls": usage.calls, **reasoning_detail(usage), **details}
 
 
 @dataclass(frozen=True, slots=True)

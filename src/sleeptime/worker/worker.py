@@ -25,6 +25,7 @@ import socket
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sleeptime.app.runtime import Runtime
 from sleeptime.app.warm import warm_answer_prefix
@@ -37,6 +38,9 @@ from sleeptime.store import RunRecord
 from sleeptime.values import Usage
 from sleeptime.worker.budgets import check_budget
 from sleeptime.worker.spec import enqueue_sleep, spec_of
+
+if TYPE_CHECKING:
+    from sleeptime.worker.pg_queue import PgDispatch
 
 log = logging.getLogger("sleeptime.worker")
 
@@ -80,6 +84,9 @@ class Worker:
         self.stats = WorkerStats()
         self._wake = asyncio.Event()
         self._idle = 0
+        self._ticks = 0
+        self._busy = 0
+        self._dispatch: PgDispatch | None = None
 
     @property
     def lease_s(self) -> float:
@@ -90,27 +97,67 @@ class Worker:
         self, *, stop: asyncio.Event | None = None, max_runs: int | None = None,
         idle_exit_s: float | None = None,
     ) -> WorkerStats:  # fmt: skip
-        """Work until ``stop`` is set, ``max_runs`` runs ended, or idle for ``idle_exit_s``."""
+        """Work until ``stop`` is set, ``max_runs`` runs ended, or idle for ``idle_exit_s``.
+
+        With a PostgreSQL store the runs come through procrastinate (``pg_queue.py``);
+        with SQLite this process's slots claim them from the table.
+        """
         stop = stop or asyncio.Event()
         done = asyncio.Event()
-        log.info("worker %s started with %d slot(s)", self.name, self.concurrency)
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._scheduler(stop, done))
-            for slot in range(self.concurrency):
-                group.create_task(self._slot(slot, stop, done, max_runs))
-            if idle_exit_s is not None:
-                group.create_task(self._idle_watch(stop, done, idle_exit_s))
-            await _first(stop, done)
+        dispatch = None
+        if self.runtime.store.dialect == "postgresql":
+            from sleeptime.worker.pg_queue import PgDispatch
+
+            dispatch = PgDispatch(self, self.runtime.store.connect_url)
+            await dispatch.open()
+        self._dispatch = dispatch
+        log.info(
+            "worker %s started with %d slot(s)%s", self.name, self.concurrency,
+            " on procrastinate" if dispatch else "",
+        )  # fmt: skip
+        tasks = [asyncio.create_task(self._scheduler(stop, done))]
+        if dispatch is not None:
+            tasks.append(asyncio.create_task(dispatch.serve(self.concurrency)))
+            if max_runs is not None:
+                tasks.append(asyncio.create_task(self._count_watch(done, max_runs)))
+        else:
+            tasks += [
+                asyncio.create_task(self._slot(slot, stop, done, max_runs))
+                for slot in range(self.concurrency)
+            ]
+        if idle_exit_s is not None:
+            tasks.append(asyncio.create_task(self._idle_watch(stop, done, idle_exit_s)))
+        try:
+            await _first(stop, done, *tasks)
             done.set()
             self._wake.set()
+            # Slots end after their current run; procrastinate's loop is stopped.
+            if dispatch is not None:
+                tasks[1].cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if dispatch is not None:
+                await dispatch.close()
         log.info("worker %s stopped: %s", self.name, self.stats)
         return self.stats
+
+    async def _count_watch(self, done: asyncio.Event, max_runs: int) -> None:
+        while not done.is_set():
+            if len(self.stats.run_ids) >= max_runs and not self._busy:
+                done.set()
+                return
+            await _wait(done, 0.1)
 
     async def tick(self) -> int:
         """One scheduler pass: reap lost runs and queue what the policy asks for."""
         db, store = self.runtime.db, self.runtime.store
         self.stats.reaped += await db.call(store.mark_abandoned, self.settings.stale_run_s)
         if not self.auto_sleep:
+            if self._dispatch is not None:
+                await self._dispatch.sync()
             return 0
         quiet_before = datetime.now(UTC) - timedelta(seconds=self.settings.sleep_quiet_s)
         pending = await db.call(store.revisions_needing_sleep, quiet_before=quiet_before)
@@ -138,6 +185,11 @@ class Worker:
             self.stats.queued += queued
             log.info("queued sleep on %d revision(s)", queued)
             self._wake.set()
+        if self._dispatch is not None:
+            await self._dispatch.sync()
+            self._ticks += 1
+            if self._ticks % 10 == 0:
+                await self._dispatch.close_stalled()
         return queued
 
     async def _scheduler(self, stop: asyncio.Event, done: asyncio.Event) -> None:
@@ -193,6 +245,13 @@ class Worker:
 
     async def execute(self, run: RunRecord) -> None:
         """Run one claimed run to its end; every outcome is recorded, none escapes."""
+        self._busy += 1
+        try:
+            await self._execute(run)
+        finally:
+            self._busy -= 1
+
+    async def _execute(self, run: RunRecord) -> None:
         db, store = self.runtime.db, self.runtime.store
         short = run.id[:8]
         try:
@@ -272,11 +331,14 @@ async def _wait(event: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(event.wait(), seconds)
 
 
-async def _first(*events: asyncio.Event) -> None:
-    """Return as soon as any of the events is set."""
-    waits = [asyncio.ensure_future(e.wait()) for e in events]
+async def _first(stop: asyncio.Event, done: asyncio.Event, *tasks: asyncio.Task[Any]) -> None:
+    """Return as soon as an event is set or a task ended (a crashed task ends the worker)."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(done.wait())]
     try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finished, _ = await asyncio.wait([*waits, *tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waits:
             w.cancel()
+    for task in finished:
+        if task in tasks and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
