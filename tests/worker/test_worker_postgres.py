@@ -23,7 +23,7 @@ def _runtime(url: str, calls: list[str]) -> Runtime:
             sleep_quiet_s=0,
             worker_poll_s=0.2,
             worker_lease_s=3,
-        )  # fmt: skip
+        )
     )
 
     async def reply(request: ChatRequest) -> str:
