@@ -22,7 +22,7 @@ ONE_WORD = (Message("user", "Reply with one word: yes."),)
 def _last_sequence(backend: LlamaBackend) -> str:
     """The text of the tokens the model evaluated in the last call (prompt and reply)."""
     llama = backend._loaded.llama
-    with backend._loaded.lock:
+    with backend._loaded.gate.hold():
         ids = [int(t) for t in llama._input_ids[: llama.n_tokens]]
         return str(llama.detokenize(ids, special=True).decode("utf-8", "ignore"))
 

@@ -98,7 +98,7 @@ async def test_cancelled_call_frees_the_model_within_a_token(embedded: LlamaBack
     long = _request("Count from 1 to 2000, one number per line.", max_tokens=3000)
     task = asyncio.create_task(embedded.chat(long))
     await asyncio.sleep(1.5)
-    assert embedded._loaded.lock.locked(), "the reply ended before it could be cancelled"
+    assert embedded._loaded.gate.locked(), "the reply ended before it could be cancelled"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -197,6 +197,7 @@ async def extract_anticipated(
                 max_tokens=EXTRACT_MAX_TOKENS,
                 temperature=0.0,
                 seed=seed,
+                background=True,
             )
         )
     except SleeptimeError as exc:

@@ -86,6 +86,10 @@ class ChatRequest:
     sizes the room for thinking in the token cap."""
     min_thinking_tokens: int = 0
     """Embedded backend: an end of thinking before this many tokens becomes "Wait" (s1)."""
+    background: bool = False
+    """Sleep-time work nobody waits for: the embedded backend pauses it between tokens
+    whenever an interactive request waits for the model. Changes no result (not part of
+    a recorded call's key)."""
 
     @property
     def wants_reasoning(self) -> bool:

@@ -29,6 +29,7 @@ from sleeptime.backends.base import (
     Stopwatch,
     Usage,
 )
+from sleeptime.backends.gate import Hold, PriorityGate
 from sleeptime.backends.llama_kv import (
     PrefixStateStore,
     load_sequence,
@@ -55,7 +56,7 @@ _SENTINEL = "\u2063SLEEPTIME-PREFIX-END\u2063"
 @dataclass
 class _Loaded:
     llama: Any
-    lock: threading.Lock
+    gate: PriorityGate
     formatter: Any
     window: int
     sha256: str
@@ -128,7 +129,7 @@ def _load(path: Path, n_ctx: int, n_threads: int, hash_cache: Path | None) -> _L
         window = min(n_ctx, llama._model.n_ctx_train() or n_ctx)
         loaded = _Loaded(
             llama=llama,
-            lock=threading.Lock(),
+            gate=PriorityGate(),
             formatter=formatter,
             window=window,
             sha256=_file_sha256(path, hash_cache),
@@ -174,6 +175,7 @@ class LlamaBackend:
         kv_cache_dir: Path | None = None,
         kv_cache_max_bytes: int = 2 << 30,
         hash_cache: Path | None = None,
+        interactive_file: Path | None = None,
     ) -> None:
         if not model_path.is_file():
             raise ConfigError(
@@ -182,6 +184,9 @@ class LlamaBackend:
             )
         threads = n_threads or max(1, os.cpu_count() or 1)
         self._loaded = _load(model_path.resolve(), n_ctx, threads, hash_cache)
+        if interactive_file is not None:
+            # Answers in other processes (``ask`` beside a ``worker``) pause sleep here too.
+            self._loaded.gate.use_file(interactive_file)
         self.repeat_penalty = repeat_penalty
         self._info = BackendInfo(
             backend="llama",
@@ -235,7 +240,7 @@ class LlamaBackend:
 
     def drop_live_cache(self) -> None:
         """Empty the in-memory KV cache, as in a fresh process (for benchmarks and tests)."""
-        with self._loaded.lock:
+        with self._loaded.gate.hold():
             _drop_live_cache(self._loaded.llama)
 
     async def warm_prefix(
@@ -262,7 +267,7 @@ class LlamaBackend:
 
     # ---- synchronous internals, always called with the lock held ----------------------
     def _count_sync(self, text: str) -> int:
-        with self._loaded.lock:
+        with self._loaded.gate.hold():
             return self._count_locked(text)
 
     def _count_locked(self, text: str) -> int:
@@ -281,7 +286,7 @@ class LlamaBackend:
             stops.append(formatted.stop)
         elif formatted.stop:
             stops.extend(formatted.stop)
-        with loaded.lock:
+        with loaded.gate.hold(background=request.background) as hold:
             llama = loaded.llama
             tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
             room = loaded.window - len(tokens)
@@ -299,7 +304,7 @@ class LlamaBackend:
             reasoning, n_reasoning = "", 0
             if plan is None:
                 text, n_out, first, finish = self._generate(
-                    llama, tokens, request, max_tokens, stops, cancel
+                    llama, tokens, request, max_tokens, stops, cancel, hold
                 )
                 opened = opens_thinking(prompt)
                 if opened or text.lstrip().startswith(THINK_OPEN):  # a model that thinks anyway
@@ -377,7 +382,7 @@ class LlamaBackend:
     def _warm_sync(self, system: str, user_prefix: str, label: str, tenant: str) -> int:
         if self._states is None:
             return 0
-        with self._loaded.lock:
+        with self._loaded.gate.hold(background=True):
             llama = self._loaded.llama
             tokens = self._prefix_tokens(system, user_prefix)
             if len(tokens) + _MIN_REPLY_TOKENS > self._loaded.window:
@@ -401,53 +406,71 @@ class LlamaBackend:
         max_tokens: int,
         stops: list[str],
         cancel: threading.Event | None = None,
+        hold: Hold | None = None,
     ) -> tuple[str, int, float | None, str]:
+        """Sample up to ``max_tokens`` after ``tokens``; a background ``hold`` steps aside.
+
+        When an interactive request waits, a background generation pauses between tokens
+        (or prompt chunks), lets it run, and resumes from its prompt plus what it has
+        generated: the KV cache is re-read from where it still matches.
+        """
         import time
 
         from llama_cpp import llama_cpp as lib
 
         vocab = llama._model.vocab
         pieces: list[bytes] = []
-        n_out = 0
+        out: list[int] = []
         first: float | None = None
         finish = "length"
+        pausable = hold is not None and hold.background
         try:
-            for token in llama.generate(
-                tokens,
-                temp=request.temperature,
-                top_k=40,
-                top_p=0.95,
-                min_p=0.05,
-                repeat_penalty=self.repeat_penalty,
-                reset=True,
-            ):
-                if first is None:
-                    first = time.perf_counter()
-                if cancel is not None and cancel.is_set():
-                    finish = "cancelled"
-                    break
-                if lib.llama_vocab_is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                n_out += 1
-                pieces.append(llama.detokenize([token]))
-                if stops:
-                    text = b"".join(pieces).decode("utf-8", "ignore")
-                    hit = min((text.find(s) for s in stops if s and s in text), default=-1)
-                    if hit >= 0:
-                        return text[:hit], n_out, first, "stop"
-                if n_out >= max_tokens:
-                    break
+            while True:
+                sequence = tokens + out
+                if pausable:
+                    assert hold is not None
+                    _prefill_pausably(llama, sequence, hold)
+                paused = False
+                for token in llama.generate(
+                    sequence,
+                    temp=request.temperature,
+                    top_k=40,
+                    top_p=0.95,
+                    min_p=0.05,
+                    repeat_penalty=self.repeat_penalty,
+                    reset=True,
+                ):
+                    if first is None:
+                        first = time.perf_counter()
+                    if cancel is not None and cancel.is_set():
+                        return _joined(pieces), len(out), first, "cancelled"
+                    if lib.llama_vocab_is_eog(vocab, token):
+                        return _joined(pieces), len(out), first, "stop"
+                    out.append(token)
+                    pieces.append(llama.detokenize([token]))
+                    if stops:
+                        text = _joined(pieces)
+                        hit = min((text.find(s) for s in stops if s and s in text), default=-1)
+                        if hit >= 0:
+                            return text[:hit], len(out), first, "stop"
+                    if len(out) >= max_tokens:
+                        return _joined(pieces), len(out), first, finish
+                    if pausable and hold is not None and hold.should_yield():
+                        paused = True
+                        break
+                if not paused:
+                    return _joined(pieces), len(out), first, finish
+                assert hold is not None
+                hold.pause()
         except RuntimeError as exc:
             raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
-        return b"".join(pieces).decode("utf-8", "ignore"), n_out, first, finish
 
     def _logprob_sync(self, prefix: str, continuation: str) -> float:
         import numpy as np
 
         if not continuation:
             raise InputError("cannot score an empty continuation")
-        with self._loaded.lock:
+        with self._loaded.gate.hold():
             llama = self._loaded.llama
             head = llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=False)
             tail = llama.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
@@ -488,5 +511,36 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Llam
         kv_cache_dir=options.pop("kv_cache_dir", settings.kv_cache_dir),
         kv_cache_max_bytes=int(options.pop("kv_cache_mb", settings.kv_cache_mb)) << 20,
         hash_cache=settings.data_dir / "file-hashes.json",
+        interactive_file=settings.data_dir / "interactive.lock",
         **options,
     )
+
+
+PREFILL_CHUNK = 32
+"""Prompt tokens a pausable generation reads between checks for a waiting question."""
+
+
+def _joined(pieces: list[bytes]) -> str:
+    return b"".join(pieces).decode("utf-8", "ignore")
+
+
+def _prefill_pausably(llama: Any, sequence: list[int], hold: Hold) -> None:
+    """Read all but the last token of ``sequence`` into the KV cache in small chunks,
+    stepping aside between chunks while an interactive request waits.
+
+    ``llama.generate`` then finds the prompt cached and evaluates only its last token; a
+    whole prompt read in one call could keep a question waiting for many seconds.
+    """
+    target = len(sequence) - 1
+    while True:
+        done = _common_prefix(llama._input_ids.tolist(), sequence)
+        done = min(done, target)
+        if done >= target:
+            return
+        if hold.should_yield():
+            hold.pause()
+            continue
+        if done < llama.n_tokens:
+            llama._ctx.kv_cache_seq_rm(-1, done, -1)
+        llama.n_tokens = done
+        llama.eval(sequence[done : min(done + PREFILL_CHUNK, target)])

@@ -138,6 +138,7 @@ async def rethink_loop(
             temperature=temperature,
             tools=TOOLS if native else (),
             seed=seed,
+            background=True,
             reasoning_effort=budget.reasoning_effort,
             thinking_tokens=budget.thinking_tokens,
         )
