@@ -5,6 +5,7 @@ from sleeptime.sleep.combine import combine, combine_notes
 from sleeptime.sleep.consensus import choose_by_consensus
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget, parse_recipe
+from sleeptime.sleep.recorder import RunRecorder, RunStoppedError
 from sleeptime.sleep.rethink import LoopOutcome, rethink_loop
 from sleeptime.sleep.runner import (
     Notes,
@@ -21,6 +22,8 @@ __all__ = [
     "LoopOutcome",
     "Notes",
     "Recipe",
+    "RunRecorder",
+    "RunStoppedError",
     "SleepBudget",
     "SleepEvent",
     "SleepEventKind",
