@@ -470,7 +470,9 @@ class LlamaBackend:
 
         if not continuation:
             raise InputError("cannot score an empty continuation")
-        with self._loaded.gate.hold():
+        # Scoring is sleep-time work (predictability of anticipated questions): it steps
+        # aside for answers, and reuses the KV cache of a prefix scored just before.
+        with self._loaded.gate.hold(background=True) as hold:
             llama = self._loaded.llama
             head = llama.tokenize(prefix.encode("utf-8"), add_bos=True, special=False)
             tail = llama.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
@@ -480,8 +482,11 @@ class LlamaBackend:
                     f"model window of {self._loaded.window}"
                 )
             n_vocab = llama.n_vocab()
-            llama.reset()
-            llama.eval(head)
+            _prefill_pausably(llama, head, hold)
+            keep = len(head) - 1  # re-read the last prefix token: its logits are needed
+            llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+            llama.n_tokens = keep
+            llama.eval(head[-1:])
             total = 0.0
             for token in tail:
                 logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(n_vocab,))

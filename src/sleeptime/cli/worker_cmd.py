@@ -51,9 +51,13 @@ def worker_command(
     """
     from sleeptime.worker import Worker
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", force=True
-    )
+    # Only our own lines: libraries (Alembic, procrastinate, httpx) keep their defaults.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger = logging.getLogger("sleeptime")
+    logger.setLevel(logging.INFO)
+    logger.handlers = [handler]
+    logger.propagate = False
 
     async def work(app: Sleeptime) -> None:
         worker = Worker(app.runtime, name=name, concurrency=concurrency, auto_sleep=auto)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from statistics import fmean
+from typing import Any
 
 from sleeptime.scheduling.priority import PriorityInputs, predictability_from_logprob
 from sleeptime.store import Store
@@ -54,17 +55,27 @@ def gather_inputs(
             cost = float(runs[0].prompt_tokens + runs[0].completion_tokens)
         else:
             cost = ESTIMATED_ROUNDS * (context_tokens + ESTIMATED_ROUND_TOKENS)
+        source = artifact or _previous_artifact(store, runs, tenant)
         out.append(
             PriorityInputs(
                 name=summary.name,
                 query_ages_h=ages,
                 saved_tokens_per_query=saved,
-                predictability=_predictability(artifact.anticipated if artifact else []),
+                predictability=_predictability(source.anticipated if source else []),
                 sleep_cost_tokens=cost,
                 up_to_date=artifact is not None,
             )
         )
     return out
+
+
+def _previous_artifact(store: Store, complete: list[Any], tenant: str) -> Any:
+    """The newest notes of any revision: a new revision's questions resemble the last's."""
+    for run in complete:
+        found = store.latest_artifact(run.revision_id, tenant=tenant)
+        if found is not None:
+            return found
+    return None
 
 
 def _predictability(anticipated: list[dict[str, object]]) -> float | None:

@@ -17,6 +17,7 @@ from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep.combine import combine, combine_notes
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
+from sleeptime.sleep.predictability import score_predictability
 from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
 from sleeptime.sleep.recorder import RunRecorder
 from sleeptime.sleep.rethink import (
@@ -274,12 +275,14 @@ async def _think(
     progress.usage.add(anticipated.usage)
     # Only verified answers are served without a model call (``anticipate/serve.py``).
     items = verify_anticipated(anticipated.items, revision.text, notes)
+    scored = await score_predictability(backend, revision.text, items)
     details = {
         **progress.details,
         "anticipated": {
             **anticipated.details(),
             "verifier": VERIFIER_VERSION,
             "verified": sum(1 for item in items if item["verified"]),
+            "predictability_scored": scored,
         },
     }
     return notes, details, items

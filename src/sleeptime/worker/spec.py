@@ -63,13 +63,18 @@ def enqueue_sleep(
     priority: float = 0.0,
     delay_s: float = 0.0,
     max_attempts: int = 3,
+    reason: str = "",
 ) -> tuple[RunRecord, bool]:
-    """Queue background sleep on ``revision``; False with the existing run if already asked."""
+    """Queue background sleep on ``revision``; False with the existing run if already asked.
+
+    ``reason`` says why the run got its size (recorded with its settings).
+    """
     settings: dict[str, Any] = {
         "budget": budget.to_dict(),
         "temperature": sleep_temperature(budget, recipe),
         "seed": seed,
         "k": recipe.k,
+        **({"sized": reason} if reason else {}),
     }
     return store.enqueue_run(
         revision.id,

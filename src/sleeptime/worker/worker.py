@@ -37,6 +37,7 @@ from sleeptime.sleep.runner import run_sleep
 from sleeptime.store import RunRecord
 from sleeptime.values import Usage
 from sleeptime.worker.budgets import check_budget
+from sleeptime.worker.policy import size_run
 from sleeptime.worker.spec import enqueue_sleep, spec_of
 
 if TYPE_CHECKING:
@@ -168,17 +169,27 @@ class Worker:
             if context.tenant not in priorities:
                 inputs = await db.call(gather_inputs, store, context.tenant)
                 priorities[context.tenant] = {i.name: priority_of(i).priority for i in inputs}
+            priority = priorities[context.tenant].get(context.name, 0.0)
+            verdict = await db.call(
+                check_budget, store, self.settings, tenant=context.tenant,
+                context_id=context.id, context_name=context.name,
+            )  # fmt: skip
+            sized = size_run(
+                priority, recipe, SleepBudget(), context_chars=revision.n_chars,
+                remaining_tokens=verdict.remaining,
+            )  # fmt: skip
             _, created = await db.call(
                 enqueue_sleep,
                 store,
                 revision,
-                recipe=recipe,
-                budget=SleepBudget(),
+                recipe=sized.recipe,
+                budget=sized.budget,
                 seed=self.settings.seed,
                 backend=self.settings.backend,
                 model=self.settings.model,
-                priority=priorities[context.tenant].get(context.name, 0.0),
+                priority=priority,
                 max_attempts=self.settings.sleep_max_attempts,
+                reason=sized.reason,
             )
             queued += created
         if queued:
