@@ -102,6 +102,7 @@ class TerminatedError(SleeptimeError):
             "(see `sleeptime runs list NAME`); nothing half-written was kept"
         )
         self.exit_code = 128 + signum
+        self.signal_name = name
 
 
 def run_with_app(ctx: click.Context, work: Callable[[Sleeptime], Awaitable[T]]) -> T:

@@ -74,4 +74,13 @@ def worker_command(
             err=True,
         )
 
-    run_with_app(ctx, work)
+    from sleeptime.cli.common import TerminatedError
+
+    try:
+        run_with_app(ctx, work)
+    except TerminatedError as exc:
+        # SIGTERM/SIGHUP is how a service manager stops a worker: not an error.
+        click.echo(
+            f"worker stopped ({exc.signal_name}); runs in progress went back to the queue",
+            err=True,
+        )

@@ -213,7 +213,7 @@ class Query(Base):
     answer: Mapped[str] = mapped_column(Text)
     backend: Mapped[str] = mapped_column(String(100))
     model: Mapped[str] = mapped_column(String(500))
-    prompt_version: Mapped[str] = mapped_column(String(50))
+    prompt_version: Mapped[str] = mapped_column(Text)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cached_prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
