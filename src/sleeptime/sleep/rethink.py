@@ -105,11 +105,16 @@ async def rethink_loop(
     seed: int | None = None,
     focus: str = "",
     on_event: EventSink = ignore_events,
+    initial_notes: str | None = None,
 ) -> LoopOutcome:
-    """Run one loop; ``run_usage`` is shared by all loops of a run and enforces its budget."""
+    """Run one loop; ``run_usage`` is shared by all loops of a run and enforces its budget.
+
+    ``initial_notes`` starts the loop from earlier notes (incremental sleep on appended
+    text) instead of from none.
+    """
     native = backend.info.native_tools
     system = system_prompt(budget, native)
-    memory = EMPTY_MEMORY
+    memory = initial_notes.strip() if initial_notes and initial_notes.strip() else EMPTY_MEMORY
     outcome = LoopOutcome(
         notes=EMPTY_MEMORY, rounds=0, finished=False, protocol="tools" if native else "text"
     )

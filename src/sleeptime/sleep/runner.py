@@ -100,6 +100,24 @@ def run_prompt_versions(budget: SleepBudget) -> dict[str, str]:
     return versions
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """Incremental sleep: only the text appended since an artifact, from that artifact's notes.
+
+    For contexts that grow (conversations, logs), rethinking the new part with the old
+    notes costs the new part plus the notes instead of the whole text; the run records
+    that it did so (``details["incremental"]``).
+    """
+
+    text: str
+    notes: str
+    artifact_id: int
+
+    def loop_context(self) -> str:
+        """What the rethink loops read instead of the whole text."""
+        return load_prompt("sleep_appended").render(appended=self.text)
+
+
 async def run_sleep(
     db: AsyncStore | Store,
     revision: RevisionRecord,
@@ -114,8 +132,12 @@ async def run_sleep(
     run: RunRecord | None = None,
     owner: str | None = None,
     lease_s: float | None = None,
+    appended: Appended | None = None,
 ) -> SleepResult:
     """Compute ``c'`` for ``revision`` and store it; raise a SleeptimeError on any failure.
+
+    With ``appended`` the loops read only the appended text and start from the earlier
+    notes; verification and scoring still use the whole revision.
 
     Without ``run`` a foreground run is started here (after the fit check, so a context
     that cannot fit writes nothing); a worker passes the queued run it claimed. Either
@@ -129,14 +151,15 @@ async def run_sleep(
             return await run_sleep(
                 own, revision, backend, recipe, budget, seed=seed, on_event=on_event,
                 extra_settings=extra_settings, heartbeat_s=heartbeat_s, run=run, owner=owner,
-                lease_s=lease_s,
+                lease_s=lease_s, appended=appended,
             )  # fmt: skip
         finally:
             own.close()
     temperature = sleep_temperature(budget, recipe)
+    loop_text = appended.loop_context() if appended else revision.text
     if run is None:
         await backend.prepare()
-        await check_fits(backend, revision.text, budget)
+        await check_fits(backend, loop_text, budget)
         run = await db.call(
             db.sync.start_run,
             revision.id,
@@ -156,10 +179,19 @@ async def run_sleep(
     progress = _Progress(recipe.k)
     try:
         if not fits_checked:
-            await recorder.watch(_prepare(backend, revision.text, budget))
+            await recorder.watch(_prepare(backend, loop_text, budget))
         notes, details, items = await recorder.watch(
             _think(
-                progress, recorder, revision, backend, recipe, budget, temperature, seed, on_event
+                progress,
+                recorder,
+                revision,
+                backend,
+                recipe,
+                budget,
+                temperature,
+                seed,
+                on_event,
+                appended,
             )
         )
     except BaseException as exc:
@@ -232,6 +264,7 @@ async def _think(
     temperature: float,
     seed: int,
     on_event: EventSink,
+    appended: Appended | None = None,
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """The run's work: loops, combining, anticipated answers; raises on any failure."""
 
@@ -251,8 +284,9 @@ async def _think(
         )
     )
     outcomes = await _run_loops(
-        backend, revision.text, budget, recipe, progress.usage, temperature, seed, sink
-    )
+        backend, appended.loop_context() if appended else revision.text, budget, recipe,
+        progress.usage, temperature, seed, sink, appended.notes if appended else None,
+    )  # fmt: skip
     progress.outcomes = tuple(outcomes)
     progress.rounds_by_loop = [o.rounds for o in outcomes]
     combined = combine(
@@ -261,6 +295,18 @@ async def _think(
     notes = combined.text
     progress.details = {
         **combined.details,
+        **(
+            {
+                "incremental": {
+                    "from_artifact": appended.artifact_id,
+                    "appended_chars": len(appended.text),
+                    "earlier_notes_chars": len(appended.notes),
+                    "prompt": load_prompt("sleep_appended").key,
+                }
+            }
+            if appended
+            else {}
+        ),
         "loops": [_loop_details(o) for o in outcomes],
     }
     if not notes:
@@ -312,6 +358,7 @@ async def _run_loops(
     temperature: float,
     seed: int,
     sink: EventSink,
+    initial_notes: str | None = None,
 ) -> list[LoopOutcome]:
     """Run the k loops concurrently; the first failure cancels the others."""
     try:
@@ -328,6 +375,7 @@ async def _run_loops(
                         temperature=temperature,
                         seed=seed + i,
                         on_event=sink,
+                        initial_notes=initial_notes,
                     )
                 )
                 for i in range(recipe.k)

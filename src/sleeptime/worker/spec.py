@@ -31,11 +31,13 @@ class RunSpec:
     seed: int
     backend: str
     model: str | None
+    incremental_from: int | None = None
+    """The artifact whose notes an incremental run starts from (appended text only)."""
 
 
 def job_key(
     revision: RevisionRecord, recipe: Recipe, budget: SleepBudget, seed: int, backend: str,
-    model: str | None,
+    model: str | None, incremental_from: int | None = None,
 ) -> str:  # fmt: skip
     """The identity of a piece of sleep work: one artifact per key, however often asked."""
     payload = {
@@ -47,6 +49,7 @@ def job_key(
         "seed": seed,
         "backend": backend,
         "model": model or DEFAULT_MODEL,
+        **({"incremental_from": incremental_from} if incremental_from is not None else {}),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -64,6 +67,7 @@ def enqueue_sleep(
     delay_s: float = 0.0,
     max_attempts: int = 3,
     reason: str = "",
+    incremental_from: int | None = None,
 ) -> tuple[RunRecord, bool]:
     """Queue background sleep on ``revision``; False with the existing run if already asked.
 
@@ -75,6 +79,7 @@ def enqueue_sleep(
         "seed": seed,
         "k": recipe.k,
         **({"sized": reason} if reason else {}),
+        **({"incremental_from": incremental_from} if incremental_from is not None else {}),
     }
     return store.enqueue_run(
         revision.id,
@@ -84,7 +89,7 @@ def enqueue_sleep(
         backend=backend,
         model=model or DEFAULT_MODEL,
         settings=settings,
-        job_key=job_key(revision, recipe, budget, seed, backend, model),
+        job_key=job_key(revision, recipe, budget, seed, backend, model, incremental_from),
         priority=priority,
         delay_s=delay_s,
         max_attempts=max_attempts,
@@ -106,10 +111,14 @@ def spec_of(run: RunRecord) -> RunSpec:
         raise InputError(f"the queued run's seed {seed!r} is not an integer in [0, 2^32)")
     if not run.backend or not isinstance(run.backend, str):
         raise InputError("the queued run names no backend")
+    incremental = settings.get("incremental_from")
+    if incremental is not None and (not isinstance(incremental, int) or incremental < 1):
+        raise InputError(f"the queued run's incremental_from {incremental!r} is not an id")
     return RunSpec(
         recipe=parse_recipe(run.recipe),
         budget=SleepBudget.from_dict(settings.get("budget", {})),
         seed=seed,
         backend=run.backend,
         model=None if run.model in ("", DEFAULT_MODEL) else run.model,
+        incremental_from=incremental,
     )

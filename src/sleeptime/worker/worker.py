@@ -37,6 +37,7 @@ from sleeptime.sleep.runner import run_sleep
 from sleeptime.store import RunRecord
 from sleeptime.values import Usage
 from sleeptime.worker.budgets import check_budget
+from sleeptime.worker.incremental import appended_for, incremental_base
 from sleeptime.worker.policy import size_run
 from sleeptime.worker.spec import enqueue_sleep, spec_of
 
@@ -174,6 +175,7 @@ class Worker:
                 check_budget, store, self.settings, tenant=context.tenant,
                 context_id=context.id, context_name=context.name,
             )  # fmt: skip
+            base = await db.call(incremental_base, store, revision)
             sized = size_run(
                 priority, recipe, SleepBudget(), context_chars=revision.n_chars,
                 remaining_tokens=verdict.remaining,
@@ -190,6 +192,7 @@ class Worker:
                 priority=priority,
                 max_attempts=self.settings.sleep_max_attempts,
                 reason=sized.reason,
+                incremental_from=base.id if base else None,
             )
             queued += created
         if queued:
@@ -269,6 +272,9 @@ class Worker:
             spec = spec_of(run)
             revision = await db.call(store.get_revision, run.revision_id)
             context = await db.call(store.context_of_revision, run.revision_id)
+            appended = None
+            if spec.incremental_from is not None:
+                appended = await db.call(appended_for, store, revision, spec.incremental_from)
         except SleeptimeError as exc:
             await self._give_up(run, f"the queued run cannot be started: {exc}")
             return
@@ -298,6 +304,7 @@ class Worker:
             result = await run_sleep(
                 db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
                 heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+                appended=appended,
             )  # fmt: skip
         except asyncio.CancelledError:
             raise
