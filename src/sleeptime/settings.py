@@ -133,6 +133,15 @@ class Settings(BaseSettings):
     sleep_tokens_per_day_context: int | None = Field(default=None, ge=1)
     """Sleep tokens one context may spend per UTC day (None: no limit)."""
 
+    service_max_body_bytes: int = Field(default=8 << 20, ge=1024)
+    """Largest request body the service reads (a context is sent in one body)."""
+
+    service_rate_per_minute: int = Field(default=600, ge=0)
+    """Requests per minute per API key (0: no limit); counted per service process."""
+
+    service_burst: int = Field(default=60, ge=1)
+    """Requests an API key may make at once before the per-minute rate applies."""
+
     @field_validator("data_dir", mode="before")
     @classmethod
     def _data_dir_not_empty(cls, value: Any) -> Any:

@@ -74,6 +74,8 @@ class AskResult:
     query: QueryRecord
     artifact: ArtifactRecord | None
     revision: RevisionRecord
+    stale_from: RevisionRecord | None = None
+    """When the notes used describe an older revision (asked with ``allow_stale``): that one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,17 @@ class Sleeptime:
             runs=self.store.list_runs(revision_id=revision.id, limit=runs, tenant=self.tenant),
         )
 
+    def notes_history(self, name: str) -> list[tuple[ArtifactRecord, int]]:
+        """Every artifact of every revision of ``name`` with its revision number, newest first."""
+        context, _ = self.context(name)
+        out: list[tuple[ArtifactRecord, int]] = []
+        for revision in reversed(self.store.list_revisions(context.id, tenant=self.tenant)):
+            out.extend(
+                (a, revision.seq)
+                for a in self.store.list_artifacts(revision.id, tenant=self.tenant)
+            )
+        return out
+
     def delete_context(self, name: str) -> None:
         """Delete a context with its revisions, runs, notes and queries."""
         check_utf8(name, "context name")
@@ -261,8 +274,13 @@ class Sleeptime:
         effort: str | None = None,
         thinking_tokens: int | None = None,
         min_thinking_tokens: int = 0,
+        allow_stale: bool = False,
     ) -> AskResult:
         """Answer ``question`` about ``name`` and record the query with its usage.
+
+        In sleep mode the notes must describe the current revision, unless
+        ``allow_stale``: then the newest notes of an older revision are used with the
+        current text, and the result says which revision they describe (``stale_from``).
 
         In sleep mode an anticipated answer stored by the sleep run is served instead when
         the question verifiably asks the same thing (``anticipated=False`` turns that off;
@@ -287,15 +305,25 @@ class Sleeptime:
         check_utf8(name, "context name")
         context, revision, newest = await self.db.call(self.store.answer_view, self.tenant, name)
         artifact: ArtifactRecord | None = None
+        stale_from: RevisionRecord | None = None
         if typed_mode == AnswerMode.SLEEP:
             artifact = newest
+            if artifact is None and allow_stale:
+                older = await self.db.call(
+                    self.store.newest_artifact_of_context, context.id, tenant=self.tenant
+                )
+                if older is not None:
+                    artifact, stale_from = older
             if artifact is None:
                 raise NotFoundError(
                     f"context {name!r} (revision {revision.seq}) has no completed sleep run "
                     f"yet; run `sleeptime sleep {name}` first, or ask with --mode baseline"
                 )
         served: dict[str, Any] = {"served": "model"}
-        if artifact is not None and anticipated:
+        if stale_from is not None:
+            served["stale_notes_of_revision"] = stale_from.seq
+        # Stored answers of older notes may be wrong for the new text: never served.
+        if artifact is not None and anticipated and stale_from is None:
             hit = await self._ask_anticipated(
                 question,
                 context,
@@ -320,10 +348,11 @@ class Sleeptime:
             budget=level,
             seed=self.settings.seed,
         )
-        return await self._record(
+        result = await self._record(
             question, context, revision, artifact, answer, chosen.info.backend,
             chosen.info.model, served,
         )  # fmt: skip
+        return replace(result, stale_from=stale_from) if stale_from else result
 
     async def _ask_anticipated(
         self,

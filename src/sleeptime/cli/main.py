@@ -64,6 +64,7 @@ def _register() -> None:
     from sleeptime.cli.models_cmds import models_group
     from sleeptime.cli.multiquery_cmd import multiquery_command
     from sleeptime.cli.schedule_cmds import priorities_command
+    from sleeptime.cli.serve_cmd import keys_group, serve_command
     from sleeptime.cli.worker_cmd import worker_command
 
     cli.add_command(context_group)
@@ -81,6 +82,8 @@ def _register() -> None:
     cli.add_command(multiquery_command)
     cli.add_command(worker_command)
     cli.add_command(jobs_group)
+    cli.add_command(serve_command)
+    cli.add_command(keys_group)
 
 
 _register()

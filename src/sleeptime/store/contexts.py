@@ -156,6 +156,24 @@ class ContextsMixin(StoreBase):
             None if artifact is None else ArtifactRecord.of(artifact),
         )
 
+    def newest_artifact_of_context(
+        self, context_id: int, *, tenant: str
+    ) -> tuple[ArtifactRecord, RevisionRecord] | None:
+        """The newest notes of any revision of a context, with the revision they describe."""
+        query = (
+            select(Artifact, Revision)
+            .join(Revision, Artifact.revision_id == Revision.id)
+            .join(Context, Revision.context_id == Context.id)
+            .where(Revision.context_id == context_id, Context.tenant == tenant)
+            .order_by(Revision.seq.desc(), Artifact.id.desc())
+            .limit(1)
+        )
+        with self._tx("reading the newest notes") as session:
+            found = session.execute(query).first()
+            if found is None:
+                return None
+            return ArtifactRecord.of(found[0]), RevisionRecord.of(found[1])
+
     def get_context(self, tenant: str, name: str) -> ContextRecord:
         """Return the context ``name`` of ``tenant``; ``NotFoundError`` says how to add it."""
         with self._tx("reading a context") as session:

@@ -231,3 +231,20 @@ class QueryRecord:
             calls=_calls(self.details),
             reasoning_tokens=_reasoning(self.details),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """A service API key (never its secret: only the hash is stored)."""
+
+    id: str
+    tenant: str
+    name: str
+    sha256: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: schema.ApiKey) -> ApiKeyRecord:
+        """Copy an ORM row into a record."""
+        return _copy(cls, row)

@@ -324,6 +324,15 @@ class RunsMixin(StoreBase):
             ).first()
             return None if row is None else ArtifactRecord.of(row)
 
+    def list_artifacts(
+        self, revision_id: int, *, tenant: str | None = None
+    ) -> list[ArtifactRecord]:
+        """Every artifact of a revision (of ``tenant``), newest first."""
+        query = select(Artifact).where(Artifact.revision_id == revision_id)
+        with self._tx("listing artifacts") as session:
+            rows = session.scalars(_artifacts_in(query, tenant).order_by(Artifact.id.desc()))
+            return [ArtifactRecord.of(row) for row in rows]
+
     def get_artifact(self, artifact_id: int, *, tenant: str | None = None) -> ArtifactRecord:
         """Return one artifact by id; another tenant's artifact is not found."""
         query = select(Artifact).where(Artifact.id == artifact_id)

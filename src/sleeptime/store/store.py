@@ -5,11 +5,12 @@ from __future__ import annotations
 from sleeptime.settings import Settings
 from sleeptime.store.contexts import ContextsMixin
 from sleeptime.store.jobs import JobsMixin
+from sleeptime.store.keys import KeysMixin
 from sleeptime.store.queries import QueriesMixin
 from sleeptime.store.runs import RunsMixin
 
 
-class Store(ContextsMixin, RunsMixin, JobsMixin, QueriesMixin):
+class Store(ContextsMixin, RunsMixin, JobsMixin, QueriesMixin, KeysMixin):
     """Contexts, sleep runs, artifacts and queries in SQLite or PostgreSQL.
 
     Every method runs one short transaction and returns frozen records, never ORM objects,
