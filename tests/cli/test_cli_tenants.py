@@ -44,8 +44,9 @@ NO_TENANT_DATA = {
     "bench generate",
     "multiquery",
     "demo",
-    # An operator's process that serves every tenant; tenants never run it.
+    # Operators' processes that serve every tenant; tenants never run them.
     "worker",
+    "serve",
 }
 
 
@@ -105,6 +106,7 @@ def world(db_url: str, tmp_path: Path, replies: Callable[..., str]) -> World:
             delay_s=3600,
         )  # fmt: skip
         w.run_ids = [r.id for r in store.list_runs()]  # only alice has runs yet
+        w.key_id = store.create_api_key("alice", "payroll key")[0].id
     kv = PrefixStateStore(Path(os.environ["SLEEPTIME_DATA_DIR"]) / "kv", "model", 1 << 20)
     w.kv_digest = tokens_digest([7, 3, 1, 1])
     kv.path(w.kv_digest).write_bytes(b"kv" * 512)
@@ -158,6 +160,18 @@ def test_every_command_with_a_foreign_name_or_id_finds_nothing(world: World) -> 
                 result = _same_as_missing(world, [*command, "{}"], given, missing)
                 _clean(result)
                 assert result.exit_code == 3 and "no sleep run" in result.output
+
+    covered.update({"keys list", "keys revoke", "keys create"})
+    listed = world.run("bob", "keys", "list")
+    assert listed.exit_code == 0 and world.key_id not in listed.output
+    _clean(listed)
+    missing_key = "0" * len(world.key_id)
+    revoked = _same_as_missing(world, ["keys", "revoke", "{}"], world.key_id, missing_key)
+    assert revoked.exit_code == 3 and "no API key" in revoked.output
+    _clean(revoked, typed=world.key_id)
+    own_key = world.run("bob", "keys", "create", "--name", "mine")
+    assert own_key.exit_code == 0
+    _clean(own_key)
 
     covered.add("jobs list")
     for flags in ([], ["--all"]):

@@ -101,7 +101,7 @@ async def test_each_round_is_a_fresh_request_with_a_stable_prefix(
         assert request.temperature == 0.0
         assert request.seed == 7
         assert request.tools == ()
-        assert _user(request).startswith(f"Context:\n{revision.text}\n")
+        assert _user(request).startswith(f"Context:\n<context>\n{revision.text}\n</context>\n")
         assert "1234 characters" in _system(request)
     assert _system(first) == _system(second)
     assert "You have no notes yet." in _user(first)

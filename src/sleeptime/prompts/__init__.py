@@ -8,12 +8,27 @@ produces, so a changed prompt never silently mixes with results of the old one.
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from sleeptime.errors import ConfigError
+
+DATA_FIELDS = frozenset({"context", "notes", "question"})
+"""Placeholders that carry users' text: it goes inside <context>/<notes> tags as data."""
+_TAG = re.compile(r"<(\s*/?\s*)(context|notes)\b", re.IGNORECASE)
+
+
+def escape_data(text: str) -> str:
+    """Neutralise tags in users' text that could close (or open) a data block early.
+
+    ``</context>`` inside a document would otherwise end the block the instructions say
+    is only material, and what follows would read as instructions. The ``<`` of such a
+    tag becomes ``‹``: the text stays readable, and no delimiter can be forged.
+    """
+    return _TAG.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +50,13 @@ class Prompt:
         return hashlib.sha256(self.template.encode("utf-8")).hexdigest()[:16]
 
     def render(self, **values: object) -> str:
-        """Fill the placeholders; a missing value is a programming error, so it raises."""
+        """Fill the placeholders; a missing value is a programming error, so it raises.
+
+        Values of ``DATA_FIELDS`` are users' text and are escaped (``escape_data``).
+        """
+        filled = {k: escape_data(str(v)) if k in DATA_FIELDS else str(v) for k, v in values.items()}
         try:
-            return string.Template(self.template).substitute({k: str(v) for k, v in values.items()})
+            return string.Template(self.template).substitute(filled)
         except KeyError as exc:
             raise ConfigError(f"prompt {self.key} needs a value for ${exc.args[0]}") from exc
 
@@ -61,4 +80,4 @@ def load_prompt(name: str) -> Prompt:
     )
 
 
-__all__ = ["Prompt", "load_prompt"]
+__all__ = ["DATA_FIELDS", "Prompt", "escape_data", "load_prompt"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,21 +30,31 @@ class BodyLimit:
                 return
         seen = 0
         refused = False
+        started = False
 
         async def limited() -> Message:
             nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > self.max_bytes and not refused:
+                    # Answer here: the framework turns any error raised while it reads
+                    # the body into its own 400, which ``guarded`` then drops.
                     refused = True
+                    if not started:
+                        await _refuse(send, self.max_bytes)
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _refuse(send, self.max_bytes)
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited, guarded)
 
 
 class _TooLarge(Exception):

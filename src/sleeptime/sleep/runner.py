@@ -114,8 +114,13 @@ class Appended:
     artifact_id: int
 
     def loop_context(self) -> str:
-        """What the rethink loops read instead of the whole text."""
-        return load_prompt("sleep_appended").render(appended=self.text)
+        """What the rethink loops read as the context: the appended part alone."""
+        return self.text
+
+    @staticmethod
+    def focus() -> str:
+        """The instruction added to every round, saying the notes cover the earlier part."""
+        return load_prompt("sleep_appended").render()
 
 
 async def run_sleep(
@@ -286,6 +291,7 @@ async def _think(
     outcomes = await _run_loops(
         backend, appended.loop_context() if appended else revision.text, budget, recipe,
         progress.usage, temperature, seed, sink, appended.notes if appended else None,
+        Appended.focus() if appended else "",
     )  # fmt: skip
     progress.outcomes = tuple(outcomes)
     progress.rounds_by_loop = [o.rounds for o in outcomes]
@@ -359,6 +365,7 @@ async def _run_loops(
     seed: int,
     sink: EventSink,
     initial_notes: str | None = None,
+    focus: str = "",
 ) -> list[LoopOutcome]:
     """Run the k loops concurrently; the first failure cancels the others."""
     try:
@@ -376,6 +383,7 @@ async def _run_loops(
                         seed=seed + i,
                         on_event=sink,
                         initial_notes=initial_notes,
+                        focus=focus,
                     )
                 )
                 for i in range(recipe.k)

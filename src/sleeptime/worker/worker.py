@@ -245,7 +245,7 @@ class Worker:
             await _wait(done, min(idle_s, self.settings.worker_poll_s))
             due = await self.runtime.db.call(store.next_due_at)
             soon = datetime.now(UTC) + timedelta(seconds=self.settings.worker_poll_s)
-            busy = due is not None and due <= soon  # work waiting for tomorrow is not busy
+            busy = self._busy > 0 or (due is not None and due <= soon)  # not tomorrow's
             busy = busy or any(
                 r.status == "running"
                 for r in await self.runtime.db.call(store.list_jobs, tenant=None, limit=20)
