@@ -191,6 +191,7 @@ def test_only_allowed_transitions(store: Store, revision: RevisionRecord) -> Non
         (rec.RunRecord, schema.SleepRun),
         (rec.ArtifactRecord, schema.Artifact),
         (rec.QueryRecord, schema.Query),
+        (rec.ApiKeyRecord, schema.ApiKey),
     ],
 )
 def test_records_have_exactly_their_tables_columns(record: type, table: type) -> None:
