@@ -319,12 +319,22 @@ async def test_model_writing_only_garbage_fails_with_a_clear_message(
 
 
 async def test_model_writing_only_empty_notes_fails(store: Store, revision: RevisionRecord) -> None:
-    backend = ScriptedBackend(["<notes>[empty]</notes>", "", "<finish/>"])
+    backend = ScriptedBackend(
+        ["<notes>[empty]</notes>", "", "<finish/>"], default_reply="<finish/>"
+    )
     with pytest.raises(SleeptimeError, match="wrote no notes"):
-        await run_sleep(store, revision, backend, RETHINK_1, SleepBudget())
+        await run_sleep(store, revision, backend, RETHINK_1, SleepBudget(max_rounds=4))
     [run] = store.list_runs(revision_id=revision.id)
     assert run.status == "failed"
+    assert run.details["loops"][0]["empty_finishes_refused"] == 2
     assert store.latest_artifact(revision.id) is None
+
+
+async def test_a_finish_before_any_notes_is_refused(store: Store, revision: RevisionRecord) -> None:
+    backend = ScriptedBackend(["<finish/>", "<notes>Seats: 3 * 8 = 24.</notes><finish/>"])
+    result = await run_sleep(store, revision, backend, RETHINK_1, SleepBudget(max_rounds=4))
+    assert result.artifact.text == "Seats: 3 * 8 = 24."
+    assert "without writing any notes" in str(backend.requests[1].messages[-1].content)
 
 
 async def test_context_too_large_is_refused_before_any_run_or_request(

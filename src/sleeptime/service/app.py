@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sleeptime.app import Runtime
 from sleeptime.service import errors, openai_api, routes
 from sleeptime.service.auth import RateLimiter
-from sleeptime.service.limits import BodyLimit
+from sleeptime.service.limits import BodyLimit, Utf8Path
 from sleeptime.worker import Worker
 
 log = logging.getLogger("sleeptime.service")
@@ -63,6 +63,7 @@ def create_app(
     app.state.limiter = RateLimiter(settings.service_rate_per_minute, settings.service_burst)
     app.state.worker = run_worker
     app.add_middleware(BodyLimit, max_bytes=settings.service_max_body_bytes)
+    app.add_middleware(Utf8Path)
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(openai_api.router)

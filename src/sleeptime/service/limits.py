@@ -1,11 +1,39 @@
-"""Refuse request bodies over the size limit before they are read into memory."""
+"""Refuse request bodies over the size limit before they are read into memory, and paths
+whose percent-escapes are not UTF-8."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Utf8Path:
+    """ASGI middleware: 400 for a path whose percent-escapes do not decode as UTF-8.
+
+    The server decodes such bytes to U+FFFD, so ``PUT /v1/contexts/%FF`` would otherwise
+    create a context named '\ufffd' where the command line refuses undecodable names.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw:
+            try:
+                unquote_to_bytes(raw).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = unquote_to_bytes(raw)[exc.start]
+                message = (
+                    f"the request path holds byte 0x{bad:02x}, which is not valid UTF-8; "
+                    "percent-encode names as UTF-8"
+                )
+                await _send_error(send, 400, "invalid_request_error", message)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
@@ -62,21 +90,22 @@ class _TooLarge(Exception):
 
 
 async def _refuse(send: Send, max_bytes: int) -> None:
+    message = (
+        f"the request body is over the limit of {max_bytes} bytes; send less (split the "
+        "context, or raise SLEEPTIME_SERVICE_MAX_BODY_BYTES)"
+    )
+    await _send_error(send, 413, "request_too_large", message)
+
+
+async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
+    """An OpenAI-style error, then the connection closes (a body may be left unread)."""
     body = json.dumps(
-        {
-            "error": {
-                "message": f"the request body is over the limit of {max_bytes} bytes; send "
-                "less (split the context, or raise SLEEPTIME_SERVICE_MAX_BODY_BYTES)",
-                "type": "request_too_large",
-                "code": None,
-                "param": None,
-            }
-        }
+        {"error": {"message": message, "type": kind, "code": None, "param": None}}
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
         }
     )

@@ -36,6 +36,8 @@ class LoopOutcome:
     finished: bool
     """True when the model called finish; False when it hit the round limit."""
     usage: Usage = field(default_factory=Usage)
+    empty_finishes: int = 0
+    """Finishes refused because no notes had been written yet."""
     malformed: int = 0
     untagged: int = 0
     clipped: int = 0
@@ -185,7 +187,16 @@ async def rethink_loop(
                 rounds=round_no,
                 loop=loop_index,
             ).hinted("raise --max-sleep-tokens or lower --max-rounds")
-        if (action.kind == "finish" or action.finish_after) and not slip_feedback:
+        wants_finish = action.kind == "finish" or action.finish_after
+        if wants_finish and memory == EMPTY_MEMORY:
+            # Finishing with no notes would waste the run: a small model often says
+            # "done" at once. Refuse it and ask for notes, like a calculator slip.
+            outcome.empty_finishes += 1
+            feedback = (feedback + "; " if feedback else "") + (
+                "you finished without writing any notes; write the notes first"
+            )
+            continue
+        if wants_finish and not slip_feedback:
             outcome.finished = True
             break
     outcome.notes = memory

@@ -350,6 +350,7 @@ def _loop_details(o: LoopOutcome) -> dict[str, Any]:
         "calculations_checked": o.checked,
         "slips_found": o.slips_found,
         "slips_left": o.slips_left,
+        "empty_finishes_refused": o.empty_finishes,
         "protocol": o.protocol,
         "usage": o.usage.to_dict(),
     }
