@@ -269,3 +269,16 @@ def test_repeated_long_lines_are_dropped_but_short_ones_kept() -> None:
     assert action.memory is not None
     assert action.memory.count(long_line) == 1
     assert action.memory.count("A: 24") == 2
+
+
+def test_untagged_notes_then_finish_keep_the_notes_before_the_tag() -> None:
+    reply = (
+        "The ferry leaves at 9 and returns at 5. A ticket costs 12 dollars.\n<finish/>\n"
+        "This is a short summary; add more if needed."
+    )
+    action = parse_text_reply(reply, strict=False)
+    assert action.kind == "rethink" and action.finish_after and action.untagged
+    assert action.memory is not None and "12 dollars" in action.memory
+    assert "summary" not in action.memory
+    assert parse_text_reply(reply, strict=True).kind == "finish"
+    assert parse_text_reply("ok <finish/>", strict=False).kind == "finish"  # too short

@@ -129,6 +129,17 @@ def parse_text_reply(text: str, *, strict: bool) -> Action:
         if memory:
             return Action("rethink", memory=memory, finish_after=finish)
     if finish:
+        # Notes written without tags, then <finish/> (SmolLM2 does this): the text before
+        # the tag is the notes; what follows it is chatter.
+        before = _clean(text[: _FINISH.search(text).start()])  # type: ignore[union-attr]
+        if not strict and len(before) >= _MIN_UNTAGGED_CHARS:
+            return Action(
+                "rethink",
+                memory=before,
+                finish_after=True,
+                untagged=True,
+                feedback="put your notes between <notes> and </notes> tags",
+            )
         return Action("finish")
     body = _clean(text)
     if not strict and len(body) >= _MIN_UNTAGGED_CHARS:
