@@ -112,7 +112,7 @@ def test_scripted_model_that_is_not_a_file(invoke: Invoke, added: str, tmp_path:
 
 def test_ask_in_sleep_mode_before_sleeping(invoke: Invoke, added: str, replies: Replies) -> None:
     result = invoke("ask", "office", "How many rooms?", *SCRIPTED, "--model", replies("x"))
-    _clean_error(result, 3, "no completed sleep run", "sleeptime sleep office", "--mode baseline")
+    _clean_error(result, 3, "has no notes yet", "sleeptime sleep office", "--mode baseline")
 
 
 @pytest.mark.parametrize("question", ["", "   "])

@@ -102,7 +102,7 @@ def test_stale_notes_only_when_allowed_and_then_said(service: LiveService) -> No
     messages: Any = [{"role": "user", "content": QUESTION}]
     with pytest.raises(openai.NotFoundError) as refused:
         client.chat.completions.create(model="sleeptime/ferry", messages=messages)
-    assert "(revision 2) has no completed sleep run yet" in str(refused.value)
+    assert "(revision 2) has no notes yet" in str(refused.value)
     completion = client.chat.completions.create(
         model="sleeptime/ferry", messages=messages, extra_body={"allow_stale": True}
     )

@@ -210,7 +210,7 @@ def test_ask_in_sleep_and_baseline_mode_says_what_it_used(service: LiveService) 
     _add(c, "ferry")
     early = c.post("/v1/contexts/ferry/ask", json={"question": "How much are two tickets?"})
     assert early.status_code == 404
-    assert "has no completed sleep run yet" in error_of(early) and "baseline" in error_of(early)
+    assert "has no notes yet" in error_of(early) and "baseline" in error_of(early)
 
     baseline = c.post(
         "/v1/contexts/ferry/ask", json={"question": "How much are two tickets?", "mode": "baseline"}
@@ -235,7 +235,7 @@ def test_ask_in_sleep_and_baseline_mode_says_what_it_used(service: LiveService) 
     # A new revision: its notes do not exist yet, older ones only when allowed, and then said.
     c.put("/v1/contexts/ferry", json={"text": TEXT2})
     refused = c.post("/v1/contexts/ferry/ask", json={"question": "How much?"})
-    assert refused.status_code == 404 and "(revision 2) has no completed" in error_of(refused)
+    assert refused.status_code == 404 and "(revision 2) has no notes yet" in error_of(refused)
     stale = c.post("/v1/contexts/ferry/ask", json={"question": "How much?", "allow_stale": True})
     s = stale.json()
     assert (s["revision"], s["notes_revision"], s["stale"]) == (2, 1, True)

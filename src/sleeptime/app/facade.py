@@ -25,7 +25,7 @@ from sleeptime.app.warm import warm_answer_prefix
 from sleeptime.backends import Backend
 from sleeptime.backends.pool import BackendSpec
 from sleeptime.errors import InputError, NotFoundError, StoreError
-from sleeptime.names import check_name, check_question, check_utf8
+from sleeptime.names import check_name, check_question, check_utf8, shown
 from sleeptime.scheduling import Priority, gather_inputs, rank
 from sleeptime.settings import Settings
 from sleeptime.sleep import EventSink, SleepBudget, SleepResult, parse_recipe, run_sleep
@@ -316,9 +316,10 @@ class Sleeptime:
                     artifact, stale_from = older
             if artifact is None:
                 raise NotFoundError(
-                    f"context {name!r} (revision {revision.seq}) has no completed sleep run "
-                    f"yet; run `sleeptime sleep {name}` first, or ask with --mode baseline"
-                )
+                    f"context {name!r} (revision {revision.seq}) has no "
+                    "notes yet: sleep on it first (a running worker does so after the quiet "
+                    "period), ask in baseline mode, or allow stale notes of an older revision"
+                ).hinted(f"`sleeptime sleep {shown(name)}`, or --mode baseline")
         served: dict[str, Any] = {"served": "model"}
         if stale_from is not None:
             served["stale_notes_of_revision"] = stale_from.seq

@@ -9,7 +9,7 @@ from sqlalchemy import Select, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from sleeptime.errors import InputError, NotFoundError, StoreError
-from sleeptime.names import MAX_NAME_CHARS, check_name
+from sleeptime.names import MAX_NAME_CHARS, check_name, shown
 from sleeptime.store.base import Conflict, StoreBase
 from sleeptime.store.records import ArtifactRecord, ContextRecord, ContextSummary, RevisionRecord
 from sleeptime.store.schema import Artifact, Context, Query, Revision, utcnow
@@ -51,6 +51,17 @@ _SELECT_NEWEST_ARTIFACT = (
 )
 
 
+def missing_context(tenant: str, name: str) -> NotFoundError:
+    """The error for a name that is not a context of ``tenant`` (or belongs to another).
+
+    The name is shown escaped: it comes from the caller and may hold hidden characters.
+    """
+    return NotFoundError(
+        f"no context named {name!r} in tenant {tenant!r}; "
+        "list the contexts, or add one with this name"
+    ).hinted(f"`sleeptime context list`, or `sleeptime context add {shown(name)} FILE`")
+
+
 def _current(session: Session, context_id: int) -> Revision | None:
     query = select(Revision).where(Revision.context_id == context_id)
     return session.scalars(query.order_by(Revision.seq.desc()).limit(1)).first()
@@ -61,10 +72,7 @@ def _context(session: Session, tenant: str, name: str) -> Context:
         select(Context).where(Context.tenant == tenant, Context.name == name)
     ).first()
     if row is None:
-        raise NotFoundError(
-            f"no context named {name!r} in tenant {tenant!r}; list them with "
-            f"`sleeptime context list` or add it with `sleeptime context add {name} FILE`"
-        )
+        raise missing_context(tenant, name)
     return row
 
 
@@ -137,15 +145,11 @@ class ContextsMixin(StoreBase):
         with self._conn("reading a context") as conn:
             context: Any = conn.execute(_SELECT_CONTEXT, {"tenant": tenant, "name": name}).first()
             if context is None:
-                raise NotFoundError(
-                    f"no context named {name!r} in tenant {tenant!r}; list them with "
-                    f"`sleeptime context list` or add it with `sleeptime context add {name} FILE`"
-                )
+                raise missing_context(tenant, name)
             revision: Any = conn.execute(_SELECT_CURRENT, {"context_id": context.id}).first()
             if revision is None:
-                raise NotFoundError(
-                    f"context {name!r} has no revisions; add text with "
-                    f"`sleeptime context add {name} FILE`"
+                raise NotFoundError(f"context {name!r} has no revisions; add text to it").hinted(
+                    f"`sleeptime context add {shown(name)} FILE`"
                 )
             artifact: Any = conn.execute(
                 _SELECT_NEWEST_ARTIFACT, {"revision_id": revision.id}
@@ -275,9 +279,8 @@ class ContextsMixin(StoreBase):
             row = session.scalars(query.order_by(Revision.seq.desc()).limit(1)).first()
             if row is None:
                 raise NotFoundError(
-                    f"context id {context_id} has no revisions (was it deleted?); "
-                    "add text with `sleeptime context add NAME FILE`"
-                )
+                    f"context id {context_id} has no revisions (was it deleted?); add text to it"
+                ).hinted("`sleeptime context add NAME FILE`")
             return RevisionRecord.of(row)
 
     def get_revision(self, revision_id: int, *, tenant: str | None = None) -> RevisionRecord:

@@ -47,9 +47,8 @@ def revision_row(session: Session, revision_id: int) -> Revision:
         # The caller read this revision a moment ago: its context was deleted since.
         raise NotFoundError(
             f"revision {revision_id} no longer exists: its context was deleted while this "
-            "command was starting; add the context again with `sleeptime context add` "
-            "if you still need it"
-        )
+            "was starting; add the context again if you still need it"
+        ).hinted("`sleeptime context add NAME FILE`")
     return row
 
 
