@@ -198,3 +198,16 @@ def test_records_have_exactly_their_tables_columns(record: type, table: type) ->
     names = {f.name for f in fields(record)} - rec.DERIVED.get(record.__name__, frozenset())
     columns = {c.key for c in sa.inspect(table).columns}
     assert names == columns
+
+
+def test_a_revision_replaced_before_it_is_queued_or_claimed_is_never_slept_on(
+    store: Store,
+) -> None:
+    _, rev1, _ = store.add_context("default", "doc", "first text")
+    queued, _ = _enqueue(store, rev1.id, key="early")
+    store.add_context("default", "doc", "second text")  # no supersede step ran (a race)
+    late, created = _enqueue(store, rev1.id, key="late")
+    assert created and late.status == "superseded"
+    assert "before it was queued" in (late.error or "")
+    assert store.claim_run("w", lease_s=30) is None  # the early one is skipped too
+    assert store.get_run(queued.id).status == "superseded"

@@ -209,3 +209,23 @@ def test_budget_from_a_record_is_checked() -> None:
     for bad in ([], {"max_rounds": 0}, {"nonsense": 1}, {"max_rounds": "x"}):
         with pytest.raises(Exception, match=r"budget|rounds|max"):
             SleepBudget.from_dict(bad)
+
+
+async def test_a_stop_that_lands_just_before_the_commit_ends_the_run_at_once(
+    runtime: Runtime,
+) -> None:
+    app = runtime.tenant()
+
+    async def reply(_: ChatRequest) -> str:
+        # Asked to stop after the last look of the watcher: only the commit sees it.
+        [run] = [r for r in app.runs("doc") if r.status == "running"]
+        runtime.store.request_stop(run.id, tenant="default", reason="cancelled at the end")
+        return NOTES
+
+    _serve(runtime, FunctionBackend(reply))
+    app.add_context("doc", TEXT)
+    worker = Worker(runtime)
+    await _work(worker)
+    [run] = app.runs("doc")
+    assert run.status == "failed" and run.error == "cancelled at the end"
+    assert worker.stats.stopped == 1 and app.show("doc").artifact is None

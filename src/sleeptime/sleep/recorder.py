@@ -151,17 +151,33 @@ class RunRecorder:
         details: dict[str, Any],
         anticipated: list[dict[str, Any]],
     ) -> ArtifactRecord:
-        """Write the artifact and mark the run complete in one transaction."""
-        return await self.db.call(
-            self.db.sync.complete_run,
-            self.run.id,
-            artifact_text=artifact_text,
-            usage=usage,
-            rounds=rounds,
-            details=details,
-            anticipated=anticipated,
-            attempt=self.attempt,
-        )
+        """Write the artifact and mark the run complete in one transaction.
+
+        A stop asked at the last moment (after the watcher's last look) makes the store
+        refuse the artifact; the run then ends with the stop's status here, at once,
+        instead of waiting for its lease to run out, and ``RunStoppedError`` is raised.
+        """
+        try:
+            return await self.db.call(
+                self.db.sync.complete_run,
+                self.run.id,
+                artifact_text=artifact_text,
+                usage=usage,
+                rounds=rounds,
+                details=details,
+                anticipated=anticipated,
+                attempt=self.attempt,
+            )
+        except RunEndedError:
+            stop = await self.db.call(self.db.sync.stop_requested, self.run.id)
+            if stop is None:
+                raise
+            self.stop = stop
+            stopped = RunStoppedError(stop)
+            await self.end(
+                stopped, usage=usage, rounds=rounds, partial_text=artifact_text, details=details
+            )
+            raise stopped from None
 
     async def end(
         self,

@@ -32,6 +32,15 @@ def _with_revision(session: Session, row: SleepRun) -> RunRecord:
     return RunRecord.of(row, revision_row(session, row.revision_id))
 
 
+def _newer_revision(session: Session, revision_id: int) -> int | None:
+    """The number of a newer revision of the same context, if there is one."""
+    revision = revision_row(session, revision_id)
+    newest = session.scalar(
+        select(func.max(Revision.seq)).where(Revision.context_id == revision.context_id)
+    )
+    return int(newest) if newest is not None and newest > revision.seq else None
+
+
 def _due(now: datetime) -> Select[SleepRun]:
     """Queued runs whose quiet period is over, most urgent first."""
     return (
@@ -101,6 +110,11 @@ class JobsMixin(StoreBase):
         now = utcnow()
         with self._tx("queueing a sleep run", write=True, conflict=True) as session:
             revision = revision_row(session, revision_id)
+            # Same lock as adding a revision takes: a revision added meanwhile either
+            # comes first (and this run is created superseded) or supersedes it after.
+            session.execute(
+                select(Context.id).where(Context.id == revision.context_id).with_for_update()
+            )
             active = session.scalars(
                 select(SleepRun)
                 .where(SleepRun.job_key == job_key, SleepRun.status.in_(_ACTIVE))
@@ -120,6 +134,11 @@ class JobsMixin(StoreBase):
                 return RunRecord.of(done, revision), False
             row = new_run(revision_id, now=now, **fields)
             row.status = RunStatus.QUEUED.value
+            newer = _newer_revision(session, revision_id)
+            if newer is not None:
+                row.status = RunStatus.SUPERSEDED.value
+                row.finished_at = now
+                row.error = f"superseded by revision {newer} before it was queued"
             row.origin = "worker"
             row.queued_at = now
             row.not_before = now + timedelta(seconds=delay_s) if delay_s else None
@@ -145,9 +164,16 @@ class JobsMixin(StoreBase):
         if self._engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         with self._tx("claiming a queued sleep run", write=True) as session:
-            row = session.scalars(query.limit(1)).first()
-            if row is None:
-                return None
+            while True:
+                row = session.scalars(query.limit(1)).first()
+                if row is None:
+                    return None
+                newer = _newer_revision(session, row.revision_id)
+                if newer is None:
+                    break
+                # Queued just before a newer revision arrived: never worth sleeping on.
+                move(row, RunStatus.SUPERSEDED, now, error=f"superseded by revision {newer}")
+                session.flush()
             move(row, RunStatus.RUNNING, now)
             row.attempt += 1
             row.lease_owner = owner[:200]

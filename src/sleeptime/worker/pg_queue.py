@@ -122,12 +122,18 @@ class PgDispatch:
         await self._task.configure(**options).defer_async(run_id=run_id)
 
     async def _run(self, run_id: str) -> None:
-        """The procrastinate task: claim our run by id and run it, if it is still wanted."""
+        """The procrastinate task: claim the most urgent due run and run it.
+
+        A job is a wake-up, not a ticket for one run: taking the most urgent run keeps
+        the table's order (priority, then when first queued), so a run taken back from a
+        dead worker does not wait behind everything queued since. Every queued run has a
+        job, so the number of wake-ups matches the work.
+        """
         from procrastinate.exceptions import AlreadyEnqueued
 
         worker = self.worker
         db, store = worker.runtime.db, worker.runtime.store
-        run = await db.call(store.claim_run, worker.name, lease_s=worker.lease_s, run_id=run_id)
+        run = await db.call(store.claim_run, worker.name, lease_s=worker.lease_s)
         if run is None:
             with contextlib.suppress(SleeptimeError):
                 current = await db.call(store.get_run, run_id)

@@ -87,6 +87,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._idle = 0
         self._ticks = 0
+        self._ticking = 0
+        self._ticks_done = 0
         self._busy = 0
         self._dispatch: PgDispatch | None = None
 
@@ -111,7 +113,15 @@ class Worker:
             from sleeptime.worker.pg_queue import PgDispatch
 
             dispatch = PgDispatch(self, self.runtime.store.connect_url)
-            await dispatch.open()
+            try:
+                await dispatch.open()
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    # The pool's open can swallow a cancel (SIGTERM during start-up).
+                    raise asyncio.CancelledError("stopped while starting")
+            except BaseException:
+                await dispatch.close()
+                raise
         self._dispatch = dispatch
         log.info(
             "worker %s started with %d slot(s)%s", self.name, self.concurrency,
@@ -155,6 +165,14 @@ class Worker:
 
     async def tick(self) -> int:
         """One scheduler pass: reap lost runs and queue what the policy asks for."""
+        self._ticking += 1
+        try:
+            return await self._tick()
+        finally:
+            self._ticking -= 1
+            self._ticks_done += 1
+
+    async def _tick(self) -> int:
         db, store = self.runtime.db, self.runtime.store
         self.stats.reaped += await db.call(store.mark_abandoned, self.settings.stale_run_s)
         if not self.auto_sleep:
@@ -245,7 +263,10 @@ class Worker:
             await _wait(done, min(idle_s, self.settings.worker_poll_s))
             due = await self.runtime.db.call(store.next_due_at)
             soon = datetime.now(UTC) + timedelta(seconds=self.settings.worker_poll_s)
-            busy = self._busy > 0 or (due is not None and due <= soon)  # not tomorrow's
+            # Busy: running a run, queueing (a pass can take seconds with many workers),
+            # or work due soon (not tomorrow's). At least one whole pass must have run.
+            busy = self._busy > 0 or self._ticking > 0 or self._ticks_done == 0
+            busy = busy or (due is not None and due <= soon)
             busy = busy or any(
                 r.status == "running"
                 for r in await self.runtime.db.call(store.list_jobs, tenant=None, limit=20)
