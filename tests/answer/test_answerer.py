@@ -103,8 +103,8 @@ async def test_usage_is_the_backends() -> None:
     ("mode", "layout", "fix"),
     [
         ("baseline", "replace", "shorten the context"),
-        ("sleep", "both", "use --layout replace"),
-        ("sleep", "replace", "smaller --memory-chars"),
+        ("sleep", "both", "use the layout 'replace'"),
+        ("sleep", "replace", "smaller memory_chars"),
     ],
 )
 async def test_prompt_over_the_window_is_refused_before_calling(

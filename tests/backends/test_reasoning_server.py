@@ -140,7 +140,7 @@ async def test_a_chat_model_refusing_effort_says_what_to_drop(
         await backend.chat(ChatRequest(messages=QUESTION, max_tokens=16, reasoning_effort="low"))
     message = str(info.value)
     assert "refused 'reasoning_effort'" in message
-    assert "drop --effort" in message and "SLEEPTIME_OPENAI_REASONING=none" in message
+    assert "without an effort" in message and "SLEEPTIME_OPENAI_REASONING=none" in message
     plain = await backend.chat(ChatRequest(messages=QUESTION, max_tokens=16))
     assert plain.usage.reasoning_tokens == 0 and plain.text == "The answer is 42."
     assert server.accepted()[-1]["max_tokens"] == 16

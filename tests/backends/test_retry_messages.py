@@ -41,7 +41,7 @@ def http() -> Iterator[ScriptedHTTPServer]:
         (
             Reply(429, error_body("slow down"), headers={"Retry-After": "0"}),
             "kept refusing requests as rate-limited (HTTP 429) after 2 attempts (last error: "
-            "HTTP 429: slow down); wait and retry, lower --concurrency, or raise "
+            "HTTP 429: slow down); wait and retry, send fewer requests at once, or raise "
             "SLEEPTIME_MAX_RETRIES",
         ),
     ],

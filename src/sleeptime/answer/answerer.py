@@ -72,19 +72,16 @@ async def answer_question(
     if window is not None:
         needed = await backend.count_tokens("\n".join(m.content for m in prompt.messages))
         if needed + 16 > window:
-            if mode == "baseline":
-                fix = "shorten the context"
+            if mode == "baseline" or prompt.layout == "context":
+                fix, flag = "shorten the context", "--model"
             elif prompt.layout == "both":
-                fix = "use --layout replace (notes only)"
-            elif prompt.layout == "context":
-                fix = "shorten the context"
+                fix, flag = "use the layout 'replace' (notes only)", "--layout replace"
             else:
-                fix = "sleep again with a smaller --memory-chars"
+                fix, flag = "sleep again with a smaller memory_chars", "--memory-chars"
             raise ContextTooLargeError(
                 f"the prompt is about {needed} tokens, over the model window of {window} "
-                f"tokens; {fix}, or use a model with a larger window (--model, "
-                "SLEEPTIME_N_CTX)"
-            )
+                f"tokens; {fix}, or use a model with a larger window (Settings.n_ctx)"
+            ).hinted(f"{flag}, or SLEEPTIME_N_CTX")
     watch = Stopwatch()
     result = await backend.chat(
         ChatRequest(

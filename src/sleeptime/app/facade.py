@@ -31,6 +31,7 @@ from sleeptime.settings import Settings
 from sleeptime.sleep import EventSink, SleepBudget, SleepResult, parse_recipe, run_sleep
 from sleeptime.sleep.events import ignore_events
 from sleeptime.store import (
+    ApiKeyRecord,
     ArtifactRecord,
     ContextRecord,
     ContextSummary,
@@ -214,6 +215,19 @@ class Sleeptime:
         """This tenant's contexts ranked by expected benefit per sleep token."""
         inputs = gather_inputs(self.store, self.tenant)
         return rank(inputs, horizon_h=horizon_h, half_life_h=half_life_h, t=t)
+
+    # API keys --------------------------------------------------------------------------
+    def create_key(self, name: str) -> tuple[ApiKeyRecord, str]:
+        """A new service API key of this tenant; the secret is returned once, never stored."""
+        return self.store.create_api_key(self.tenant, name)
+
+    def keys(self) -> list[ApiKeyRecord]:
+        """This tenant's API keys (ids and names, never secrets)."""
+        return self.store.list_api_keys(self.tenant)
+
+    def revoke_key(self, key_id: str) -> ApiKeyRecord:
+        """Revoke one of this tenant's keys."""
+        return self.store.revoke_api_key(key_id, tenant=self.tenant)
 
     # sleep ------------------------------------------------------------------------------
     async def sleep(

@@ -29,6 +29,15 @@ class Runtime:
         self.db = AsyncStore(self.store)
         self.backends = BackendPool(self.settings)
 
+    @property
+    def database(self) -> str:
+        """The database URL, password hidden (for messages)."""
+        return self.store.url
+
+    def has_api_keys(self) -> bool:
+        """Whether any tenant has an active service API key (a fresh service makes one)."""
+        return self.store.count_api_keys() > 0
+
     def tenant(self, name: str | None = None) -> Sleeptime:
         """Operations confined to tenant ``name`` (default: ``Settings.tenant``)."""
         from sleeptime.app.facade import Sleeptime

@@ -446,7 +446,7 @@ class OpenAICompatBackend:
             )
         if param == "thinking":
             return (
-                f"{said}; this server takes no thinking budget: drop --thinking-tokens, or "
+                f"{said}; this server takes no thinking budget: ask without a thinking budget, or "
                 "set SLEEPTIME_OPENAI_REASONING to the model's family (openai, deepseek) or none"
             )
         if param in _REASONING_PARAMS:
@@ -456,8 +456,8 @@ class OpenAICompatBackend:
                 else ""
             )
             return (
-                f"{said}; {setting}for a model without reasoning parameters drop --effort "
-                "and --thinking-tokens and set SLEEPTIME_OPENAI_REASONING=none (or auto)"
+                f"{said}; {setting}for a model without reasoning parameters ask without an effort "
+                "or a thinking budget and set SLEEPTIME_OPENAI_REASONING=none (or auto)"
             )
         return f"{said}; check SLEEPTIME_OPENAI_REASONING (auto, openai, deepseek, claude, none)"
 

@@ -161,5 +161,5 @@ def check_thinking(thinking_tokens: int | None, min_thinking_tokens: int = 0) ->
     if thinking_tokens is not None and min_thinking_tokens > thinking_tokens:
         raise InputError(
             f"min thinking tokens ({min_thinking_tokens}) is above the thinking budget "
-            f"({thinking_tokens}); lower it or raise --thinking-tokens"
+            f"({thinking_tokens}); lower it or raise the thinking budget"
         )

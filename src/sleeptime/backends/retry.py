@@ -277,7 +277,7 @@ def gave_up_message(
     if status == 429:
         return (
             f"{what} kept refusing requests as rate-limited (HTTP 429) {tries}; wait and "
-            "retry, lower --concurrency, or raise SLEEPTIME_MAX_RETRIES"
+            "retry, send fewer requests at once, or raise SLEEPTIME_MAX_RETRIES"
         )
     if status is not None:
         return (

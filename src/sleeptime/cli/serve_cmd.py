@@ -29,8 +29,8 @@ def serve_command(ctx: click.Context, host: str, port: int, worker: bool | None)
 
     settings = cli_settings(ctx)
     runtime = Runtime(settings)
-    if runtime.store.count_api_keys() == 0:
-        record, secret = runtime.store.create_api_key(settings.tenant, "first key")
+    if not runtime.has_api_keys():
+        record, secret = runtime.tenant().create_key("first key")
         click.echo(
             f"created API key {record.id} for tenant {record.tenant!r} (shown once, keep it):\n"
             f"  {secret}\n"
@@ -40,7 +40,7 @@ def serve_command(ctx: click.Context, host: str, port: int, worker: bool | None)
     app = create_app(runtime, worker=worker, close_runtime=True)
     click.echo(
         f"serving on http://{host}:{port} (API reference: /docs), database "
-        f"{runtime.store.url}, in-process worker {'on' if app.state.worker else 'off'}",
+        f"{runtime.database}, in-process worker {'on' if app.state.worker else 'off'}",
         err=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
@@ -57,7 +57,7 @@ def keys_group() -> None:
 def create_key(ctx: click.Context, name: str) -> None:
     """Create an API key for the tenant; the secret is printed once."""
     with app_for(ctx) as app:
-        record, secret = app.store.create_api_key(app.tenant, name)
+        record, secret = app.create_key(name)
     click.echo(secret)
     click.echo(f"key {record.id} for tenant {record.tenant!r}; it is shown only now", err=True)
 
@@ -67,7 +67,7 @@ def create_key(ctx: click.Context, name: str) -> None:
 def list_keys(ctx: click.Context) -> None:
     """List the tenant's keys (ids and names; secrets are never stored)."""
     with app_for(ctx) as app:
-        keys = app.store.list_api_keys(app.tenant)
+        keys = app.keys()
     if not keys:
         click.echo("no API keys; create one with: sleeptime keys create")
     for key in keys:
@@ -81,5 +81,5 @@ def list_keys(ctx: click.Context) -> None:
 def revoke_key(ctx: click.Context, key_id: str) -> None:
     """Revoke one of the tenant's keys by id."""
     with app_for(ctx) as app:
-        record = app.store.revoke_api_key(key_id, tenant=app.tenant)
+        record = app.revoke_key(key_id)
     click.echo(f"revoked key {record.id} ({record.name})")

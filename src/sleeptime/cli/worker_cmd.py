@@ -62,7 +62,7 @@ def worker_command(
     async def work(app: Sleeptime) -> None:
         worker = Worker(app.runtime, name=name, concurrency=concurrency, auto_sleep=auto)
         click.echo(
-            f"worker {worker.name}: {concurrency} slot(s), database {app.store.url}, "
+            f"worker {worker.name}: {concurrency} slot(s), database {app.runtime.database}, "
             f"auto sleep {'on' if worker.auto_sleep else 'off'} "
             f"(quiet period {app.settings.sleep_quiet_s:g} s); Ctrl-C to stop",
             err=True,

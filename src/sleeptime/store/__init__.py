@@ -5,6 +5,7 @@ directory); the schema is migrated automatically by the Alembic scripts in ``mig
 """
 
 from sleeptime.store.records import (
+    ApiKeyRecord,
     ArtifactRecord,
     ContextRecord,
     ContextSummary,
@@ -17,6 +18,7 @@ from sleeptime.store.store import Store
 
 __all__ = [
     "END_STATUSES",
+    "ApiKeyRecord",
     "ArtifactRecord",
     "ContextRecord",
     "ContextSummary",
