@@ -62,6 +62,8 @@ class Cluster:
         """Workers' lease; short only where a test waits for one to run out (a loaded
         machine can stall a worker's first run past a 2 s lease, and then a second
         worker rightly runs it again)."""
+        self.poll_s = 0.2
+        """Workers' scheduler pass interval (queueing, reaping, deferring jobs)."""
         self.procs: list[Proc] = []
 
     def env(self, name: str) -> dict[str, str]:
@@ -75,7 +77,7 @@ class Cluster:
             SLEEPTIME_OPENAI_NATIVE_TOOLS="false",
             SLEEPTIME_SLEEP_QUIET_S="0",
             SLEEPTIME_WORKER_LEASE_S=f"{self.lease_s:g}",
-            SLEEPTIME_WORKER_POLL_S="0.2",
+            SLEEPTIME_WORKER_POLL_S=f"{self.poll_s:g}",
             SLEEPTIME_SERVICE_RATE_PER_MINUTE="0",
         )
 
@@ -171,13 +173,17 @@ def _sleep_calls(model: ScriptedHTTPServer) -> int:
     )
 
 
-def _wait(check: Callable[[], Any], what: str, timeout_s: float = 60) -> Any:
+def _wait(
+    check: Callable[[], Any], what: str, timeout_s: float = 60, *, logs: Cluster | None = None
+) -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
         value = check()
         if value:
             return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() > deadline:
+            shown = "".join(f"\n{p.name}: {p.text()}" for p in logs.procs) if logs else ""
+            raise AssertionError(f"timed out waiting for {what}{shown}")
         time.sleep(0.1)
 
 
@@ -255,29 +261,37 @@ def test_two_api_processes_and_two_workers_share_one_database(
 def test_a_worker_killed_mid_run_loses_nothing_while_the_service_runs(
     cluster: Cluster, model: ScriptedHTTPServer, store: Store
 ) -> None:
-    # The first sleep call never gets its answer: whoever takes the run hangs in it.
-    model.script(CHAT, Reply(events=[], delay_s=120))
+    # Until the kill no sleep call is answered, so the worker holding the run hangs in it,
+    # even if a stall of a loaded machine cost it its 2 s lease and it took the run again.
+    model.script(CHAT, default=Reply(events=[], delay_s=120))
     cluster.lease_s = 2
     key = cluster.cli("keys", "create").strip()
     api = cluster.serve("api")
-    workers = {"w1": cluster.worker("w1"), "w2": cluster.worker("w2")}
+    victim = cluster.worker("w1")
     cluster.ready(api)
     with _client(api, key) as client:
         posted = client.post("/v1/contexts", json={"name": "ferry", "text": "Leaves 9, back 17."})
         assert posted.status_code == 201, posted.text
-        _wait(lambda: model.count(CHAT) >= 1, "the first sleep call", 60)
+        _wait(lambda: _sleep_calls(model) >= 1, "the first sleep call", logs=cluster)
         [job] = client.get("/v1/jobs").json()
-        assert job["status"] == "running" and job["attempt"] == 1
-        owner = store.get_run(job["id"]).lease_owner
-        assert owner in workers, owner
-        victim = workers[owner]
+        held = _wait(
+            lambda: (r := store.get_run(job["id"])).status == "running" and r.lease_owner == "w1",
+            "the run held by w1",
+            logs=cluster,
+        )
+        assert held
         os.kill(victim.child.pid, signal.SIGKILL)  # nothing in it can record anything
         victim.child.wait(10)
+        hung = _sleep_calls(model)
+        model.script(CHAT, default=streamed_answer(NOTES))
+        # The dead worker's 2 s lease is what runs out; the survivor holds its own claims
+        # longer, so a stall of this loaded machine does not cost it its lease (a run its
+        # own reaper takes back can stay queued: see the test below).
+        cluster.lease_s = 10
+        survivor = cluster.worker("w2")
 
-        notes = _wait(lambda: _notes_of(client, "ferry"), "the run finished elsewhere", 60)
+        notes = _wait(lambda: _notes_of(client, "ferry"), "the finished run", logs=cluster)
         run = client.get(f"/v1/jobs/{job['id']}").json()
-        # Attempt 2 normally; a later one only if the survivor itself stalled past the
-        # 2 s lease on a loaded machine (then it took the run up again itself).
         assert run["status"] == "complete" and run["attempt"] >= 2
         record = store.get_run(job["id"])
         assert record.details["lost_leases"][0]["attempt"] == 1
@@ -285,10 +299,47 @@ def test_a_worker_killed_mid_run_loses_nothing_while_the_service_runs(
         assert len(client.get("/v1/contexts/ferry/notes").json()) == 1
         asked = client.post("/v1/contexts/ferry/ask", json={"question": "How long away?"})
         assert asked.status_code == 200 and asked.json()["artifact_id"] == notes["id"]
-    [survivor] = [p for name, p in workers.items() if name != owner]
     assert survivor.child.poll() is None, survivor.text()
-    # The hung call, then one round per later attempt: the run ran to its end once.
-    assert 2 <= _sleep_calls(model) <= run["attempt"]
+    survivor.child.send_signal(signal.SIGTERM)
+    survivor.child.wait(30)
+    assert f"run {job['id'][:8]} complete" in survivor.text()
+    # One round per attempt after the kill (one, unless the survivor stalled past its lease).
+    assert 1 <= _sleep_calls(model) - hung <= run["attempt"] - 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PgDispatch.sync remembers (run id, not_before) of the runs it deferred and "
+    "forgets one only when a pass sees it not queued; a run claimed and requeued between "
+    "two passes keeps its not_before, so it is never deferred again and, with no other "
+    "job to wake a worker, stays queued",
+)
+def test_a_run_requeued_between_two_scheduler_passes_is_taken_up_again(
+    cluster: Cluster, model: ScriptedHTTPServer, store: Store
+) -> None:
+    model.script(CHAT, Reply(events=[], delay_s=120), default=streamed_answer(NOTES))
+    cluster.lease_s, cluster.poll_s = 2, 8
+    key = cluster.cli("keys", "create").strip()
+    api = cluster.serve("api")
+    cluster.ready(api)
+    with _client(api, key) as client:
+        posted = client.post("/v1/contexts", json={"name": "ferry", "text": "Leaves 9, back 17."})
+        assert posted.status_code == 201, posted.text
+        worker = cluster.worker("w1")  # its first pass queues the run and defers its job
+        _wait(lambda: _sleep_calls(model) >= 1, "the first sleep call", logs=cluster)
+        [job] = client.get("/v1/jobs").json()
+        # Before the worker's next pass it stalls past its lease (a starved or suspended
+        # machine), and a reaper gives the run back to the queue meanwhile.
+        os.kill(worker.child.pid, signal.SIGSTOP)
+        try:
+            time.sleep(2.2)
+            assert store.mark_abandoned(60) == 1
+            assert store.get_run(job["id"]).status == "queued"
+        finally:
+            os.kill(worker.child.pid, signal.SIGCONT)
+        # The worker's next pass (within 8 s) should defer a job for it again.
+        _wait(lambda: _notes_of(client, "ferry"), "the run taken up again", 15, logs=cluster)
+    assert store.get_run(job["id"]).attempt == 2
 
 
 def test_the_service_rides_out_a_postgres_restart(
