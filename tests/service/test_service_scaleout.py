@@ -307,13 +307,6 @@ def test_a_worker_killed_mid_run_loses_nothing_while_the_service_runs(
     assert 1 <= _sleep_calls(model) - hung <= run["attempt"] - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PgDispatch.sync remembers (run id, not_before) of the runs it deferred and "
-    "forgets one only when a pass sees it not queued; a run claimed and requeued between "
-    "two passes keeps its not_before, so it is never deferred again and, with no other "
-    "job to wake a worker, stays queued",
-)
 def test_a_run_requeued_between_two_scheduler_passes_is_taken_up_again(
     cluster: Cluster, model: ScriptedHTTPServer, store: Store
 ) -> None:
@@ -369,6 +362,9 @@ def test_the_service_rides_out_a_postgres_restart(
                 error = response.json()["error"]
                 assert error["type"] == "database_unavailable", error
                 assert "database" in error["message"], error
+                # Callers learn nothing of the deployment: no URL, no host, no advice.
+                assert "postgresql" not in error["message"] and "127.0.0.1" not in error["message"]
+                assert response.headers.get("retry-after"), response.headers
                 assert took < 10, f"{path} took {took:.1f} s to fail"
         finally:
             postgres_server.start()

@@ -521,7 +521,7 @@ def from_settings(settings: Settings, model: str | None, **options: Any) -> Llam
     )
 
 
-PREFILL_CHUNK = 32
+PREFILL_CHUNK = 16
 """Prompt tokens a pausable generation reads between checks for a waiting question."""
 
 

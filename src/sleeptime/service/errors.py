@@ -32,6 +32,18 @@ from sleeptime.errors import (
 log = logging.getLogger("sleeptime.service")
 
 
+PUBLIC_MESSAGES = {
+    "database_unavailable": "the service's database is unavailable right now; retry in a "
+    "few seconds (the operator finds the cause in the service log)",
+    "model_unavailable": "the model server is unavailable right now; retry in a few seconds",
+    "model_error": "the model server failed on this request; retry, or ask the operator "
+    "(the service log has the details)",
+    "service_misconfigured": "the service is misconfigured; the operator finds what to fix "
+    "in the service log",
+}
+"""What callers are told of faults on the service's side."""
+
+
 def error_body(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
     """The OpenAI error shape."""
     return {"error": {"message": message, "type": kind, "code": code, "param": None}}
@@ -77,9 +89,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SleeptimeError)
     async def _library(_: Request, exc: SleeptimeError) -> JSONResponse:
         status, kind = status_of(exc)
-        if status >= 500:
-            log.warning("%s: %s", kind, exc)
-        return JSONResponse(error_body(str(exc), kind), status_code=status)
+        if status < 500:
+            return JSONResponse(error_body(str(exc), kind), status_code=status)
+        # Server-side faults: the details (database URL, operator advice) go to the
+        # service's log, never to a caller, who may not even hold a valid key.
+        log.warning("%s: %s", kind, exc)
+        return JSONResponse(
+            error_body(PUBLIC_MESSAGES.get(kind, "the service failed; retry later"), kind),
+            status_code=status,
+            headers={"Retry-After": "5"} if status == 503 else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -68,7 +68,8 @@ class PgDispatch:
         self.worker = worker
         self.conninfo = conninfo_for(url)
         self.app = App(connector=PsycopgConnector(conninfo=self.conninfo, min_size=1, max_size=4))
-        self._deferred: dict[str, datetime | None] = {}
+        self._deferred: dict[str, tuple[datetime | None, int]] = {}
+        """Runs this process deferred a job for, with the (not_before, attempt) it was for."""
 
         @self.app.task(name=TASK, queue=QUEUE, pass_context=False)
         async def run_job(run_id: str) -> None:
@@ -102,14 +103,16 @@ class PgDispatch:
             del self._deferred[gone]
         count = 0
         for run in queued:
-            if run.id in self._deferred and self._deferred[run.id] == run.not_before:
+            # A run claimed and given back between two passes has a new attempt: its old
+            # job is spent, so it needs a new one even if its time did not move.
+            if self._deferred.get(run.id) == (run.not_before, run.attempt):
                 continue
             try:
                 await self._defer(run.id, run.not_before, run.priority)
                 count += 1
             except AlreadyEnqueued:
                 pass  # another worker deferred it
-            self._deferred[run.id] = run.not_before
+            self._deferred[run.id] = (run.not_before, run.attempt)
         return count
 
     async def _defer(self, run_id: str, at: datetime | None, priority: float) -> None:

@@ -321,7 +321,10 @@ class Worker:
             budget = replace(budget, max_sleep_tokens=limit)
         log.info("run %s: sleeping on %s revision %d", short, context.name, revision.seq)
         try:
-            backend = self.runtime.backends.for_sleep(spec.backend, spec.model)
+            # Loading a model takes seconds: off the loop, so heartbeats keep the lease.
+            backend = await asyncio.to_thread(
+                self.runtime.backends.for_sleep, spec.backend, spec.model
+            )
             result = await run_sleep(
                 db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
                 heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
