@@ -11,6 +11,7 @@ twice returns the run already queued or completed, so the work is done once.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,22 +81,20 @@ class JobsMixin(StoreBase):
         """
         if max_attempts < 1:
             raise InputError(f"max_attempts must be at least 1, not {max_attempts}")
-        for _ in range(2):
-            try:
-                return self._enqueue(
-                    revision_id, recipe=recipe, recipe_version=recipe_version,
-                    prompt_versions=prompt_versions, backend=backend, model=model,
-                    settings=settings, job_key=job_key, priority=priority,
-                    delay_s=max(delay_s, 0.0), max_attempts=max_attempts,
-                )  # fmt: skip
-            except Conflict:
-                continue  # another process queued the same job meanwhile: return that one
-        return self._enqueue(
-            revision_id, recipe=recipe, recipe_version=recipe_version,
+        queue = functools.partial(
+            self._enqueue, revision_id, recipe=recipe, recipe_version=recipe_version,
             prompt_versions=prompt_versions, backend=backend, model=model, settings=settings,
             job_key=job_key, priority=priority, delay_s=max(delay_s, 0.0),
             max_attempts=max_attempts,
         )  # fmt: skip
+        for attempt in range(3):
+            try:
+                return queue()
+            except Conflict:
+                # Another process queued the same job meanwhile: the next try returns it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _enqueue(
         self,

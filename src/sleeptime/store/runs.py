@@ -279,7 +279,7 @@ class RunsMixin(StoreBase):
         with self._tx("marking abandoned sleep runs", write=True) as session:
             rows = session.scalars(_expired(now, older_than_s).with_for_update()).all()
             for row in rows:
-                reap_one(row, now, older_than_s)
+                reap_one(row, now)
             return len(rows)
 
     def get_run(self, run_id: str, *, tenant: str | None = None) -> RunRecord:
@@ -419,7 +419,7 @@ def _expired(now: datetime, older_than_s: float) -> Select[SleepRun]:
     )
 
 
-def reap_one(row: SleepRun, now: datetime, older_than_s: float) -> None:
+def reap_one(row: SleepRun, now: datetime) -> None:
     """End or requeue one run whose lease expired (its process died or hung)."""
     silent = (now - row.heartbeat_at).total_seconds()
     if row.stop_status is not None:
