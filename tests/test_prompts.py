@@ -30,6 +30,7 @@ EXPECTED_PLACEHOLDERS = {
     "repo_answer_task": {"notes", "overview", "request"},
     "repo_sleep_system": {"max_chars"},
     "repo_sleep_task": {"overview"},
+    "repo_sleep_update": {"notes", "changes", "overview"},
     "repo_text_protocol": {"tools"},
     "budget_0": set(),
     "budget_1": set(),

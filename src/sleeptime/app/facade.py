@@ -19,6 +19,7 @@ from sleeptime.answer.cost import DEFAULT_T
 from sleeptime.answer.policy import resolve_layout
 from sleeptime.answer.prompt import Layout
 from sleeptime.anticipate.serve import serve_anticipated
+from sleeptime.app.repo_context import refuse_directory, sleep_directory
 from sleeptime.app.runtime import Runtime
 from sleeptime.app.stats import DEFAULT_NS, ContextStats, context_stats
 from sleeptime.app.warm import warm_answer_prefix
@@ -247,7 +248,12 @@ class Sleeptime:
         provider's Batch API: cheaper on hosted APIs, and it needs the openai backend.
         """
         parsed = parse_recipe(recipe)
-        _, revision = await self.db.call(self.context, name)
+        context, revision = await self.db.call(self.context, name)
+        if context.source is not None:  # a folder: the repository agent writes the map
+            return await sleep_directory(
+                self, name, recipe=parsed, budget=budget, backend=backend, model=model,
+                on_event=on_event,
+            )  # fmt: skip
         chosen = self.runtime.backends.for_sleep(backend, model, batch)
         result = await run_sleep(
             self.db,
@@ -318,6 +324,7 @@ class Sleeptime:
         check_question(question)
         check_utf8(name, "context name")
         context, revision, newest = await self.db.call(self.store.answer_view, self.tenant, name)
+        refuse_directory(context, "a question about it")
         artifact: ArtifactRecord | None = None
         stale_from: RevisionRecord | None = None
         if typed_mode == AnswerMode.SLEEP:

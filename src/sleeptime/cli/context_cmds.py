@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from sleeptime.cli.common import app_for
+from sleeptime.cli.repo_cmds import add_directory_cli, options_from, refresh_cli, snapshot_options
 
 
 @click.group("context")
@@ -14,17 +17,51 @@ def context_group() -> None:
 
 @context_group.command("add")
 @click.argument("name")
-@click.argument("source", metavar="FILE|-")
+@click.argument("source", metavar="FILE|-|DIR/")
+@snapshot_options
 @click.pass_context
-def add_command(ctx: click.Context, name: str, source: str) -> None:
-    """Add FILE (or stdin with -) as the current text of context NAME."""
-    from sleeptime.app import read_context
+def add_command(
+    ctx: click.Context,
+    name: str,
+    source: str,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    max_file_bytes: int | None,
+    max_total_bytes: int | None,
+    max_files: int | None,
+    no_git: bool,
+) -> None:
+    """Add FILE (or stdin with -) as the current text of context NAME, or a folder.
 
+    A folder or git repository (DIR/) becomes a directory context: its included files
+    and HEAD are snapshotted, and a new revision is recorded whenever they change (on
+    `context add` again, `context refresh`, `sleep` and `ask --agent`).
+    """
+    from sleeptime.app import read_context
+    from sleeptime.errors import InputError
+
+    options = options_from(include, exclude, max_file_bytes, max_total_bytes, max_files, no_git)
+    if source != "-" and (Path(source).is_dir() or source.endswith("/")):
+        add_directory_cli(ctx, name, Path(source), options)
+        return
+    if options is not None:
+        raise InputError(
+            "--include, --exclude, --max-*-bytes, --max-files and --no-git apply to a folder; "
+            f"{source} is not a directory"
+        )
     text = read_context(source)
     with app_for(ctx) as app:
         context, revision, created = app.add_context(name, text)
         quiet = app.settings.sleep_quiet_s
     _report(context.name, revision.seq, revision.n_chars, created, quiet)
+
+
+@context_group.command("refresh")
+@click.argument("name")
+@click.pass_context
+def refresh_command(ctx: click.Context, name: str) -> None:
+    """Look at directory context NAME's folder again; a new revision if it changed."""
+    refresh_cli(ctx, name)
 
 
 @context_group.command("append")
@@ -97,6 +134,8 @@ def show_command(ctx: click.Context, name: str, full: bool) -> None:
         f"current {revision.seq}, sha256 {revision.sha256[:12]}, "
         f"{revision.n_chars} characters"
     )
+    if context.source is not None:
+        click.echo(f"folder: {context.source.get('root')} (revision text: its manifest)")
     click.echo(_excerpt(revision.text, full))
     if runs:
         click.secho("recent sleep runs:", bold=True)

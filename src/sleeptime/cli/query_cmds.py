@@ -7,7 +7,10 @@ import json
 import click
 
 from sleeptime.cli.common import app_for, backend_option, model_option, run_with_app
+from sleeptime.cli.repo_cmds import ask_agent_cli
 from sleeptime.values import AnswerMode
+
+DEFAULT_AGENT_STEPS = 8
 
 
 @click.command("ask")
@@ -15,10 +18,22 @@ from sleeptime.values import AnswerMode
 @click.argument("question")
 @click.option(
     "--budget",
-    type=click.IntRange(0, 4),
-    default=0,
-    show_default=True,
-    help="0: one-sentence answer ... 4: full step-by-step with checking.",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="0 (default): one-sentence answer ... 4: full step-by-step with checking. With "
+    "--agent: the agent's step budget (default 8).",
+)
+@click.option(
+    "--agent",
+    is_flag=True,
+    help="Directory contexts: the repository agent names the files a feature request "
+    "needs changed (and why), exploring with tools for at most --budget steps.",
+)
+@click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="In sleep mode, use the newest notes of an older revision when the current one "
+    "has none (the answer says so).",
 )
 @click.option(
     "--mode",
@@ -87,7 +102,9 @@ def ask_command(
     ctx: click.Context,
     name: str,
     question: str,
-    budget: int,
+    budget: int | None,
+    agent: bool,
+    allow_stale: bool,
     mode: str,
     layout: str,
     max_tokens: int | None,
@@ -106,6 +123,19 @@ def ask_command(
     from sleeptime.app import AnswerNotRecordedError, AskResult, Sleeptime
 
     validate_question(question)
+    if agent:
+        ask_agent_cli(
+            ctx, name, question, steps=DEFAULT_AGENT_STEPS if budget is None else budget,
+            mode=mode, backend=backend, model=model, allow_stale=allow_stale, as_json=as_json,
+        )  # fmt: skip
+        return
+    if budget is None:
+        budget = 0
+    elif budget > 4:
+        raise click.BadParameter(
+            f"{budget} is not a budget level (0-4); step budgets are for --agent",
+            param_hint="--budget",
+        )
 
     async def work(app: Sleeptime) -> AskResult:
         return await app.ask(
@@ -123,6 +153,7 @@ def ask_command(
             effort=effort,
             thinking_tokens=thinking_tokens,
             min_thinking_tokens=min_thinking_tokens,
+            allow_stale=allow_stale,
         )
 
     try:

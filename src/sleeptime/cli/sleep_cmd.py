@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from sleeptime.cli.common import backend_option, model_option, run_with_app
+from sleeptime.cli.repo_cmds import report_directory_sleep, sleep_directory_cli
 
 if TYPE_CHECKING:
     from sleeptime.values import Effort
@@ -74,6 +75,12 @@ if TYPE_CHECKING:
     default=None,
     help="Send sleep calls through the provider's batch API (cheaper, slower; --backend openai).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Directory contexts: map the whole tree even when an earlier map and a small "
+    "change would allow an incremental run.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
 def sleep_command(
@@ -90,9 +97,15 @@ def sleep_command(
     effort: str | None,
     thinking_tokens: int | None,
     batch: bool | None,
+    full: bool,
     quiet: bool,
 ) -> None:
-    """Think about context NAME now, so later questions are cheap (writes c')."""
+    """Think about context NAME now, so later questions are cheap (writes c').
+
+    On a directory context an agent explores the folder (one step per round) and writes
+    an architecture map; the folder is looked at first, and a small change since an
+    earlier map is slept on from that map (see --full).
+    """
     from sleeptime.app import Sleeptime
     from sleeptime.cli.progress import SleepProgress
     from sleeptime.sleep import SleepBudget, SleepResult, parse_recipe
@@ -108,8 +121,18 @@ def sleep_command(
         thinking_tokens=thinking_tokens,
     )
 
+    directory: list[dict[str, Any]] = []
+
     async def work(app: Sleeptime) -> SleepResult:
-        app.context(name)  # fail fast on an unknown name, before loading a model
+        context, _ = app.context(name)  # fail fast on an unknown name, before loading a model
+        if context.source is not None:
+            with SleepProgress(enabled=not quiet) as progress:
+                done = await sleep_directory_cli(
+                    app, name, recipe=recipe, budget=budget, backend=backend, model=model,
+                    on_event=progress, full=full,
+                )  # fmt: skip
+            directory.append((await app.db.call(app.run, done.run_id)).details)
+            return done
         with SleepProgress(enabled=not quiet) as progress:
             return await app.sleep(
                 name,
@@ -122,6 +145,9 @@ def sleep_command(
             )
 
     result = run_with_app(ctx, work)
+    if directory:
+        report_directory_sleep(name, directory[0], result)
+        return
     usage = result.usage
     click.echo(
         f"slept on {name!r}: run {result.run_id[:8]}, {sum(o.rounds for o in result.loops)} "

@@ -10,6 +10,7 @@ still ends with something to score rather than a half-finished exploration.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -120,10 +121,12 @@ async def run_agent(
     task: str,
     budget: AgentBudget | None = None,
     prompt_keys: tuple[str, ...] = (),
+    on_step: Callable[[AgentStep], None] | None = None,
 ) -> AgentResult:
     """Run the loop until the model answers or the budget ends; never raises for tool trouble.
 
     Backend errors propagate (a dead model is not something the model can fix).
+    ``on_step`` sees every finished step (live progress, a sleep run's heartbeat).
     """
     budget = budget or AgentBudget()
     native = backend.info.native_tools
@@ -161,10 +164,14 @@ async def run_agent(
             answer = text  # out of budget: take what it wrote
         if answer is not None:
             result.steps.append(AgentStep(number, text, (), (), reply.usage))
+            if on_step is not None:
+                on_step(result.steps[-1])
             result.text, result.stop = answer, "answer"
             return result
         outputs = await _execute(tools, calls, budget.calls_per_step) if calls else []
         result.steps.append(AgentStep(number, text, calls, tuple(outputs), reply.usage))
+        if on_step is not None:
+            on_step(result.steps[-1])
         if final:
             break
         if native and calls:

@@ -67,6 +67,21 @@ def _current(session: Session, context_id: int) -> Revision | None:
     return session.scalars(query.order_by(Revision.seq.desc()).limit(1)).first()
 
 
+def _check_kind(context: Context, source: dict[str, Any] | None) -> None:
+    """Refuse text for a directory context and a directory for a text context."""
+    if context.source is not None and source is None:
+        raise InputError(
+            f"context {context.name!r} is a directory context: its revisions come from its "
+            "folder, so text cannot replace or extend it; refresh it from the folder, or "
+            "delete it first to keep text under this name"
+        ).hinted(f"`sleeptime context refresh {shown(context.name)}`")
+    if context.source is None and source is not None:
+        raise InputError(
+            f"context {context.name!r} holds text, not a directory; choose another name for "
+            "the directory, or delete the text context first"
+        ).hinted(f"`sleeptime context delete {shown(context.name)}`")
+
+
 def _context(session: Session, tenant: str, name: str) -> Context:
     row = session.scalars(
         select(Context).where(Context.tenant == tenant, Context.name == name)
@@ -80,13 +95,16 @@ class ContextsMixin(StoreBase):
     """Methods for contexts and revisions."""
 
     def add_context(
-        self, tenant: str, name: str, text: str
+        self, tenant: str, name: str, text: str, *, source: dict[str, Any] | None = None
     ) -> tuple[ContextRecord, RevisionRecord, bool]:
         """Add ``text`` as the current revision of a context, creating the context if needed.
 
         Returns the context, its current revision, and whether a revision was created:
         text identical to the current revision changes nothing; text identical to an
         older one becomes a new revision, so the current revision is always the newest.
+        ``source`` marks a directory context (``text`` is then its snapshot's manifest);
+        a context never changes kind: text for a directory context, or a directory for a
+        text one, is refused with ``InputError``.
         """
         check_name(tenant, "tenant")
         check_name(name)
@@ -95,7 +113,7 @@ class ContextsMixin(StoreBase):
         for attempt in (1, 2):
             try:
                 with self._tx("adding a context", write=True, conflict=True) as session:
-                    return self._add(session, tenant, name, text, digest)
+                    return self._add(session, tenant, name, text, digest, source)
             except Conflict as exc:
                 # Another process created the same context or revision at the same
                 # moment; the retry sees its row and builds on it.
@@ -108,7 +126,12 @@ class ContextsMixin(StoreBase):
 
     @staticmethod
     def _add(
-        session: Session, tenant: str, name: str, text: str, digest: str
+        session: Session,
+        tenant: str,
+        name: str,
+        text: str,
+        digest: str,
+        source: dict[str, Any] | None = None,
     ) -> tuple[ContextRecord, RevisionRecord, bool]:
         # Locked, so two writers of one context number their revisions one after the
         # other (PostgreSQL; SQLite's write lock is taken up front anyway).
@@ -116,9 +139,13 @@ class ContextsMixin(StoreBase):
             select(Context).where(Context.tenant == tenant, Context.name == name).with_for_update()
         ).first()
         if context is None:
-            context = Context(tenant=tenant, name=name, created_at=utcnow())
+            context = Context(tenant=tenant, name=name, created_at=utcnow(), source=source)
             session.add(context)
             session.flush()
+        else:
+            _check_kind(context, source)
+            if source is not None and context.source != source:
+                context.source = source  # new include/exclude settings or a moved folder
         current = _current(session, context.id)
         if current is not None and current.sha256 == digest:
             return ContextRecord.of(context), RevisionRecord.of(current), False

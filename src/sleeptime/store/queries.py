@@ -22,6 +22,8 @@ _ARTIFACT_EXISTS = select(_ARTIFACTS.c.id).where(_ARTIFACTS.c.id == bindparam("a
 _INSERT_QUERY = insert(_QUERIES)
 
 MAX_BUDGET = 4
+MAX_AGENT_STEPS = 100
+"""An agent query's budget is its step budget (layout ``agent``), not a verbosity level."""
 
 
 class QueriesMixin(StoreBase):
@@ -50,8 +52,9 @@ class QueriesMixin(StoreBase):
         """Log one answered question and return its record."""
         check_text(text, "question")
         mode = parse_enum(AnswerMode, mode, "query mode").value
-        if not 0 <= budget <= MAX_BUDGET:
-            raise InputError(f"budget must be between 0 and {MAX_BUDGET}, not {budget}")
+        limit = MAX_AGENT_STEPS if layout == "agent" else MAX_BUDGET
+        if not 0 <= budget <= limit:
+            raise InputError(f"budget must be between 0 and {limit}, not {budget}")
         if max_tokens is not None and max_tokens < 1:
             raise InputError(f"max_tokens must be at least 1, not {max_tokens}")
         values: dict[str, Any] = {

@@ -61,6 +61,8 @@ class ContextRecord:
     tenant: str
     name: str
     created_at: datetime
+    source: dict[str, Any] | None = None
+    """Set for a directory context: its root and snapshot options (``repo/source.py``)."""
 
     @classmethod
     def of(cls, row: schema.Context) -> ContextRecord:

@@ -89,6 +89,9 @@ class Context(Base):
     tenant: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """None for a text context; for a directory context its root and what to include
+    (``repo/source.py``): its revisions' texts are manifests of the folder's snapshots."""
 
 
 class Revision(Base):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sleeptime.app.runtime import Runtime
 from sleeptime.app.warm import warm_answer_prefix
 from sleeptime.errors import InputError, LeaseLostError, RunEndedError, SleeptimeError
+from sleeptime.repo.sleep_run import run_directory_sleep
 from sleeptime.scheduling import gather_inputs, priority_of
 from sleeptime.sleep.recipes import SleepBudget, parse_recipe
 from sleeptime.sleep.recorder import RunStoppedError
@@ -325,11 +326,17 @@ class Worker:
             backend = await asyncio.to_thread(
                 self.runtime.backends.for_sleep, spec.backend, spec.model
             )
-            result = await run_sleep(
-                db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
-                heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
-                appended=appended,
-            )  # fmt: skip
+            if context.source is not None:  # a folder: the repository agent maps it
+                result = await run_directory_sleep(
+                    db, context, revision, backend, budget, seed=spec.seed, run=run,
+                    heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+                )  # fmt: skip
+            else:
+                result = await run_sleep(
+                    db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
+                    heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+                    appended=appended,
+                )  # fmt: skip
         except asyncio.CancelledError:
             raise
         except RunStoppedError as exc:
@@ -352,6 +359,8 @@ class Worker:
             "run %s complete: %d notes characters, %d tokens",
             short, result.artifact.n_chars, result.usage.total_tokens,
         )  # fmt: skip
+        if context.source is not None:
+            return  # answered by the agent, not from a prompt prefix worth warming
         with contextlib.suppress(SleeptimeError):
             await warm_answer_prefix(
                 backend, revision.text, result.artifact,

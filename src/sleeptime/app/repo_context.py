@@ -1,0 +1,286 @@
+"""Directory contexts for one tenant: add a folder, refresh it, sleep on it, ask the agent.
+
+A directory context remembers its folder and snapshot options (``contexts.source``); each
+distinct snapshot (included files' content plus HEAD) is one revision whose text is the
+snapshot's manifest. A new revision is recorded whenever the folder is looked at and has
+changed: ``add_directory`` again, ``refresh_directory``, and at the start of every
+``sleep_directory`` and ``ask_agent`` — so an answer is always about the folder as it is
+now, and notes of an older revision are never used silently. The background worker sleeps
+on revisions recorded this way; it does not watch the folder.
+
+These are functions over a ``Sleeptime`` view rather than methods, so the facade stays
+small; ``Sleeptime.sleep`` and ``Sleeptime.ask`` route directory contexts here or refuse.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sleeptime.backends.pool import BackendSpec
+from sleeptime.errors import InputError, NotFoundError
+from sleeptime.names import check_name, check_question, check_utf8, shown
+from sleeptime.repo.agent import AgentBudget
+from sleeptime.repo.answer_agent import RepoAnswer, answer_request
+from sleeptime.repo.sleep_run import describe_changes, run_directory_sleep
+from sleeptime.repo.snapshot import Snapshot, SnapshotOptions, diff_snapshots
+from sleeptime.repo.source import (
+    DirectorySource,
+    checked_snapshot,
+    is_directory_source,
+    parse_manifest,
+    render_manifest,
+)
+from sleeptime.repo.tools import RepoTools
+from sleeptime.sleep import EventSink, SleepBudget, SleepResult
+from sleeptime.sleep.events import ignore_events
+from sleeptime.sleep.recipes import Recipe
+from sleeptime.store import ArtifactRecord, ContextRecord, QueryRecord, RevisionRecord
+from sleeptime.values import AnswerMode
+
+if TYPE_CHECKING:
+    from sleeptime.app.facade import Sleeptime
+
+AGENT_LAYOUT = "agent"
+"""The ``layout`` of a query answered by the repository agent (its budget is steps)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryRevision:
+    """A directory context after a look at its folder: the current revision and snapshot."""
+
+    context: ContextRecord
+    revision: RevisionRecord
+    created: bool
+    """Whether the look recorded a new revision (the folder had changed)."""
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAskResult:
+    """The files the agent named, the stored query and what it read."""
+
+    answer: RepoAnswer
+    query: QueryRecord
+    revision: RevisionRecord
+    artifact: ArtifactRecord | None
+    stale_from: RevisionRecord | None
+    latency_s: float
+    refreshed: bool
+    """Whether this question recorded a new revision first (the folder had changed)."""
+
+
+def directory_of(context: ContextRecord) -> DirectorySource:
+    """The folder of a directory context; ``InputError`` for a text context."""
+    if not is_directory_source(context.source):
+        raise InputError(
+            f"context {context.name!r} holds text, not a directory; the repository agent "
+            "works on directory contexts (add one with the path of a folder)"
+        ).hinted(f"`sleeptime context add NAME PATH/`; ask {shown(context.name)} without --agent")
+    return DirectorySource.from_json(context.source)
+
+
+def refuse_directory(context: ContextRecord, action: str) -> None:
+    """Raise ``InputError`` when ``context`` is a directory (text paths cannot serve it)."""
+    if is_directory_source(context.source):
+        raise InputError(
+            f"context {context.name!r} is a directory context: {action} goes through the "
+            "repository agent (sleeptime.app.repo_context.ask_agent), which reads the folder "
+            "on this machine and is not offered here"
+        ).hinted(f'`sleeptime ask {shown(context.name)} "REQUEST" --agent`')
+
+
+def _record(
+    app: Sleeptime, name: str, snapshot: Snapshot, source: DirectorySource
+) -> DirectoryRevision:
+    context, revision, created = app.store.add_context(
+        app.tenant, name, render_manifest(snapshot), source=source.to_json()
+    )
+    if created:
+        app.store.supersede_older(
+            context.id,
+            keep_revision_id=revision.id,
+            reason=f"superseded by revision {revision.seq} of {name!r}",
+        )
+    return DirectoryRevision(context, revision, created, snapshot)
+
+
+def add_directory(
+    app: Sleeptime, name: str, path: Path, options: SnapshotOptions | None = None
+) -> DirectoryRevision:
+    """Add the folder ``path`` as context ``name`` (or record its new state).
+
+    The snapshot is taken before anything is written: a missing path, a file, a folder
+    with no readable text file, or a name that holds text fails with ``InputError`` and
+    leaves the store as it was.
+    """
+    check_name(name)
+    options = options or SnapshotOptions()
+    snapshot = checked_snapshot(path, options)
+    return _record(app, name, snapshot, DirectorySource(snapshot.root, options))
+
+
+def refresh_directory(app: Sleeptime, name: str) -> DirectoryRevision:
+    """Snapshot a directory context's folder again; a new revision if it changed."""
+    check_utf8(name, "context name")
+    context = app.store.get_context(app.tenant, name)
+    source = directory_of(context)
+    return _record(app, name, source.snapshot(), source)
+
+
+async def sleep_directory(
+    app: Sleeptime,
+    name: str,
+    *,
+    budget: SleepBudget | None = None,
+    backend: BackendSpec = None,
+    model: str | None = None,
+    on_event: EventSink = ignore_events,
+    incremental: bool = True,
+    refresh: bool = True,
+    recipe: Recipe | None = None,
+) -> SleepResult:
+    """Refresh ``name`` from its folder, then write its architecture map (``c'``).
+
+    The budget's ``max_rounds`` are the agent's steps, ``round_max_tokens`` cap each
+    reply, ``memory_chars`` the map and ``max_sleep_tokens`` the run. With
+    ``incremental`` a small change since an earlier map is slept on from that map.
+    One agent writes the map: a recipe of several loops is refused.
+    """
+    if recipe is not None and recipe.k > 1:
+        raise InputError(
+            f"a directory context is slept on by one exploring agent; recipe {recipe.name!r} "
+            "does not apply (use rethink, and more steps through max_rounds)"
+        ).hinted("--recipe rethink --max-rounds N")
+    if refresh:
+        looked = await app.db.call(refresh_directory, app, name)
+        context, revision = looked.context, looked.revision
+    else:
+        context, revision = await app.db.call(app.context, name)
+        directory_of(context)
+    chosen = app.runtime.backends.for_sleep(backend, model, False)
+    return await run_directory_sleep(
+        app.db, context, revision, chosen, budget or SleepBudget(),
+        seed=app.settings.seed, on_event=on_event, heartbeat_s=app.settings.heartbeat_s,
+        incremental=incremental,
+    )  # fmt: skip
+
+
+def _stale_notes(
+    app: Sleeptime, context: ContextRecord, snapshot: Snapshot
+) -> tuple[ArtifactRecord, RevisionRecord, str] | None:
+    """The newest map of an older revision, introduced by the files changed since."""
+    found = app.store.newest_artifact_of_context(context.id, tenant=app.tenant)
+    if found is None:
+        return None
+    artifact, older = found
+    diff = diff_snapshots(parse_manifest(older.text).as_snapshot(snapshot.root), snapshot)
+    preface = (
+        f"(These notes describe an earlier state of the repository, revision {older.seq}. "
+        f"Files changed since:\n{describe_changes(diff)})\n\n"
+    )
+    return artifact, older, preface + artifact.text
+
+
+async def ask_agent(
+    app: Sleeptime,
+    name: str,
+    request: str,
+    *,
+    steps: int = 8,
+    mode: str = "sleep",
+    backend: BackendSpec = None,
+    model: str | None = None,
+    allow_stale: bool = False,
+    reply_tokens: int = 512,
+    max_tokens: int = 40_000,
+) -> AgentAskResult:
+    """Ask the repository agent which files ``request`` needs changed, and record it.
+
+    ``steps`` is the test-time budget ``b`` (model calls, the last one answers). In sleep
+    mode the agent starts from the map of the current revision; with ``allow_stale`` the
+    newest map of an older revision is used, headed by the files changed since.
+    """
+    try:
+        typed_mode = AnswerMode(mode)
+    except ValueError:
+        raise InputError(f"mode must be one of {', '.join(AnswerMode)}; got {mode!r}") from None
+    check_question(request)
+    budget = AgentBudget(max_steps=steps, max_tokens=max_tokens, reply_tokens=reply_tokens)
+    looked = await app.db.call(refresh_directory, app, name)
+    revision = looked.revision
+    artifact: ArtifactRecord | None = None
+    stale_from: RevisionRecord | None = None
+    notes: str | None = None
+    if typed_mode == AnswerMode.SLEEP:
+        artifact = await app.db.call(app.store.latest_artifact, revision.id, tenant=app.tenant)
+        notes = artifact.text if artifact else None
+        if artifact is None and allow_stale:
+            stale = await app.db.call(_stale_notes, app, looked.context, looked.snapshot)
+            if stale is not None:
+                artifact, stale_from, notes = stale
+        if artifact is None:
+            changed = " (the folder changed since it was last slept on)" if looked.created else ""
+            raise NotFoundError(
+                f"context {name!r} (revision {revision.seq}) has no map yet{changed}: sleep "
+                "on it first (an incremental sleep is quick after a small change), ask in "
+                "baseline mode, or allow the notes of an older revision"
+            ).hinted(f"`sleeptime sleep {shown(name)}`, --mode baseline, or --allow-stale")
+    chosen = app.backend(backend, model)
+    started = time.perf_counter()
+    answer = await answer_request(
+        chosen, RepoTools(looked.snapshot), request, notes=notes, budget=budget
+    )
+    latency = time.perf_counter() - started
+    query = await app.db.call(
+        _record_query, app, looked, artifact, stale_from, request, typed_mode, budget, answer,
+        chosen.info.backend, chosen.info.model, latency,
+    )  # fmt: skip
+    return AgentAskResult(
+        answer=answer, query=query, revision=revision, artifact=artifact,
+        stale_from=stale_from, latency_s=latency, refreshed=looked.created,
+    )  # fmt: skip
+
+
+def _record_query(
+    app: Sleeptime,
+    looked: DirectoryRevision,
+    artifact: ArtifactRecord | None,
+    stale_from: RevisionRecord | None,
+    request: str,
+    mode: AnswerMode,
+    budget: AgentBudget,
+    answer: RepoAnswer,
+    backend_name: str,
+    model_name: str,
+    latency_s: float,
+) -> QueryRecord:
+    run = answer.run
+    return app.store.record_query(
+        context_id=looked.context.id,
+        revision_id=looked.revision.id,
+        artifact_id=artifact.id if artifact else None,
+        text=request.strip(),
+        mode=mode,
+        budget=budget.max_steps,
+        layout=AGENT_LAYOUT,
+        max_tokens=budget.reply_tokens,
+        answer=run.text,
+        backend=backend_name,
+        model=model_name,
+        prompt_version="+".join(run.prompt_keys),
+        usage=run.usage,
+        latency_s=latency_s,
+        details={
+            "served": "agent",
+            "files": list(answer.files),
+            "unknown": list(answer.unknown),
+            "steps": len(run.steps),
+            "tool_calls": run.tool_calls,
+            "stop": run.stop,
+            "snapshot": looked.snapshot.content_hash,
+            **({"stale_notes_of_revision": stale_from.seq} if stale_from else {}),
+        },
+    )

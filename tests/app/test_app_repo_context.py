@@ -1,0 +1,363 @@
+"""Directory contexts through the front door: real git repositories, scripted agents.
+
+The agent's replies are scripted (the text protocol); the repository, the store and the
+run machinery are real, so these tests check what is recorded and what the agent was
+shown, not what a model would say.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers.git_repos import commit, git, init_repo, write
+from sleeptime.app import Sleeptime
+from sleeptime.app.repo_context import (
+    add_directory,
+    ask_agent,
+    refresh_directory,
+    sleep_directory,
+)
+from sleeptime.backends import ChatRequest, FunctionBackend, ScriptedBackend
+from sleeptime.errors import InputError, NotFoundError
+from sleeptime.repo.snapshot import SnapshotOptions
+from sleeptime.repo.source import parse_manifest
+from sleeptime.sleep import SleepBudget
+from sleeptime.sleep.recipes import parse_recipe
+
+MAP = (
+    "Command line: shop/cli.py (export). Output formats: shop/export.py. "
+    "Data: shop/models.py (Order). Most changes touch shop/cli.py."
+)
+FILES = {
+    "README.md": "# Shop\nA small shop.\n",
+    "shop/__init__.py": "",
+    "shop/cli.py": "def export(fmt):\n    return fmt\n",
+    "shop/export.py": "def export_csv(orders):\n    return ''\n",
+    "shop/models.py": "class Order:\n    total = 0\n",
+    "shop/prices.py": "TAX = 0.2\n",
+    "shop/stock.py": "ITEMS = []\n",
+    "docs/guide.md": "Use the export command.\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = init_repo(tmp_path / "shop")
+    commit(root, "Start the shop", dict(FILES))
+    return root
+
+
+def _mapper(notes: str = MAP) -> ScriptedBackend:
+    return ScriptedBackend(
+        ['<tool name="read_file">{"path": "shop/cli.py"}</tool>', f"<answer>{notes}</answer>"],
+        model="mapper",
+    )
+
+
+def _asker() -> ScriptedBackend:
+    return ScriptedBackend(
+        [
+            "<answer>\n- shop/cli.py: add the --json flag\n"
+            "- shop/export.py: write JSON\n- shop/nowhere.py: guessed</answer>"
+        ],
+        model="asker",
+    )
+
+
+# adding and refreshing -------------------------------------------------------------------
+
+
+def test_add_records_a_manifest_revision_keyed_by_content_and_head(
+    app: Sleeptime, repo: Path
+) -> None:
+    first = add_directory(app, "shop", repo)
+    assert first.created and first.revision.seq == 1
+    assert first.context.source is not None and first.context.source["root"] == str(repo)
+    manifest = parse_manifest(first.revision.text)
+    assert {f.path for f in manifest.files} == set(FILES)
+    assert manifest.head == git(repo, "rev-parse", "HEAD").strip()
+    assert manifest.snapshot_hash == first.snapshot.content_hash
+    # Unchanged tree: no new revision, by add or by refresh.
+    assert not add_directory(app, "shop", repo).created
+    assert not refresh_directory(app, "shop").created
+    # An edit on disk (not committed) changes the content: a new revision.
+    write(repo, {"shop/cli.py": "def export(fmt, json=False):\n    return fmt\n"})
+    second = refresh_directory(app, "shop")
+    assert second.created and second.revision.seq == 2
+    # Committing the same content moves HEAD only: still a new revision (HEAD is part of it).
+    git(repo, "commit", "-qam", "json flag")
+    third = refresh_directory(app, "shop")
+    assert third.created and third.revision.seq == 3
+    assert parse_manifest(third.revision.text).files == parse_manifest(second.revision.text).files
+
+
+def test_include_exclude_settings_are_remembered(app: Sleeptime, repo: Path) -> None:
+    options = SnapshotOptions(include=("shop/",), exclude=("shop/stock.py",))
+    looked = add_directory(app, "code", repo, options)
+    assert set(looked.snapshot.paths) == {p for p in FILES if p.startswith("shop/")} - {
+        "shop/stock.py"
+    }
+    write(repo, {"docs/more.md": "not included\n"})
+    assert not refresh_directory(app, "code").created  # outside the include pattern
+    write(repo, {"shop/stock.py": "ITEMS = [1]\n"})
+    assert not refresh_directory(app, "code").created  # excluded
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "empty", "only-binary"])
+def test_bad_paths_are_refused_and_nothing_is_written(
+    app: Sleeptime, tmp_path: Path, kind: str
+) -> None:
+    target = tmp_path / "target"
+    if kind == "file":
+        target.write_text("just a file\n")
+    elif kind == "empty":
+        target.mkdir()
+    elif kind == "only-binary":
+        target.mkdir()
+        (target / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(InputError) as info:
+        add_directory(app, "bad", target)
+    message = str(info.value)
+    assert str(target) in message
+    if kind == "only-binary":
+        assert "binary" in message
+    assert app.contexts() == []
+
+
+def test_a_repository_without_commits_is_a_tree_without_history(
+    app: Sleeptime, tmp_path: Path
+) -> None:
+    root = init_repo(tmp_path / "fresh")
+    write(root, {"main.py": "print('hi')\n"})
+    looked = add_directory(app, "fresh", root)
+    assert looked.snapshot.kind == "git" and looked.snapshot.head is None
+    assert parse_manifest(looked.revision.text).head is None
+
+
+def test_links_out_of_the_tree_and_unreadable_files_are_skipped(
+    app: Sleeptime, repo: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n")
+    os.symlink(secret, repo / "leak.txt")
+    big = repo / "dump.sql"
+    big.write_bytes(b"x" * 2_000)
+    looked = add_directory(app, "shop", repo, SnapshotOptions(max_file_bytes=1_000))
+    skipped = looked.snapshot.skipped_by_path
+    assert "leaves the tree" in skipped["leak.txt"]
+    assert "too large" in skipped["dump.sql"]
+    assert "password" not in looked.revision.text
+    assert "leak.txt" not in {f.path for f in parse_manifest(looked.revision.text).files}
+
+
+def test_a_context_never_changes_kind(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(InputError, match="directory context"):
+        app.add_context("shop", "some text")
+    with pytest.raises(InputError, match="directory context"):
+        app.append_context("shop", "more text")
+    app.add_context("notes", "some text")
+    with pytest.raises(InputError, match="holds text"):
+        add_directory(app, "notes", repo)
+    assert [r.seq for r in app.show("shop").revisions] == [1]
+    with pytest.raises(InputError, match="holds text"):
+        refresh_directory(app, "notes")
+
+
+def test_a_moved_folder_says_what_to_do(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    repo.rename(repo.with_name("elsewhere"))
+    with pytest.raises(InputError, match="no longer exists"):
+        refresh_directory(app, "shop")
+
+
+# sleeping -------------------------------------------------------------------------------
+
+
+async def test_sleep_writes_the_map_as_an_artifact_of_a_recorded_run(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    mapper = _mapper()
+    result = await app.sleep("shop", backend=mapper, budget=SleepBudget(max_rounds=4))
+    assert result.artifact.text == MAP
+    run = app.run(result.run_id)
+    assert run.status == "complete" and run.recipe == "repo-map" and run.rounds == 2
+    assert run.details["agent"]["tool_calls"] == 1 and "incremental" not in run.details
+    assert run.settings["agent"]["max_steps"] == 4
+    assert set(run.prompt_versions) == {
+        "repo_sleep_system",
+        "repo_sleep_task",
+        "repo_text_protocol",
+    }
+    # The tool result the agent got was the real file.
+    assert "def export(fmt)" in mapper.requests[1].messages[-1].content
+    assert app.show("shop").artifact is not None
+    stats = app.stats("shop")
+    assert stats.sleep_runs == 1 and stats.sleep_total == result.usage.total_tokens > 0
+
+
+async def test_several_loops_are_refused_for_a_folder(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(InputError, match="one exploring agent"):
+        await app.sleep("shop", backend=_mapper(), recipe="parallel:3")
+    assert app.runs("shop") == []
+
+
+async def test_a_small_change_is_slept_on_from_the_earlier_map(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=_mapper())
+    commit(repo, "json flag", {"shop/cli.py": "def export(fmt, json=False):\n    return fmt\n"})
+    updater = _mapper(MAP + " Export has a json flag.")
+    result = await sleep_directory(app, "shop", backend=updater, budget=SleepBudget())
+    run = app.run(result.run_id)
+    incremental = run.details["incremental"]
+    assert incremental["from_revision"] == 1 and incremental["modified"] == ["shop/cli.py"]
+    assert incremental["changed"] == 1 and incremental["files"] == len(FILES)
+    assert run.settings["agent"]["max_steps"] == incremental["steps"] == 2
+    assert "repo_sleep_update" in run.prompt_versions
+    task = updater.requests[0].messages[1].content
+    assert MAP in task and "- shop/cli.py (modified)" in task
+    assert app.show("shop").revision.seq == 2 and result.artifact.revision_id == run.revision_id
+
+
+async def test_a_large_change_or_full_sleeps_on_the_whole_tree(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=_mapper())
+    commit(repo, "rewrite", {p: f"# rewritten {p}\n" for p in FILES if p.endswith(".py")})
+    result = await sleep_directory(app, "shop", backend=_mapper())
+    assert "incremental" not in app.run(result.run_id).details
+    commit(repo, "one more", {"shop/cli.py": "def export(fmt):\n    return 1\n"})
+    result = await sleep_directory(app, "shop", backend=_mapper(), incremental=False)
+    assert "incremental" not in app.run(result.run_id).details
+
+
+async def test_an_agent_that_writes_nothing_fails_its_run(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    silent = ScriptedBackend(["<answer></answer>", ""], model="silent")
+    with pytest.raises(Exception, match="no map"):
+        await sleep_directory(app, "shop", backend=silent, budget=SleepBudget(max_rounds=2))
+    [run] = app.runs("shop")
+    assert run.status == "failed" and "no map" in (run.error or "")
+    assert app.show("shop").artifact is None
+
+
+async def test_the_worker_sleeps_on_a_directory_context(app: Sleeptime, repo: Path) -> None:
+    from sleeptime.worker import Worker, enqueue_sleep
+
+    looked = add_directory(app, "shop", repo)
+    app.runtime.backends.add("scripted", "mapper", _mapper())
+    enqueue_sleep(
+        app.store, looked.revision, recipe=parse_recipe("rethink"), budget=SleepBudget(),
+        seed=0, backend="scripted", model="mapper",
+    )  # fmt: skip
+    worker = Worker(app.runtime, auto_sleep=False)
+    assert await worker.tick() == 0
+    [job] = app.jobs()
+    claimed = app.store.claim_run("w", lease_s=30, run_id=job.id)
+    assert claimed is not None
+    await worker.execute(claimed)
+    [done] = app.jobs()
+    assert done.status == "complete", done.error
+    assert app.show("shop").artifact is not None and app.show("shop").artifact.text == MAP
+
+
+# asking ---------------------------------------------------------------------------------
+
+
+async def test_ask_in_sleep_mode_starts_from_the_map_and_is_recorded(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=_mapper())
+    asker = _asker()
+    result = await ask_agent(app, "shop", "Add a --json flag to export", steps=3, backend=asker)
+    assert result.answer.files == ("shop/cli.py", "shop/export.py")
+    assert result.answer.unknown == ("shop/nowhere.py",)
+    assert MAP in asker.requests[0].messages[1].content
+    query = result.query
+    assert query.mode == "sleep" and query.layout == "agent" and query.budget == 3
+    assert result.artifact is not None and query.artifact_id == result.artifact.id
+    assert query.details["files"] == ["shop/cli.py", "shop/export.py"]
+    assert query.details["served"] == "agent" and query.details["steps"] == 1
+    assert query.prompt_tokens == result.answer.run.usage.prompt_tokens > 0
+    stats = app.stats("shop")
+    assert stats.sleep is not None and stats.sleep.count == 1
+
+
+async def test_ask_in_baseline_mode_explores_without_notes(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    asker = _asker()
+    result = await ask_agent(app, "shop", "Add a --json flag", mode="baseline", backend=asker)
+    assert "There are no notes" in asker.requests[0].messages[1].content
+    assert result.artifact is None and result.query.mode == "baseline"
+
+
+async def test_ask_after_a_change_needs_new_notes_or_allow_stale(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(NotFoundError, match="no map yet"):
+        await ask_agent(app, "shop", "Add a --json flag", backend=_asker())
+    await sleep_directory(app, "shop", backend=_mapper())
+    write(repo, {"shop/models.py": "class Order:\n    total = 1\n"})
+    with pytest.raises(NotFoundError, match="folder changed"):
+        await ask_agent(app, "shop", "Add a --json flag", backend=_asker())
+    asker = _asker()
+    result = await ask_agent(app, "shop", "Add a --json flag", backend=asker, allow_stale=True)
+    assert result.stale_from is not None and result.stale_from.seq == 1
+    assert result.revision.seq == 2 and result.query.details["stale_notes_of_revision"] == 1
+    shown = asker.requests[0].messages[1].content
+    assert "revision 1" in shown and "- shop/models.py (modified)" in shown and MAP in shown
+
+
+async def test_the_text_question_path_refuses_a_directory(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(InputError, match="repository agent") as info:
+        await app.ask("shop", "What does it do?", mode="baseline", backend=_asker())
+    assert "--agent" in (info.value.cli_hint or "")
+
+
+async def test_the_agent_refuses_a_text_context(app: Sleeptime) -> None:
+    app.add_context("notes", "some text")
+    with pytest.raises(InputError, match="holds text"):
+        await ask_agent(app, "notes", "Add a flag", backend=_asker())
+
+
+async def test_a_budget_that_runs_out_still_names_files(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+
+    def explore_forever(request: ChatRequest) -> str:
+        if "no tool calls left" in request.messages[-1].content:
+            return "- shop/cli.py: the command"
+        return '<tool name="list_files">{}</tool>'
+
+    backend = FunctionBackend(explore_forever)
+    result = await ask_agent(app, "shop", "Add a flag", mode="baseline", steps=2, backend=backend)
+    run = result.answer.run
+    assert len(run.steps) == 2 and result.answer.files == ("shop/cli.py",)
+    assert result.query.details["steps"] == 2
+
+
+# PostgreSQL -----------------------------------------------------------------------------
+
+
+async def test_directory_contexts_on_postgresql(postgres_url: str, repo: Path) -> None:
+    from sleeptime.settings import Settings
+
+    app = Sleeptime(Settings(database_url=postgres_url))
+    try:
+        looked = add_directory(app, "shop", repo, SnapshotOptions(exclude=("docs/",)))
+        assert app.context("shop")[0].source == looked.context.source
+        assert looked.context.source is not None and looked.context.source["exclude"] == ["docs/"]
+        await sleep_directory(app, "shop", backend=_mapper())
+        commit(repo, "json", {"shop/cli.py": "def export(fmt, json=False):\n    return fmt\n"})
+        result = await ask_agent(app, "shop", "Add a flag", backend=_asker(), allow_stale=True)
+        assert result.stale_from is not None and result.query.layout == "agent"
+        with pytest.raises(InputError, match="directory context"):
+            app.add_context("shop", "text")
+    finally:
+        await app.aclose()

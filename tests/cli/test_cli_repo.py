@@ -1,0 +1,116 @@
+"""Directory contexts on the command line: add a folder, refresh, sleep, ask --agent.
+
+Real git repositories and a real SQLite file; the agent's replies are scripted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from helpers.git_repos import commit, init_repo, write
+
+Invoke = Callable[..., Result]
+
+FILES = {
+    "shop/cli.py": "def export(fmt):\n    return fmt\n",
+    "shop/export.py": "def export_csv(orders):\n    return ''\n",
+    "shop/models.py": "class Order:\n    total = 0\n",
+    "shop/prices.py": "TAX = 0.2\n",
+    "README.md": "# Shop\n",
+}
+SCRIPTED = ("--backend", "scripted")
+MAP_REPLIES = (
+    '<tool name="read_file">{"path": "shop/cli.py"}</tool>',
+    "<answer>CLI in shop/cli.py; formats in shop/export.py.</answer>",
+)
+ASK_REPLY = "<answer>\n- shop/cli.py: the flag\n- shop/export.py: JSON output</answer>"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = init_repo(tmp_path / "shop")
+    commit(root, "Start", dict(FILES))
+    return root
+
+
+def test_add_sleep_ask_a_repository(
+    invoke: Invoke, repo: Path, replies: Callable[..., str]
+) -> None:
+    added = invoke("context", "add", "shop", f"{repo}/")
+    assert added.exit_code == 0, added.output
+    assert "git repository" in added.output and "5 files" in added.output
+    assert "revision 1" in added.output
+    again = invoke("context", "refresh", "shop")
+    assert again.exit_code == 0 and "unchanged, still revision 1" in again.output
+    slept = invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    assert slept.exit_code == 0, slept.output
+    assert "2 agent steps, 1 tool calls" in slept.output and "ask shop" in slept.output
+    asked = invoke("ask", "shop", "Add a --json flag", "--agent", "--budget", "3", *SCRIPTED,
+                   "--model", replies(ASK_REPLY))  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert "files to change:\n  shop/cli.py\n  shop/export.py" in asked.output
+    assert "budget 3 steps: 1 steps" in asked.output and "test-time tokens" in asked.output
+    shown = invoke("context", "show", "shop")
+    assert f"folder: {repo}" in shown.output and "sleeptime directory snapshot v1" in shown.output
+
+
+def test_ask_json_and_incremental_sleep(
+    invoke: Invoke, repo: Path, replies: Callable[..., str]
+) -> None:
+    invoke("context", "add", "shop", str(repo))
+    invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    commit(repo, "json flag", {"shop/cli.py": "def export(fmt, json=False):\n    return fmt\n"})
+    stale = invoke("ask", "shop", "Add a flag", "--agent", *SCRIPTED, "--model", replies(ASK_REPLY))
+    assert stale.exit_code == 3 and "no map yet" in stale.output and "--allow-stale" in stale.output
+    slept = invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    assert "incremental: from the map of revision 1, 1 of 5 files changed" in slept.output
+    asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",
+                   replies(ASK_REPLY))  # fmt: skip
+    data = json.loads(asked.output)
+    assert data["files"] == ["shop/cli.py", "shop/export.py"] and data["revision"] == 2
+    assert data["steps_budget"] == 8 and data["usage"]["prompt_tokens"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("context", "add", "x", "{missing}/"), "does not exist"),
+        (("context", "add", "x", "{file}", "--include", "*.py"), "apply to a folder"),
+        (("context", "refresh", "text"), "holds text"),
+        (("ask", "text", "Add a flag", "--agent", *SCRIPTED), "holds text"),
+        (("ask", "shop", "Add a flag", "--budget", "7"), "step budgets are for --agent"),
+        (("ask", "shop", "Add a flag", "--mode", "baseline", *SCRIPTED), "--agent"),
+        (("sleep", "shop", "--recipe", "vote:3", *SCRIPTED), "one exploring agent"),
+    ],
+)
+def test_bad_input_says_what_to_do(
+    invoke: Invoke, repo: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    text = tmp_path / "note.txt"
+    text.write_text("hello\n")
+    assert invoke("context", "add", "shop", str(repo)).exit_code == 0
+    assert invoke("context", "add", "text", str(text)).exit_code == 0
+    filled = [a.format(missing=tmp_path / "missing", file=text) for a in args]
+    result = invoke(*filled)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_a_symlink_out_of_the_tree_is_reported_not_read(
+    invoke: Invoke, repo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret\n")
+    (repo / "link.txt").symlink_to(outside)
+    write(repo, {"huge.log": "x" * 5000})
+    result = invoke("context", "add", "shop", str(repo), "--max-file-bytes", "1000")
+    assert result.exit_code == 0, result.output
+    assert "skipped link.txt: symlink that leaves the tree" in result.output
+    assert "skipped huge.log: too large" in result.output
+    shown = invoke("context", "show", "shop", "--full")
+    assert "secret" not in shown.output and "link.txt" not in shown.output
