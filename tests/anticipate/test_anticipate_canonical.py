@@ -29,7 +29,7 @@ _REASONS = {"voice": "voice", "subject": "asks for the", "roles": "another order
         ("When does the ferry leave Northport for Gull Island?",
          "When does the ferry leave Gull Island for Northport?", "roles"),
         ("What is 20 divided by 5?", "What is 5 divided by 20?", "roles"),
-        ("How much was Sam paid by Jordan?", "How much did Sam pay Jordan?", "content"),
+        ("How much was Sam paid by Jordan?", "How much did Sam pay Jordan?", "roles"),
         ("How many loaves were sold?", "How many loaves are sold?", "tense"),
         ("Who unlocked the shed?", "Who unlocks the shed?", "tense"),
         ("How many people came?", "How many people will come?", "tense"),

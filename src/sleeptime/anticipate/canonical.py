@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.frames import agent_first, passive_participle, time_frame
 from sleeptime.anticipate.signature import (
     _AFTER_NUMBER_UNITS,
     _SCALES,
@@ -51,6 +52,7 @@ from sleeptime.anticipate.words import (
     is_participle,
     is_past_form,
     lemma,
+    normalize_chat,
     rewrite_phrases,
     strip_frame,
 )
@@ -77,6 +79,7 @@ _THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
 _PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
                  "their": "they", "theirs": "they"}  # fmt: skip
 _CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
+_BREAKS = lx.FILLERS | CONJUNCTIONS | _CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | _AUX
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,20 @@ class Canonical:
     names: frozenset[str]
     voice: str
     """"passive" for a passive with no doer named ("How much was Sam paid?"), else "active"."""
+    subject_at: int = -1
+    """Where the subject starts in ``content`` after an inverted auxiliary ("How many did |
+    the cafe sell?"); -1 without one. Lets an active match its passive (``align.py``)."""
+    passive_verb: str | None = None
+    """The participle's lemma of a passive main clause ("were *sold*")."""
+    progressive: bool = False
+    """"Who is facilitating ...?": a present that may ask what "Who will facilitate" does."""
 
 
 _SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
 _MONEY_LEMMAS = {lemma(word) for word in lx.MONEY_WORDS}
+_MONEY_SAID = {_SYNONYM_LEMMAS.get(lemma(w), lemma(w)) for w in ("cost", "pay", "spend")}
+_EARN = {lemma("make"): lemma("earn")}
+_MONEY_UNITS = {"dollar", "cent", "euro", "pound"}
 _VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
 
 
@@ -150,15 +163,30 @@ class _Reader:
         """Where "have" is a main verb: it counts as content in "how much" questions."""
         self.wh_end = -1
         """Index just after the first question-word phrase (-1: none)."""
+        self.aux_ci = -1
+        """Length of ``content`` when the first auxiliary after the question word was read."""
+        self.participle_at = -1
+        self.participle_ci = -1
+        self.by_agent = False
+        self.breaks: set[int] = set()
+        """Positions in ``content`` where a preposition, conjunction or clause word stood."""
 
     def read(self) -> Canonical:
         words = self.words
         i = 0
         after_number = False
+        self.participle_at = passive_participle(words)
         while i < len(words):
+            word = words[i]
             i, after_number = self._one(i, after_number)
+            if word in _BREAKS:
+                self.breaks.add(len(self.content))
         tense = self.aux_tenses or {self._bare_tense()}
         wh = tuple(self._money_wh()) or self._telegraphic_wh()
+        wh = self._time_frames(wh)
+        self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
+        passive = self._voice() == "passive"
+        verb = self.content[self.participle_ci] if passive and self.participle_ci >= 0 else None
         self._how_much(wh)
         self._drop_implied(wh)
         return Canonical(
@@ -176,7 +204,25 @@ class _Reader:
             content=tuple(self.content),
             names=frozenset(lemma(n) for n in self.names),
             voice=self._voice(),
+            subject_at=self.aux_ci if not self.have_at else -1,
+            passive_verb=verb,
+            progressive=self._progressive(),
         )
+
+    def _progressive(self) -> bool:
+        """A be-form right after the question word, then an "-ing" verb: "Who is running"."""
+        at = self.wh_end
+        if at < 0 or at + 1 >= len(self.words) or self.words[at] not in {"is", "are", "am"}:
+            return False
+        nxt = self.words[at + 1]
+        return len(nxt) > 4 and nxt.endswith("ing") and not _is_special(nxt)
+
+    def _time_frames(self, wh: tuple[str, ...]) -> tuple[str, ...]:
+        """ "What is the opening time?" asks "when does it open", "What is the crossing time?"
+        and "What is the warranty period?" ask "how long" (``frames.py``)."""
+        if wh != ("what",) or not self.aux_tenses or not any(w in lx.BE_FORMS for w in self.words):
+            return wh
+        return time_frame(self.content, wh, self.words)
 
     def _drop_implied(self, wh: tuple[str, ...]) -> None:
         """Drop a verb the question word already asks: "how long does it take" = "how long"."""
@@ -188,32 +234,21 @@ class _Reader:
                 self.content.remove(word)
 
     def _how_much(self, wh: tuple[str, ...]) -> None:
-        """In a "how much" question "cost" says nothing ("How much does X cost?" = "How much
-        is X?") but "have" does ("How much does Tom have?" is not "How much is Tom?")."""
+        """In a "how much" question "cost", "pay" and "spend" say nothing ("How much does X
+        cost?" = "How much is X?" = "How much do you pay for X?") but "have" does ("How much
+        does Tom have?" is not "How much is Tom?"); "make" is "earn". "charge" stays: who
+        charges is paid, who pays is charged."""
         if "how much" not in wh:
             return
-        cost = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
         for position in reversed(self.have_at):
             self.content.insert(position, "have")
-        while cost in self.content:
-            self.content.remove(cost)
+        self.content[:] = [_EARN.get(w, w) for w in self.content if w not in _MONEY_SAID]
 
     def _voice(self) -> str:
         """ "passive" only for a passive main clause that does not name the doer."""
-        if self.agent_wh or "@by" in self.content:
+        if self.agent_wh or self.by_agent or "@by" in self.content:
             return "active"
-        words = [w for w in self.words if w]
-        for i, word in enumerate(words):
-            if word in _CLAUSE_ENDS or (word == "when" and i > 0):
-                break
-            if word in lx.BE_FORMS or word in lx.GET_FORMS:
-                ahead = words[i + 1 : i + 5]
-                for later in ahead:
-                    if later in _CLAUSE_ENDS:
-                        break
-                    if is_participle(later):
-                        return "passive"
-        return "active"
+        return "passive" if self.participle_at >= 0 else "active"
 
     def _number(self, value: str) -> None:
         self.numbers.append(value)
@@ -304,11 +339,13 @@ class _Reader:
                 return
             self.quantifiers.append(lx.QUANTIFIER_CLASS.get(word, word))
         elif word in lx.MODAL_CLASS:
+            self._mark_aux(i)
             self.modals.append(lx.MODAL_CLASS[word])
         elif word in {"have", "do"} and (self.aux_tenses or self.modals):
-            if word == "have":  # "did ... have", "can ... do": not a tense of their own
+            if word == "have" and not self._perfect(i):  # "did ... have", "can ... do"
                 self.have_at.append(len(self.content))
         elif word in lx.AUX_TENSE:
+            self._mark_aux(i)
             tense = lx.AUX_TENSE[word]
             if word in {"has", "have", "had"}:
                 if self._perfect(i):
@@ -334,7 +371,13 @@ class _Reader:
         elif word in _DROP:
             pass
         else:
+            if i == self.participle_at:
+                self.participle_ci = len(self.content)
             self._content(word)
+
+    def _mark_aux(self, i: int) -> None:
+        if self.aux_ci < 0 and 0 <= self.wh_end <= i:
+            self.aux_ci = len(self.content)
 
     def _perfect(self, i: int) -> bool:
         """True for "has/have/had" + participle, with up to three words between."""
@@ -375,8 +418,8 @@ class _Reader:
             nxt in lx.NP_STARTS or nxt[:1].isdigit() or nxt in self.names or nxt in NUMBER_WORDS
         ):
             return  # "to" before a verb: an infinitive, not a direction
-        if word == "by" and not nxt:
-            self.agent_wh = True  # "Who is the shed unlocked by?"
+        if word == "by" and not nxt and self.wh[:1] != ["how much"]:
+            self.agent_wh = True  # "Who is the shed unlocked by?"; but "How much ... cut by?"
             return
         self.content.append(f"@{role}")
 
@@ -396,10 +439,13 @@ class _Reader:
         if any(w in lx.IRREGULAR_PAST for w in self.words):
             return "past"
         start = max(self.wh_end, 0)
-        for word in self.words[start : start + 3]:
+        for k in range(start, min(start + 3, len(self.words))):
+            word = self.words[k]
             if not word or _is_special(word):
                 continue
             if is_past_form(word):
+                if k > 0 and self.words[k - 1] in _ARTICLES:
+                    continue  # "how much a fixed desk costs": an adjective, not the verb
                 return "past"
             if word.endswith("s") and not word.endswith("ss"):
                 return "present"
@@ -419,7 +465,13 @@ class _Reader:
         return ()
 
     def _money_wh(self) -> list[str]:
-        """A "what" asking about money asks "how much": "What does it cost?"."""
+        """A "what" asking about money asks "how much": "What does it cost?"; one asking for
+        a count of something asks "how many": "What is a draw worth in points?"."""
+        written = [w for w in self.words if w]
+        if self.wh == ["what"] and len(written) > 2 and written[-2] == "in":
+            last = written[-1]
+            if UNITS.get(last, "") not in _MONEY_UNITS and last.endswith("s") and last[-2] != "s":
+                return ["how many"]
         if "what" not in self.wh or not any(c in _MONEY_LEMMAS for c in self.content):
             return self.wh
         return ["how much" if w == "what" else w for w in self.wh]
@@ -435,6 +487,8 @@ class _Reader:
             while rest and not _is_special(rest[0]):
                 rest = rest[1:]
         if rest and (rest[0] in _AUX or rest[0] in lx.MODAL_CLASS):
+            if self.participle_at >= 0:
+                return "object"  # a passive: the question word is not the doer
             if rest[0] in lx.BE_FORMS and self._voice() == "active" and not self.agent_wh:
                 return None  # "What is the total?": a copula has no doer
             after = [w for w in rest[1:] if w not in {"not", "never"}]
@@ -448,7 +502,7 @@ class _Reader:
 def canonical(question: str) -> Canonical:
     """Read ``question`` into its canonical form (see the module docstring)."""
     text = unicodedata.normalize("NFKC", question).replace("\u2019", "'").replace("\u2018", "'")
-    framed = strip_frame(re.sub(r"\s+", " ", expand_contractions(text)))
+    framed = strip_frame(re.sub(r"\s+", " ", normalize_chat(expand_contractions(text))))
     body = strip_frame(rewrite_phrases(framed))
     names = {n for n in _capitalized_words(text)}
     words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]

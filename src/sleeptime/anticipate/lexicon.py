@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "1"
+LEXICON_VERSION = "2"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
@@ -35,6 +35,11 @@ FRAME_SUFFIX = re.compile(
 
 _NUMBER_AHEAD = r"(?:\d|one\b|two\b|three\b|four\b|five\b|six\b|seven\b|eight\b|nine\b|ten\b)"
 
+_DAY_OR_MONTH = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
+    r"|may|june|july|august|september|october|november|december"
+)
+
 # Phrases with one canonical spelling (applied in order, on lower-case text).
 PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bby whom\b", "who by"),
@@ -54,6 +59,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhat amount\b", "how much"),
     (r"\bhow much money\b", "how much"),
     (r"\b(?:am|is|are) going to\b", "will"),
+    (r"\b(?:am|is|are) ((?:[\w.]+ ){1,3})going to\b", r"will \1"),
+    (r"\bwhat (?:is|was|are|were|will be) the return value of\b", r"what does return"),
     (r"\b(?:allowed|permitted|able) to\b", "can"),
     (r"\b(?:has|have|had|need|needs|needed) to\b", "must"),
     (r"\b(?:required|supposed) to\b", "must"),
@@ -68,7 +75,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bthe same as\b", "same as"),
     (r"\blet in\b", "concede"),
     (r"\blets in\b", "concedes"),
+    (r"\bup to (?=how )", ""),
+    (r"\b(?:is|are|was|were) (?:responsible for|in charge of) (?=\w+ing\b)", "is "),
+    (r"\bput off(?=\s*[?.!]*$)", "postponed"),  # "Why was the vote put off?"
     (r"\bput off\b", "postpone"),
+    (rf"\b({_DAY_OR_MONTH}) (?:through|thru) ({_DAY_OR_MONTH})\b", r"from \1 to \2"),
     (r"\bkicks? in\b", "applies"),
     (r"\brun(?:s)? out of\b", "exhaust"),
     (r"\bget(?:s)? to (?=the |a |an )", "reach "),
@@ -77,6 +88,21 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgot to (?=the |a |an )", "reached "),
     (r"\bhave got\b|\bhas got\b", "have"),
 )
+
+CHAT = {
+    "whats": "what is", "whos": "who is", "hows": "how is", "wheres": "where is",
+    "whens": "when is", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "werent": "were not", "doesnt": "does not", "dont": "do not", "didnt": "did not",
+    "hasnt": "has not", "havent": "have not", "hadnt": "had not", "cant": "can not",
+    "couldnt": "could not", "wont": "will not", "wouldnt": "would not",
+    "shouldnt": "should not", "u": "you", "ur": "your", "pls": "please", "plz": "please",
+}  # fmt: skip
+"""Chat spellings without the apostrophe, and the shortest forms of "you" and "please"."""
+
+MONEY_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\b(?:take|takes|took|taken|taking|bring|brings|brought|bringing) in\b", "earn"),
+)
+"""Phrases that mean "earn" in a "how much" question ("How much did the cafe take in?")."""
 
 # Question words after canonical phrases; "which" stands for determiner "what" too.
 WH = {"what", "who", "where", "when", "why", "which", "how", "whose", "whether"}
@@ -152,12 +178,49 @@ _GROUPS = (
     "car automobile",
     "movie film",
     "shop store",
+    # general question vocabulary (issue 13, second round): verbs and nouns that swap freely
+    "reduce cut lower decrease shorten",
+    "increase raise",
+    "wait pause",
+    "attempt try",
+    "organize organise arrange coordinate",
+    "schedule rota roster timetable",
+    "postpone defer",
+    "end conclude",
+    "remove delete",
+    "change modify alter",
+    "check verify",
+    "use utilize utilise",
+    "own possess",
+    "provide supply",
+    "mistake error",
+    "bug defect",
+    "rule regulation",
+    "amount quantity",
+    "trip journey",
+    "doctor physician",
+    "lawyer attorney",
+    "holiday vacation",
+    "flat apartment",
+    "rubbish garbage trash",
+    "teacher instructor",
+    "huge enormous",
+    "team side",
+    "retrospective retro",
+    "speak talk",
+    "answer reply respond",
+    "hire employ recruit",
+    "mend fix",
+    "build construct",
+    "close shut",
+    "exit leave",
 )
 SYNONYMS: dict[str, str] = {}
 for _group in _GROUPS:
     _words = _group.split()
+    _head = next((SYNONYMS[w] for w in _words if w in SYNONYMS), _words[0])  # joins groups
     for _word in _words:
-        SYNONYMS.setdefault(_word, _words[0])
+        SYNONYMS.setdefault(_word, _head)
 
 # Words that change nothing about what is asked (beyond signature.FUNCTION_WORDS).
 FILLERS = {

@@ -41,6 +41,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from sleeptime.anticipate.align import align, tenses_agree
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
@@ -138,32 +139,36 @@ def compare_questions(asked: str, stored: str) -> Verdict:
         ("quantifiers", a.quantifiers, b.quantifiers),
         ("question words", a.wh, b.wh),
         ("modals", a.modals, b.modals),
-        ("pronouns", a.pronouns, b.pronouns),
         ("conjunctions", a.conjunctions, b.conjunctions),
-        ("tense", sorted(a.tense), sorted(b.tense)),
         ("comparatives", a.comparatives, b.comparatives),
-        ("voice", [a.voice], [b.voice]),
     )
     for label, left, right in checks:
         if _multiset_differs(left, right):
             return Verdict(False, f"{label} differ: {sorted(left)} vs {sorted(right)}", 0.0)
+    if not tenses_agree(a, b):
+        return Verdict(False, f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}", 0.0)
+    aligned = align(a, b)
+    if aligned is None:
+        return Verdict(False, f"voice differ: {[a.voice]} vs {[b.voice]}", 0.0)
+    if _multiset_differs(aligned.pronouns_left, aligned.pronouns_right):
+        return Verdict(False, f"pronouns differ: {list(a.pronouns)} vs {list(b.pronouns)}", 0.0)
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return Verdict(False, f"the question asks for the {a.wh_role}, not the {b.wh_role}", 0.0)
-    left_counts, right_counts = Counter(a.content), Counter(b.content)
+    left_counts, right_counts = Counter(aligned.left), Counter(aligned.right)
     for name in sorted(a.names | b.names):
         if left_counts[name] != right_counts[name]:
             return Verdict(False, f"name {name!r} differs", 0.0)
     similarity = (
-        SequenceMatcher(None, a.content, b.content, autojunk=False).ratio()
-        if a.content or b.content
+        SequenceMatcher(None, aligned.left, aligned.right, autojunk=False).ratio()
+        if aligned.left or aligned.right
         else 1.0
     )
     if left_counts != right_counts:
         extra = sorted((left_counts - right_counts).elements())
         missing = sorted((right_counts - left_counts).elements())
         return Verdict(False, f"content words differ: +{extra} -{missing}", similarity)
-    entities = a.names | b.names | {w for w in a.content if w.startswith("#")}
-    if not one_block_apart(a.content, b.content, fixed=entities):
+    entities = a.names | b.names | {w for w in aligned.left if w.startswith("#")}
+    if not one_block_apart(aligned.left, aligned.right, fixed=entities):
         return Verdict(False, "the same words in another order (roles differ)", similarity)
     return Verdict(True, "same question", similarity)
 

@@ -18,10 +18,21 @@ def strip_frame(text: str) -> str:
     return text.strip()
 
 
+def normalize_chat(text: str) -> str:
+    """Spell out chat forms ("whats", "dont", "u") in lower-case text."""
+    return _CHAT.sub(lambda m: lx.CHAT[m.group(0)], text)
+
+
+_CHAT = re.compile(r"\b(?:" + "|".join(sorted(lx.CHAT, key=len, reverse=True)) + r")\b")
+
+
 def rewrite_phrases(text: str) -> str:
     """Apply ``lexicon.PHRASES`` in order (lower-case text)."""
     for pattern, replacement in lx.PHRASES:
         text = re.sub(pattern, replacement, text)
+    if "how much" in text:
+        for pattern, replacement in lx.MONEY_PHRASES:
+            text = re.sub(pattern, replacement, text)
     return re.sub(r"\s{2,}", " ", text).strip()
 
 

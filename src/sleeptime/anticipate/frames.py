@@ -1,0 +1,119 @@
+"""Question frames that say one thing in two shapes, rewritten to one shape.
+
+The reader (``canonical.py``) calls these after it has filled the slots:
+
+- ``passive_participle`` finds the verb of a passive main clause ("How many pastries were
+  *sold* from Monday?"), skipping participles used as adjectives ("a *failed* batch").
+- ``agent_first`` puts a passive with its doer named in active order, so "How much was Sam
+  lent by Jordan?" reads like "How much did Jordan lend Sam?" and a swap of the two names
+  still differs.
+- ``time_frame`` reads "What is the opening time?" as "When does it open?", and "What is
+  the crossing time?" or "What is the warranty period?" as "How long ...?".
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.signature import CONJUNCTIONS
+from sleeptime.anticipate.words import is_participle, lemma
+
+_CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once",
+                "when", "where", "who", "which"}  # fmt: skip
+_AFTER_VERB = (
+    lx.FILLERS
+    | set(lx.ROLE_PREPOSITIONS)
+    | _CLAUSE_ENDS
+    | CONJUNCTIONS
+    | {"than", "before", "after", "until", "each", "every", "per", "this", "last", "next",
+       "yet", "so", "only", "again", "today", "yesterday", "tomorrow", "early", "late",
+       "already", "ever", "first", "most", "least"}
+)  # fmt: skip
+"""Words that may follow the verb of a passive; a noun after a participle makes it an
+adjective ("the *estimated* revenue")."""
+
+
+def _synonym(word: str) -> str:
+    base = lemma(word)
+    head = lx.SYNONYMS.get(word)
+    return lemma(head) if head else base
+
+
+_POINT_EVENTS = {lemma(noun): _synonym(verb) for noun, verb in {
+    "opening": "open", "closing": "close", "start": "start", "starting": "start",
+    "end": "end", "ending": "end", "finishing": "finish", "departure": "leave",
+    "arrival": "arrive", "kickoff": "start", "check-in": "check",
+}.items()}  # fmt: skip
+"""Nouns of a moment: "the opening time" is when something opens."""
+_DURATION_NOUNS = {lemma(w) for w in ("duration", "period", "length", "lifetime")}
+_PROCESS_NOUNS = {lemma(w) for w in ("travel", "journey", "trip", "flight", "ride", "drive",
+                                     "walk", "wait", "response", "transit", "prep")}  # fmt: skip
+_TIME = lemma("time")
+
+
+def passive_participle(words: list[str]) -> int:
+    """Index of the verb of a passive main clause ("were sold", "is a failed batch retried"),
+    or -1. The last participle between a be- or get-form and the end of the clause counts,
+    and only where no noun follows it."""
+    start = next((i for i, w in enumerate(words) if w in lx.BE_FORMS or w in lx.GET_FORMS), -1)
+    if start < 0 or any(w in _CLAUSE_ENDS - lx.WH for w in words[:start]):
+        return -1  # the be-form is in a clause in front: "If it is registered, how long ..."
+    found = -1
+    for i in range(start + 1, len(words)):
+        word = words[i]
+        if not word:
+            continue
+        if word in _CLAUSE_ENDS:
+            break
+        if is_participle(word):
+            nxt = next((w for w in words[i + 1 :] if w), "")
+            if not nxt or nxt in _AFTER_VERB or nxt[0].isdigit():
+                found = i
+    return found
+
+
+def agent_first(content: list[str], aux_at: int, verb_at: int, breaks: set[int]) -> bool:
+    """Rewrite a passive with its doer named into active order, in place; True if done.
+
+    ``content[aux_at:verb_at]`` is the passive subject, ``content[verb_at]`` the verb, and
+    the doer runs from after "@by" to the next preposition or clause word (``breaks``).
+    """
+    if verb_at < 0 or aux_at < 0 or aux_at > verb_at or "@by" not in content[verb_at + 1 :]:
+        return False
+    by = content.index("@by", verb_at + 1)
+    end = min([b for b in breaks if b > by + 1] + [len(content)])
+    for k in range(by + 1, end):
+        if content[k].startswith("@"):
+            end = k
+            break
+    agent = content[by + 1 : end]
+    if not agent:
+        return False
+    subject, verb, middle = content[aux_at:verb_at], content[verb_at], content[verb_at + 1 : by]
+    content[:] = content[:aux_at] + agent + [verb] + subject + middle + content[end:]
+    return True
+
+
+def time_frame(content: list[str], wh: tuple[str, ...], words: list[str]) -> tuple[str, ...]:
+    """ "What is the X time/period?" -> "when"/"how long" (in place); the new question word.
+
+    A moment noun before "time" (opening, departure) asks "when"; an "-ing" noun or a
+    journey noun (crossing, simmering, travel) asks "how long"; anything else is kept."""
+    for k, word in enumerate(content):
+        if word in _DURATION_NOUNS:
+            del content[k]
+            return ("how long",)
+    if _TIME not in content:
+        return wh
+    k = content.index(_TIME)
+    before = content[k - 1] if k > 0 else ""
+    if before in _POINT_EVENTS:
+        content[k - 1 : k + 1] = [_POINT_EVENTS[before]]
+        return ("when",)
+    written = [w for w in words if w]
+    gerund = any(a.endswith("ing") and len(a) > 5 and b == "time" for a, b in pairwise(written))
+    if before and before[0] not in "#@<" and (before in _PROCESS_NOUNS or gerund):
+        del content[k]
+        return ("how long",)
+    return wh
