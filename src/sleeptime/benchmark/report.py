@@ -409,6 +409,10 @@ def write_outputs(out: Path, *, hits: int | None = None, misses: int | None = No
             "a `sleeptime bench` run"
         )
     config = json.loads(config_path.read_text(encoding="utf-8"))
+    if config.get("experiment") == "repo":
+        from sleeptime.benchmark.repo_bench.report import write_repo_outputs
+
+        return write_repo_outputs(out, hits=hits, misses=misses)
     rows = read_rows(out)
     calls: dict[str, Any] = {"hits": hits, "misses": misses}
     previous = out / "summary.json"

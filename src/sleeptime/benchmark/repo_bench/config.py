@@ -1,0 +1,70 @@
+"""Settings of ``sleeptime bench repo``: the repository, the tasks, the budgets, the agents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Condition = Literal["baseline", "sleep"]
+CONDITIONS: tuple[Condition, ...] = ("baseline", "sleep")
+
+
+class RepoBenchConfig(BaseModel):
+    """Everything that shapes a repository benchmark run (written to config.json)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    repo: Path
+    """A git repository folder or a git bundle; it is cloned, never changed."""
+    out: Path
+    """Output folder: calls.db, config.json, samples.jsonl, summary.json, report.md, PNGs."""
+    tasks: int = Field(default=20, ge=1, le=10_000)
+    """How many mined tasks to run, drawn with ``seed`` across the history."""
+    budgets: list[int] = Field(default_factory=lambda: [1, 2, 4, 8])
+    """Test-time step budgets ``b`` (model calls of the answering agent; the last answers)."""
+    conditions: list[Condition] = Field(default_factory=lambda: list(CONDITIONS))
+    """baseline: the agent explores from scratch; sleep: it starts from the map ``c'``."""
+    seed: int = 0
+    """Seed of the task sample."""
+    backend: str | None = None
+    """Backend name (llama, openai, scripted); None uses the settings default."""
+    model: str | None = None
+    """Model for the backend (GGUF path or remote model id); None uses its default."""
+    calls: Path | None = None
+    """Call log file; None uses OUT/calls.db. Re-running replays every recorded call."""
+    concurrency: int = Field(default=1, ge=1, le=512)
+    """Model requests in flight at once; tasks run side by side up to this many."""
+    sleep_steps: int = Field(default=8, ge=1, le=100)
+    """Steps of the sleep agent that writes the map (once per task)."""
+    sleep_reply_tokens: int = Field(default=1024, ge=16, le=32768)
+    """Cap on one reply of the sleep agent."""
+    sleep_tokens: int = Field(default=120_000, ge=1)
+    """Prompt plus generated tokens of one sleep run; past 80 % it must write the map."""
+    notes_chars: int = Field(default=4000, ge=200, le=200_000)
+    """Longest map kept."""
+    reply_tokens: int = Field(default=512, ge=16, le=32768)
+    """Cap on one reply of the answering agent."""
+    agent_tokens: int = Field(default=40_000, ge=1)
+    """Prompt plus generated tokens of one answer; past 80 % it must answer."""
+    min_files: int = Field(default=3, ge=1)
+    """A commit becomes a task when it changes at least this many existing source files."""
+    max_files: int = Field(default=20, ge=1)
+    """... and at most this many."""
+    progress: bool = True
+    """Show a progress bar on stderr."""
+
+    @field_validator("budgets")
+    @classmethod
+    def _budgets(cls, values: list[int]) -> list[int]:
+        if not values or any(not 1 <= v <= 100 for v in values):
+            raise ValueError("step budgets must be whole numbers from 1 to 100")
+        return sorted(set(values))
+
+    @field_validator("conditions")
+    @classmethod
+    def _conditions(cls, values: list[Condition]) -> list[Condition]:
+        if not values:
+            raise ValueError("give at least one condition: baseline, sleep")
+        return list(dict.fromkeys(values))

@@ -1,0 +1,278 @@
+"""The repository experiment's summary.json, report.md and plot, from its samples alone.
+
+F1 over files is a mean over tasks, so its 95% interval is a seeded percentile bootstrap
+over tasks; sleep is compared with test-time only on the same tasks at the same step
+budget (mean difference with its bootstrap interval, tasks won and lost, and the exact
+sign test on them).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sleeptime.benchmark.experiments.common import RunSummary
+from sleeptime.benchmark.experiments.stats import mcnemar_exact
+from sleeptime.benchmark.report import read_rows
+from sleeptime.errors import InputError
+
+BOOTSTRAP = 2000
+PAIRED_NOTE = (
+    "Each task is answered with and without the map at the same step budget, so the "
+    "comparison is paired: the mean F1 difference with a 95% bootstrap interval over tasks, "
+    "the tasks where sleep scored higher or lower, and the exact sign test on those."
+)
+
+
+def bootstrap_ci(values: Sequence[float], seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the mean (seeded: a re-render gives the same)."""
+    if not values:
+        return 0.0, 0.0
+    if len(values) == 1:
+        return values[0], values[0]
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choice(values) for _ in range(n)) / n for _ in range(BOOTSTRAP))
+    return means[int(0.025 * BOOTSTRAP)], means[int(0.975 * BOOTSTRAP) - 1]
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _total(usage: dict[str, Any] | None) -> int:
+    if not usage:
+        return 0
+    return int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+
+
+def _generated(usage: dict[str, Any] | None) -> int:
+    return int((usage or {}).get("completion_tokens", 0))
+
+
+def points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean F1 (with interval), precision, recall, tokens and steps per condition and budget."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row.get("kind") == "answer":
+            groups[(str(row["condition"]), int(row["budget"]))].append(row)
+    found = []
+    for (condition, budget), group in sorted(groups.items()):
+        f1 = [float(r.get("f1", 0.0)) for r in group]
+        low, high = bootstrap_ci(f1)
+        found.append(
+            {
+                "condition": condition,
+                "budget": budget,
+                "n": len(group),
+                "errors": sum(1 for r in group if "error" in r),
+                "f1": _mean(f1),
+                "ci95_low": low,
+                "ci95_high": high,
+                "precision": _mean([float(r.get("precision", 0.0)) for r in group]),
+                "recall": _mean([float(r.get("recall", 0.0)) for r in group]),
+                "mean_test_tokens": _mean([_total(r.get("usage")) for r in group]),
+                "mean_test_generated": _mean([_generated(r.get("usage")) for r in group]),
+                "mean_steps": _mean([float(r.get("steps", 0)) for r in group]),
+            }
+        )
+    return found
+
+
+def paired(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sleep against test-time only per budget, on the tasks that have both."""
+    by: dict[tuple[str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        if row.get("kind") == "answer":
+            by[(str(row["condition"]), int(row["budget"]))][str(row["task"])] = row
+    found = []
+    for (condition, budget), mine in sorted(by.items()):
+        base = by.get(("baseline", budget))
+        if condition == "baseline" or base is None:
+            continue
+        shared = sorted(mine.keys() & base.keys())
+        if not shared:
+            continue
+        diffs = [float(mine[t].get("f1", 0.0)) - float(base[t].get("f1", 0.0)) for t in shared]
+        wins = sum(1 for d in diffs if d > 0)
+        losses = sum(1 for d in diffs if d < 0)
+        low, high = bootstrap_ci(diffs)
+        sleep_tokens = _mean([_total(mine[t].get("usage")) for t in shared])
+        base_tokens = _mean([_total(base[t].get("usage")) for t in shared])
+        found.append(
+            {
+                "condition": condition,
+                "budget": budget,
+                "n": len(shared),
+                "f1": _mean([float(mine[t].get("f1", 0.0)) for t in shared]),
+                "baseline_f1": _mean([float(base[t].get("f1", 0.0)) for t in shared]),
+                "f1_gain": _mean(diffs),
+                "gain_ci95_low": low,
+                "gain_ci95_high": high,
+                "wins": wins,
+                "losses": losses,
+                "ties": len(shared) - wins - losses,
+                "p_value": mcnemar_exact(wins, losses),
+                "test_tokens": sleep_tokens,
+                "baseline_test_tokens": base_tokens,
+                "token_ratio": base_tokens / sleep_tokens if sleep_tokens else None,
+            }
+        )
+    return found
+
+
+def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[str, Any]) -> Any:
+    """summary.json of a repository run."""
+    sleeps = [r for r in rows if r.get("kind") == "sleep"]
+    answers = [r for r in rows if r.get("kind") == "answer"]
+    settings = config.get("config", {})
+    backend = config.get("backend") or {}
+    ok_sleeps = [r for r in sleeps if "error" not in r]
+    return {
+        "experiment": "repo",
+        "repository": settings.get("repo"),
+        "backend": backend.get("backend"),
+        "model": backend.get("model"),
+        "model_sha256": backend.get("sha256"),
+        "native_tools": backend.get("native_tools"),
+        "prompts": config.get("prompts"),
+        "mined_tasks": (config.get("repository") or {}).get("mined_tasks"),
+        "tasks": len({str(r["task"]) for r in rows}),
+        "problems": len({str(r["task"]) for r in rows}),
+        "samples": len(answers),
+        "errors": sum(1 for r in rows if "error" in r),
+        "budgets": settings.get("budgets"),
+        "sleep": {
+            "runs": len(sleeps),
+            "failed": len(sleeps) - len(ok_sleeps),
+            "mean_tokens": _mean([_total(r.get("usage")) for r in ok_sleeps]),
+            "mean_generated": _mean([_generated(r.get("usage")) for r in ok_sleeps]),
+            "mean_steps": _mean([float(r.get("steps", 0)) for r in ok_sleeps]),
+            "mean_notes_chars": _mean([float(r.get("notes_chars", 0)) for r in ok_sleeps]),
+        },
+        "points": points(rows),
+        "paired": paired(rows),
+        "calls": calls,
+    }
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
+    """report.md: settings, F1 and tokens per point, the paired comparison, plots."""
+    lines = [
+        "# Repository benchmark (SWE-Features): files to change, sleep vs test-time only",
+        "",
+        f"- repository: `{summary['repository']}`; {summary['tasks']} tasks "
+        f"(of {summary['mined_tasks']} mined); step budgets {summary['budgets']}",
+        f"- model: {summary['backend']} / {summary['model']} "
+        f"(native tools: {summary['native_tools']})",
+        f"- sleep: {summary['sleep']['runs']} runs ({summary['sleep']['failed']} failed), "
+        f"mean {summary['sleep']['mean_tokens']:.0f} tokens "
+        f"({summary['sleep']['mean_generated']:.0f} generated), "
+        f"{summary['sleep']['mean_steps']:.1f} steps, map "
+        f"{summary['sleep']['mean_notes_chars']:.0f} characters",
+        f"- failed samples: {summary['errors']}; model calls: {summary['calls']}",
+        "",
+        "## F1 over changed files (mean over tasks, 95% bootstrap interval)",
+        "",
+        "| condition | budget (steps) | n | F1 | 95% CI | precision | recall "
+        "| test-time tokens (prompt+generated) | generated | steps used |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in summary["points"]:
+        label = "test-time only" if p["condition"] == "baseline" else p["condition"]
+        lines.append(
+            f"| {label} | {p['budget']} | {p['n']} | {_f(p['f1'])} | "
+            f"{_f(p['ci95_low'])}-{_f(p['ci95_high'])} | {_f(p['precision'])} | "
+            f"{_f(p['recall'])} | {p['mean_test_tokens']:.0f} | "
+            f"{p['mean_test_generated']:.0f} | {p['mean_steps']:.2f} |"
+        )
+    lines += ["", "## Sleep vs test-time only, paired by task", "", PAIRED_NOTE, ""]
+    lines += [
+        "| budget | n | F1 sleep / only | gain (95% CI) | sleep higher / lower / tie | p "
+        "| test-time tokens sleep / only | only ÷ sleep |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in summary["paired"]:
+        lines.append(
+            f"| {p['budget']} | {p['n']} | {_f(p['f1'])} / {_f(p['baseline_f1'])} | "
+            f"{p['f1_gain']:+.3f} ({p['gain_ci95_low']:+.3f} to {p['gain_ci95_high']:+.3f}) | "
+            f"{p['wins']} / {p['losses']} / {p['ties']} | {p['p_value']:.3f} | "
+            f"{p['test_tokens']:.0f} / {p['baseline_test_tokens']:.0f} | "
+            f"{_f(p['token_ratio'], 2)} |"
+        )
+    lines.append("")
+    lines += [f"![{name}]({name})" for name in images]
+    return "\n".join(lines) + "\n"
+
+
+def render_plot(out: Path, summary: dict[str, Any]) -> list[Path]:
+    """F1 against test-time tokens (the paper's SWE-Features figure) and against steps."""
+    from sleeptime.benchmark.plots import _figure, _style
+
+    pts = summary["points"]
+    if not pts:
+        return []
+    figure, (by_tokens, by_steps) = _figure(ncols=2)
+    for condition, marker in (("baseline", "o"), ("sleep", "s")):
+        mine = sorted((p for p in pts if p["condition"] == condition), key=lambda p: p["budget"])
+        if not mine:
+            continue
+        label = "test-time only" if condition == "baseline" else "sleep-time compute"
+        ys = [p["f1"] for p in mine]
+        errors = [
+            [y - p["ci95_low"] for p, y in zip(mine, ys, strict=True)],
+            [p["ci95_high"] - y for p, y in zip(mine, ys, strict=True)],
+        ]
+        for axes, xs in (
+            (by_tokens, [p["mean_test_tokens"] for p in mine]),
+            (by_steps, [p["budget"] for p in mine]),
+        ):
+            (line,) = axes.plot(xs, ys, marker=marker, label=label)
+            axes.errorbar(xs, ys, yerr=errors, fmt="none", ecolor=line.get_color(), alpha=0.35)
+        for p, x, y in zip(mine, [p["mean_test_tokens"] for p in mine], ys, strict=True):
+            by_tokens.annotate(
+                f"b{p['budget']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
+            )
+    _style(
+        by_tokens, "mean test-time tokens per request (prompt + generated)", "F1", "F1 vs tokens"
+    )
+    _style(by_steps, "test-time step budget b", "F1", "F1 vs step budget")
+    by_steps.set_xscale("log", base=2)
+    for axes in (by_tokens, by_steps):
+        axes.set_ylim(-0.02, 1.02)
+        axes.legend(fontsize=8)
+    path = out / "f1_vs_tokens.png"
+    figure.savefig(path)
+    return [path]
+
+
+def write_repo_outputs(
+    out: Path, *, hits: int | None = None, misses: int | None = None
+) -> RunSummary:
+    """Write summary.json, the plot and report.md from ``out``'s config and samples."""
+    config_path = out / "config.json"
+    if not config_path.is_file():
+        raise InputError(f"{out} has no config.json; give the --out folder of `bench repo`")
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    rows = read_rows(out)
+    calls: dict[str, Any] = {"made": misses, "replayed": hits}
+    previous = out / "summary.json"
+    if hits is None and previous.is_file():
+        calls = dict(json.loads(previous.read_text(encoding="utf-8")).get("calls") or calls)
+    summary = summarize(config, rows, calls)
+    previous.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    images = render_plot(out, summary)
+    report = out / "report.md"
+    report.write_text(render_markdown(summary, [p.name for p in images]), encoding="utf-8")
+    return RunSummary(
+        kind="repo", out=out, summary=summary, hits=hits or 0, misses=misses or 0,
+        files=[previous, report, *images],
+    )  # fmt: skip

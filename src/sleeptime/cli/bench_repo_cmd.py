@@ -1,0 +1,79 @@
+"""``sleeptime bench repo``: sleep vs test-time only on tasks mined from a git history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"expected comma-separated integers, got {text!r}") from exc
+
+
+@click.command("repo")
+@click.option(
+    "--repo",
+    "repo",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A git repository folder or a git bundle (cloned into OUT/.work, never changed).",
+)
+@click.option("--tasks", type=int, default=20, show_default=True, help="Tasks to run.")
+@click.option("--budgets", default="1,2,4,8", show_default=True, help="Test-time step budgets b.")
+@click.option(
+    "--conditions", default="baseline,sleep", show_default=True, help="baseline and/or sleep."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the task sample.")
+@click.option("--backend", default=None, help="Backend: llama (embedded), openai, scripted.")
+@click.option("--model", default=None, help="GGUF path or name (llama) or model id (openai).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option(
+    "--calls",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Call log (OUT/calls.db).",
+)
+@click.option(
+    "--concurrency", type=int, default=1, show_default=True, help="Model requests in flight."
+)
+@click.option("--sleep-steps", type=int, default=8, show_default=True, help="Sleep agent steps.")
+@click.option(
+    "--sleep-reply-tokens", type=int, default=1024, show_default=True, help="Sleep reply cap."
+)
+@click.option("--notes-chars", type=int, default=4000, show_default=True, help="Longest map kept.")
+@click.option("--reply-tokens", type=int, default=512, show_default=True, help="Answer reply cap.")
+@click.option(
+    "--agent-tokens",
+    type=int,
+    default=40_000,
+    show_default=True,
+    help="Prompt+generated tokens of one answer (past 80 %: answer now).",
+)
+@click.option(
+    "--min-files", type=int, default=3, show_default=True, help="Least source files a task changes."
+)
+@click.option("--max-files", type=int, default=20, show_default=True, help="Most source files.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def repo_command(budgets: str, conditions: str, quiet: bool, **values: Any) -> None:
+    """Sleep vs test-time only on tasks mined from a git history (the SWE-Features figure).
+
+    Each task is a commit that changed at least --min-files existing source files; the
+    agent sees the repository at its parent and names the files to change. Re-running
+    the same command replays every recorded call (resume); `bench report OUT` re-renders.
+    """
+    from sleeptime.benchmark.repo_bench import RepoBenchConfig, run_repo_bench
+    from sleeptime.cli.bench_cmds import _config, _run
+
+    config = _config(
+        RepoBenchConfig,
+        budgets=_ints(budgets),
+        conditions=[c.strip() for c in conditions.split(",") if c.strip()],
+        progress=not quiet,
+        **values,
+    )
+    _run(run_repo_bench(config))

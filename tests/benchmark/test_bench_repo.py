@@ -1,0 +1,154 @@
+"""``bench repo`` on a small real git history with a function backend: rows, scores,
+report, resume by replay, bundles, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers.git_repos import commit, git, init_repo
+from sleeptime.backends import ChatRequest, FunctionBackend
+from sleeptime.benchmark.repo_bench import RepoBenchConfig, run_repo_bench
+from sleeptime.benchmark.repo_bench.report import bootstrap_ci, paired, points
+from sleeptime.cli.main import cli
+from sleeptime.errors import InputError
+
+MAP = "The command line is in app/cli.py; formats in app/export.py; data in app/models.py."
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """Three commits that each change three existing source files (three tasks)."""
+    root = init_repo(tmp_path / "app")
+    files = {f"app/{n}.py": f"# {n}\n" for n in ("cli", "export", "models", "db", "web")}
+    commit(root, "Start the app", files)
+    for message, names in (
+        ("Add a JSON export", ("cli", "export", "models")),
+        ("Store orders", ("db", "models", "web")),
+        ("Serve the export", ("web", "cli", "export")),
+    ):
+        commit(root, message, {f"app/{n}.py": f"# {n} {message}\n" for n in names})
+    return root
+
+
+def _model(request: ChatRequest) -> str:
+    system = request.messages[0].content
+    if system.startswith("You study a code base"):
+        if len(request.messages) == 2:
+            return '<tool name="list_files">{}</tool>'
+        return f"<answer>{MAP}</answer>"
+    notes = "Notes written earlier" in request.messages[1].content
+    if not notes and len(request.messages) == 2 and "no tool calls left" not in str(request):
+        return '<tool name="search">{"query": "json"}</tool>'
+    return "<answer>\n- app/cli.py: flag\n- app/export.py: output\n- app/models.py: data</answer>"
+
+
+def _config(repo: Path, out: Path, **extra: object) -> RepoBenchConfig:
+    return RepoBenchConfig(
+        repo=repo,
+        out=out,
+        tasks=3,
+        budgets=[1, 2],
+        progress=False,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def test_a_run_scores_files_writes_the_report_and_resumes(
+    history: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    backend = FunctionBackend(_model)
+    first = await run_repo_bench(_config(history, out), backend=backend)
+    rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    sleeps = [r for r in rows if r["kind"] == "sleep"]
+    answers = [r for r in rows if r["kind"] == "answer"]
+    assert len(sleeps) == 3 and len(answers) == 3 * 2 * 2
+    by_task = {r["task"]: r for r in answers if r["condition"] == "sleep" and r["budget"] == 2}
+    json_export = git(history, "rev-parse", "HEAD~2").strip()[:12]
+    # The JSON export task changed exactly the three files the model names: F1 = 1.
+    assert by_task[json_export]["f1"] == 1.0 and by_task[json_export]["targets"] == [
+        "app/cli.py",
+        "app/export.py",
+        "app/models.py",
+    ]
+    store_orders = git(history, "rev-parse", "HEAD~1").strip()[:12]
+    assert by_task[store_orders]["f1"] == pytest.approx(1 / 3)  # one of three right
+    # Test-time only at budget 1 must answer at once; at budget 2 it searched first.
+    baseline2 = [r for r in answers if r["condition"] == "baseline" and r["budget"] == 2]
+    assert all(r["tool_calls"] == 1 and r["steps"] == 2 for r in baseline2)
+    summary = first.summary
+    assert summary["tasks"] == 3 and summary["errors"] == 0 and first.misses > 0
+    assert {(p["condition"], p["budget"]) for p in summary["points"]} == {
+        ("baseline", 1), ("baseline", 2), ("sleep", 1), ("sleep", 2),
+    }  # fmt: skip
+    [gain2] = [p for p in summary["paired"] if p["budget"] == 2]
+    assert gain2["n"] == 3 and gain2["token_ratio"] > 1  # sleep answered without searching
+    report = (out / "report.md").read_text()
+    assert "F1 over changed files" in report and "f1_vs_tokens.png" in report
+    assert (out / "f1_vs_tokens.png").stat().st_size > 0
+    assert not (out / ".work").exists()
+    # The same command again replays every call and writes the same rows.
+    again = await run_repo_bench(_config(history, out), backend=FunctionBackend(_model))
+    assert again.misses == 0 and again.hits == first.misses
+    rerun = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    strip = ("latency_s",)
+    assert sorted(
+        json.dumps({k: v for k, v in r.items() if k not in strip}) for r in rerun
+    ) == sorted(json.dumps({k: v for k, v in r.items() if k not in strip}) for r in rows)
+
+
+def test_a_bundle_is_cloned_and_the_cli_runs_it(history: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "app.bundle"
+    git(history, "bundle", "create", str(bundle), "--all")
+    replies = tmp_path / "replies.json"
+    # Scripted replies: every call answers at once (sleep map, then file lists).
+    replies.write_text(
+        json.dumps([f"<answer>{MAP}</answer>"] + ["<answer>- app/cli.py</answer>"] * 4)
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["bench", "repo", "--repo", str(bundle), "--tasks", "1", "--budgets", "1,2",
+         "--backend", "scripted", "--model", str(replies), "--out", str(out), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "repo: 1 problems, 4 samples, 0 failed" in result.output
+    rerender = CliRunner().invoke(cli, ["bench", "report", str(out)])
+    assert rerender.exit_code == 0 and "report.md" in rerender.output
+
+
+async def test_bad_repositories_are_refused(tmp_path: Path) -> None:
+    empty = init_repo(tmp_path / "empty")
+    with pytest.raises(InputError, match=r"no commits|not a git repository"):
+        await run_repo_bench(_config(empty, tmp_path / "o1"), backend=FunctionBackend(_model))
+    with pytest.raises(InputError, match="does not exist"):
+        await run_repo_bench(
+            _config(tmp_path / "missing", tmp_path / "o2"), backend=FunctionBackend(_model)
+        )
+    flat = init_repo(tmp_path / "flat")
+    commit(flat, "one file", {"a.py": "x = 1\n"})
+    with pytest.raises(InputError, match="min_files"):
+        await run_repo_bench(_config(flat, tmp_path / "o3"), backend=FunctionBackend(_model))
+
+
+def test_statistics() -> None:
+    assert bootstrap_ci([0.5]) == (0.5, 0.5)
+    low, high = bootstrap_ci([0.0, 1.0] * 10)
+    assert 0.25 < low < 0.5 < high < 0.75
+    rows = [
+        {"kind": "answer", "task": t, "condition": c, "budget": 1, "f1": f, "usage": u}
+        for t, c, f, u in [
+            ("a", "baseline", 0.0, {"prompt_tokens": 300, "completion_tokens": 10}),
+            ("a", "sleep", 1.0, {"prompt_tokens": 100, "completion_tokens": 10}),
+            ("b", "baseline", 0.5, {"prompt_tokens": 300, "completion_tokens": 10}),
+            ("b", "sleep", 0.5, {"prompt_tokens": 100, "completion_tokens": 10}),
+        ]
+    ]
+    [p] = paired(rows)
+    assert (p["wins"], p["losses"], p["ties"]) == (1, 0, 1) and p["f1_gain"] == 0.5
+    assert p["token_ratio"] == pytest.approx(310 / 110)
+    assert [round(x["f1"], 2) for x in points(rows)] == [0.25, 0.75]
