@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,42 @@ async def test_embedded_model_answers_a_feature_request_within_its_budget(
     for step in run.steps:
         for output in step.outputs:
             assert output.text  # every call got a result or an error message back
+
+
+@pytest.mark.integration
+def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: Path) -> None:
+    """The command line end to end on SmolLM2: add the folder, sleep, ask --agent both ways."""
+    from click.testing import CliRunner
+
+    from sleeptime.cli.main import cli
+
+    try:
+        default_model_path()
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+    env = {
+        "SLEEPTIME_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "SLEEPTIME_DATA_DIR": str(tmp_path / "data"),
+        "SLEEPTIME_N_CTX": "4096",
+        "SLEEPTIME_N_THREADS": "1",
+    }
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "revision 1" in run("context", "add", "shop", f"{shop_repo}/")
+    slept = run("sleep", "shop", "--max-rounds", "2", "--round-tokens", "96", "--quiet")
+    assert "agent steps" in slept
+    for mode in ("sleep", "baseline"):
+        answer = json.loads(
+            run("ask", "shop", "Add a --json flag to the export command", "--agent",
+                "--budget", "2", "--max-tokens", "64", "--mode", mode, "--json")
+        )  # fmt: skip
+        assert 1 <= answer["steps"] <= 2 and answer["usage"]["prompt_tokens"] > 0
+        assert answer["usage"]["completion_tokens"] <= 2 * 64 + 8
+        assert set(answer["files"]) <= set(take_snapshot(shop_repo).paths)
+    shown = run("context", "show", "shop")
+    assert "repo-map" in shown and "complete" in shown

@@ -55,7 +55,8 @@ DEFAULT_AGENT_STEPS = 8
     "--max-tokens",
     type=click.IntRange(1, 32768),
     default=None,
-    help="Cap on generated tokens (default depends on the budget).",
+    help="Cap on generated tokens (default depends on the budget; with --agent: per "
+    "reply, default 512).",
 )
 @click.option(
     "--no-anticipated",
@@ -127,6 +128,7 @@ def ask_command(
         ask_agent_cli(
             ctx, name, question, steps=DEFAULT_AGENT_STEPS if budget is None else budget,
             mode=mode, backend=backend, model=model, allow_stale=allow_stale, as_json=as_json,
+            reply_tokens=max_tokens,
         )  # fmt: skip
         return
     if budget is None:

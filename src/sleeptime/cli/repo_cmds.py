@@ -193,6 +193,7 @@ def ask_agent_cli(
     model: str | None,
     allow_stale: bool,
     as_json: bool,
+    reply_tokens: int | None = None,
 ) -> None:
     """``ask NAME REQUEST --agent``: the files to change, why, and what it cost."""
     from sleeptime.app.repo_context import AgentAskResult, ask_agent
@@ -200,7 +201,7 @@ def ask_agent_cli(
     async def work(app: Sleeptime) -> AgentAskResult:
         return await ask_agent(
             app, name, request, steps=steps, mode=mode, backend=backend, model=model,
-            allow_stale=allow_stale,
+            allow_stale=allow_stale, **({"reply_tokens": reply_tokens} if reply_tokens else {}),
         )  # fmt: skip
 
     result = run_with_app(ctx, work)
