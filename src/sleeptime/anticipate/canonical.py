@@ -28,7 +28,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
-from sleeptime.anticipate.frames import agent_first, passive_participle, time_frame
+from sleeptime.anticipate.frames import (
+    agent_first,
+    measure_wh,
+    passive_participle,
+    time_frame,
+)
 from sleeptime.anticipate.signature import (
     _AFTER_NUMBER_UNITS,
     _SCALES,
@@ -113,10 +118,8 @@ class Canonical:
 
 
 _SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
-_MONEY_LEMMAS = {lemma(word) for word in lx.MONEY_WORDS}
 _MONEY_SAID = {_SYNONYM_LEMMAS.get(lemma(w), lemma(w)) for w in ("cost", "pay", "spend")}
 _EARN = {lemma("make"): lemma("earn")}
-_MONEY_UNITS = {"dollar", "cent", "euro", "pound"}
 _VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
 
 
@@ -182,7 +185,7 @@ class _Reader:
             if word in _BREAKS:
                 self.breaks.add(len(self.content))
         tense = self.aux_tenses or {self._bare_tense()}
-        wh = tuple(self._money_wh()) or self._telegraphic_wh()
+        wh = measure_wh(self.wh, self.words, self.content) or self._telegraphic_wh()
         wh = self._time_frames(wh)
         self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
         passive = self._voice() == "passive"
@@ -463,18 +466,6 @@ class _Reader:
         if cost in self.content:
             return ("how much",)
         return ()
-
-    def _money_wh(self) -> list[str]:
-        """A "what" asking about money asks "how much": "What does it cost?"; one asking for
-        a count of something asks "how many": "What is a draw worth in points?"."""
-        written = [w for w in self.words if w]
-        if self.wh == ["what"] and len(written) > 2 and written[-2] == "in":
-            last = written[-1]
-            if UNITS.get(last, "") not in _MONEY_UNITS and last.endswith("s") and last[-2] != "s":
-                return ["how many"]
-        if "what" not in self.wh or not any(c in _MONEY_LEMMAS for c in self.content):
-            return self.wh
-        return ["how much" if w == "what" else w for w in self.wh]
 
     def _wh_role(self, wh: tuple[str, ...]) -> str | None:
         """ "subject" when who/which/what asks for the doer, "object" otherwise."""

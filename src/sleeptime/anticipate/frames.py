@@ -7,6 +7,8 @@ The reader (``canonical.py``) calls these after it has filled the slots:
 - ``agent_first`` puts a passive with its doer named in active order, so "How much was Sam
   lent by Jordan?" reads like "How much did Jordan lend Sam?" and a swap of the two names
   still differs.
+- ``measure_wh`` reads "What does it cost?" as "How much ...?" and "What is a win worth in
+  points?" as "How many points ...?".
 - ``time_frame`` reads "What is the opening time?" as "When does it open?", and "What is
   the crossing time?" or "What is the warranty period?" as "How long ...?".
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from sleeptime.anticipate import lexicon as lx
-from sleeptime.anticipate.signature import CONJUNCTIONS
+from sleeptime.anticipate.signature import CONJUNCTIONS, UNITS
 from sleeptime.anticipate.words import is_participle, lemma
 
 _CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once",
@@ -117,3 +119,20 @@ def time_frame(content: list[str], wh: tuple[str, ...], words: list[str]) -> tup
         del content[k]
         return ("how long",)
     return wh
+
+
+_MONEY_LEMMAS = {lemma(word) for word in lx.MONEY_WORDS}
+_MONEY_UNITS = {"dollar", "cent", "euro", "pound"}
+
+
+def measure_wh(wh: list[str], words: list[str], content: list[str]) -> tuple[str, ...]:
+    """A "what" asking about money asks "how much": "What does it cost?"; one asking for
+    a count of something asks "how many": "What is a draw worth in points?"."""
+    written = [w for w in words if w]
+    if wh == ["what"] and len(written) > 2 and written[-2] == "in":
+        last = written[-1]
+        if UNITS.get(last, "") not in _MONEY_UNITS and last.endswith("s") and last[-2] != "s":
+            return ("how many",)
+    if "what" not in wh or not any(c in _MONEY_LEMMAS for c in content):
+        return tuple(wh)
+    return tuple("how much" if w == "what" else w for w in wh)
