@@ -49,6 +49,16 @@ async def test_streamed_chat_returns_text_and_usage(backend: OpenAICompatBackend
     assert backend.info.details["usage"] == "estimated"
 
 
+async def test_the_reply_reaches_on_text_piece_by_piece_as_the_server_streams_it(
+    backend: OpenAICompatBackend,
+) -> None:
+    pieces: list[str] = []
+    request = ChatRequest(messages=GREETING.messages, max_tokens=24, on_text=pieces.append)
+    result = await backend.chat(request)
+    assert len(pieces) > 3
+    assert "".join(pieces) == result.text.strip()
+
+
 async def test_unstreamed_chat_has_exact_usage_and_stops_at_max_tokens(
     plain: OpenAICompatBackend,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,25 @@ async def test_chat_reports_text_and_usage(embedded: LlamaBackend) -> None:
     assert result.usage.first_token_s is not None
     assert 0 < result.usage.first_token_s <= result.usage.wall_time_s
     assert result.finish_reason in ("stop", "length")
+
+
+async def test_the_reply_streams_token_by_token_while_it_is_generated(
+    embedded: LlamaBackend,
+) -> None:
+    arrivals: list[tuple[float, str]] = []
+
+    def sink(piece: str) -> None:  # called from the generating thread
+        arrivals.append((time.perf_counter(), piece))
+
+    request = _request("Describe the sea in two sentences.", max_tokens=48)
+    plain = await embedded.chat(request)
+    streamed = await embedded.chat(replace(request, on_text=sink))
+    done = time.perf_counter()
+    assert streamed.text == plain.text  # streaming changes nothing about the reply
+    assert "".join(p for _, p in arrivals) == streamed.text.strip()
+    assert len(arrivals) > 10
+    # The first piece came in the first half of the call, not at its end.
+    assert done - arrivals[0][0] > 0.5 * streamed.usage.wall_time_s
 
 
 async def test_greedy_is_deterministic(embedded: LlamaBackend) -> None:

@@ -108,6 +108,22 @@ def test_post_sleep_and_ask_with_the_openai_client(
     models = [m.id for m in client.models.list()]
     assert models == ["sleeptime/ferry"]
 
+    # Streamed, the same question comes token by token and adds up to the same answer.
+    stream = client.chat.completions.create(
+        model="sleeptime/ferry",
+        messages=[{"role": "user", "content": "How much do two adult tickets cost?"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
+    assert "".join(pieces) == reply.choices[0].message.content
+    assert len(pieces) > 3
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == reply.usage.completion_tokens
+
     # Another tenant's key sees nothing of it.
     made = subprocess.run(
         sleeptime_argv("--tenant", "other", "keys", "create"), env=env, capture_output=True,

@@ -69,7 +69,7 @@ def test_a_completion_answers_from_the_notes_with_the_backends_usage(service: Li
     extra = (completion.model_extra or {})["sleeptime"]
     assert extra == {
         "revision": 1, "artifact_id": artifact, "notes_revision": 1, "stale": False,
-        "served": "model", "mode": "sleep", "budget": 0, "recorded": True,
+        "served": "model", "mode": "sleep", "budget": 0, "recorded": True, "query_id": 1,
     }  # fmt: skip
     # Only the last user message is the question; the client's system message is not sent.
     sent = "\n".join(m.content for m in service.script.questions[-1].messages)
@@ -151,7 +151,9 @@ def test_the_raw_event_stream_without_usage(service: LiveService) -> None:
     chunks = events[:-1]
     assert all(e["object"] == "chat.completion.chunk" for e in chunks)
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
-    assert chunks[1]["choices"][0]["delta"]["content"] == service.script.answers[-1].text
+    pieces = [e["choices"][0]["delta"]["content"] for e in chunks[1:-1]]
+    assert "".join(pieces) == service.script.answers[-1].text
+    assert len(pieces) > 5 and pieces[:2] == ["From", " the"]  # word by word, as generated
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["sleeptime"]["notes_revision"] == 1
     assert not any("usage" in e for e in chunks)  # include_usage was not asked for

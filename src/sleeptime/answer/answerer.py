@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sleeptime.answer.budgets import Budget
@@ -56,8 +57,13 @@ async def answer_question(
     layout: str,
     budget: Budget,
     seed: int | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> Answer:
-    """Answer at a budget level; raise ContextTooLargeError before calling if it cannot fit."""
+    """Answer at a budget level; raise ContextTooLargeError before calling if it cannot fit.
+
+    ``on_text`` receives the reply as it is generated where the backend can stream it
+    (``ChatRequest.on_text``); what it gets is always a prefix of ``Answer.text``.
+    """
     question = validate_question(question)
     prompt = build_answer_prompt(
         mode=mode,
@@ -89,6 +95,7 @@ async def answer_question(
             max_tokens=budget.max_tokens,
             temperature=0.0,
             seed=seed,
+            on_text=on_text,
             **budget.reasoning_fields(),
         )
     )

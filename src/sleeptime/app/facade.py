@@ -11,6 +11,7 @@ event loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -295,8 +296,13 @@ class Sleeptime:
         thinking_tokens: int | None = None,
         min_thinking_tokens: int = 0,
         allow_stale: bool = False,
+        on_text: Callable[[str], None] | None = None,
     ) -> AskResult:
         """Answer ``question`` about ``name`` and record the query with its usage.
+
+        ``on_text`` receives the model's answer as it is generated, where the backend
+        streams (a prefix of the final ``AskResult.answer``; an anticipated answer or a
+        replayed call sends nothing, so a streaming caller completes from the result).
 
         In sleep mode the notes must describe the current revision, unless
         ``allow_stale``: then the newest notes of an older revision are used with the
@@ -369,6 +375,7 @@ class Sleeptime:
             layout=layout,
             budget=level,
             seed=self.settings.seed,
+            on_text=on_text,
         )
         result = await self._record(
             question, context, revision, artifact, answer, chosen.info.backend,

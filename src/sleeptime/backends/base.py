@@ -6,6 +6,7 @@ logic only ever sees these types, so a new wire format is one new module here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -90,6 +91,11 @@ class ChatRequest:
     """Sleep-time work nobody waits for: the embedded backend pauses it between tokens
     whenever an interactive request waits for the model. Changes no result (not part of
     a recorded call's key)."""
+    on_text: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    """A sink for the visible reply as it is generated, for streaming it to a client.
+    Backends that generate incrementally feed it through ``streaming.TextStream`` (so it
+    only ever gets a prefix of the final ``text.strip()``); others never call it, and the
+    caller sends the final text. Called from the generating thread. Changes no result."""
 
     @property
     def wants_reasoning(self) -> bool:

@@ -44,6 +44,7 @@ from sleeptime.backends.llama_think import (
 )
 from sleeptime.backends.model_catalog import resolve_model
 from sleeptime.backends.reasoning import THINK_OPEN, split_thinking
+from sleeptime.backends.streaming import TextStream
 from sleeptime.errors import BackendError, ConfigError, ContextTooLargeError, InputError
 from sleeptime.settings import Settings
 
@@ -303,8 +304,13 @@ class LlamaBackend:
                 llama.set_seed(request.seed)
             reasoning, n_reasoning = "", 0
             if plan is None:
+                stream = (
+                    TextStream(request.on_text, stops=stops)
+                    if request.on_text is not None and not opens_thinking(prompt)
+                    else None
+                )
                 text, n_out, first, finish = self._generate(
-                    llama, tokens, request, max_tokens, stops, cancel, hold
+                    llama, tokens, request, max_tokens, stops, cancel, hold, stream
                 )
                 opened = opens_thinking(prompt)
                 if opened or text.lstrip().startswith(THINK_OPEN):  # a model that thinks anyway
@@ -407,13 +413,17 @@ class LlamaBackend:
         stops: list[str],
         cancel: threading.Event | None = None,
         hold: Hold | None = None,
+        stream: TextStream | None = None,
     ) -> tuple[str, int, float | None, str]:
         """Sample up to ``max_tokens`` after ``tokens``; a background ``hold`` steps aside.
 
         When an interactive request waits, a background generation pauses between tokens
         (or prompt chunks), lets it run, and resumes from its prompt plus what it has
-        generated: the KV cache is re-read from where it still matches.
+        generated: the KV cache is re-read from where it still matches. ``stream`` gets
+        each token's text as it comes (decoded incrementally: a character split across
+        tokens is sent whole).
         """
+        import codecs
         import time
 
         from llama_cpp import llama_cpp as lib
@@ -424,6 +434,7 @@ class LlamaBackend:
         first: float | None = None
         finish = "length"
         pausable = hold is not None and hold.background
+        decoder = codecs.getincrementaldecoder("utf-8")("ignore")
         try:
             while True:
                 sequence = tokens + out
@@ -448,6 +459,8 @@ class LlamaBackend:
                         return _joined(pieces), len(out), first, "stop"
                     out.append(token)
                     pieces.append(llama.detokenize([token]))
+                    if stream is not None:
+                        stream.feed(decoder.decode(pieces[-1]))
                     if stops:
                         text = _joined(pieces)
                         hit = min((text.find(s) for s in stops if s and s in text), default=-1)

@@ -35,6 +35,7 @@ from sleeptime.backends.retry import (
     status_code_of,
     with_retries,
 )
+from sleeptime.backends.streaming import TextStream
 from sleeptime.backends.tokens import estimate_tokens
 from sleeptime.errors import (
     BackendError,
@@ -217,10 +218,18 @@ class OpenAICompatBackend:
         model = await self.model_id()
         dialect = self.dialect(model)
         kwargs = self._chat_kwargs(request, model)
+        # R1-style servers may send thinking inline in the content: not streamed.
+        text_stream = (
+            TextStream(request.on_text, stops=request.stop)
+            if request.on_text is not None and dialect != "deepseek"
+            else None
+        )
 
         async def attempt() -> ChatResult:
             if self._stream:
-                acc = await self._streamed(kwargs, watch, dialect)
+                if text_stream is not None:
+                    text_stream.restart()
+                acc = await self._streamed(kwargs, watch, dialect, text_stream)
             else:
                 acc = await self._plain(kwargs, dialect)
             result, from_server = acc.result(request, watch.elapsed())
@@ -237,7 +246,11 @@ class OpenAICompatBackend:
         return acc
 
     async def _streamed(
-        self, kwargs: dict[str, Any], watch: Stopwatch, dialect: Dialect
+        self,
+        kwargs: dict[str, Any],
+        watch: Stopwatch,
+        dialect: Dialect,
+        text_stream: TextStream | None = None,
     ) -> ChatAccumulator:
         acc = ChatAccumulator(dialect=dialect)
         loop = asyncio.get_running_loop()
@@ -248,7 +261,11 @@ class OpenAICompatBackend:
                 )
                 try:
                     async for chunk in stream:
+                        seen = len(acc.text)
                         acc.add_chunk(chunk, watch.elapsed())
+                        if text_stream is not None:
+                            for piece in acc.text[seen:]:
+                                text_stream.feed(piece)
                         if acc.first_token_s is not None:  # tokens flow: now the idle limit
                             limit.reschedule(loop.time() + self._timeout_s)
                 except openai.APIConnectionError:

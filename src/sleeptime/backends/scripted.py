@@ -8,8 +8,10 @@ in an integration test.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from sleeptime.backends.base import (
     ToolCall,
     Usage,
 )
+from sleeptime.backends.streaming import TextStream
 from sleeptime.backends.tokens import estimate_tokens
 from sleeptime.errors import BackendError, ConfigError, InputError
 from sleeptime.settings import Settings
@@ -119,6 +122,7 @@ class ScriptedBackend:
         else:
             result = _result_from_text(reply, request, self._info.model)
         result.usage.wall_time_s = watch.elapsed()
+        _play(request, result.text)
         return result
 
     def _exhausted(self) -> str:
@@ -172,6 +176,16 @@ class FunctionBackend(ScriptedBackend):
         """Call the function and wrap a text reply with synthetic usage."""
         watch = Stopwatch()
         self.requests.append(request)
+        streamed = False
+        if request.on_text is not None:  # a function may stream itself, like a model
+            sink = request.on_text
+
+            def relay(piece: str) -> None:
+                nonlocal streamed
+                streamed = True
+                sink(piece)
+
+            request = replace(request, on_text=relay)
         out = self.fn(request)
         if not isinstance(out, ChatResult | str):
             out = await out
@@ -181,7 +195,19 @@ class FunctionBackend(ScriptedBackend):
             else _result_from_text(out, request, self._info.model)
         )
         result.usage.wall_time_s = watch.elapsed()
+        if not streamed:
+            _play(request, result.text)
         return result
+
+
+def _play(request: ChatRequest, text: str) -> None:
+    """Stream a scripted reply word by word to a request that asked for it, as a model
+    generating it would (through the same ``TextStream`` the real backends use)."""
+    if request.on_text is None or not text:
+        return
+    stream = TextStream(request.on_text, stops=request.stop)
+    for piece in re.findall(r"\s*\S+", text):
+        stream.feed(piece)
 
 
 def from_settings(settings: Settings, model: str | None, **options: Any) -> ScriptedBackend:

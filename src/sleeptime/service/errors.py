@@ -72,6 +72,20 @@ def status_of(exc: SleeptimeError) -> tuple[int, str]:
     return 500, "server_error"
 
 
+def public_error(exc: SleeptimeError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and headers a caller gets for ``exc``.
+
+    Server-side faults (5xx) tell the caller nothing of the deployment (database URL,
+    operator advice, who may not even hold a valid key): the details go to the log.
+    """
+    status, kind = status_of(exc)
+    if status < 500:
+        return status, error_body(str(exc), kind), None
+    log.warning("%s: %s", kind, exc)
+    message = PUBLIC_MESSAGES.get(kind, "the service failed; retry later")
+    return status, error_body(message, kind), {"Retry-After": "5"} if status == 503 else None
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
@@ -88,17 +102,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SleeptimeError)
     async def _library(_: Request, exc: SleeptimeError) -> JSONResponse:
-        status, kind = status_of(exc)
-        if status < 500:
-            return JSONResponse(error_body(str(exc), kind), status_code=status)
-        # Server-side faults: the details (database URL, operator advice) go to the
-        # service's log, never to a caller, who may not even hold a valid key.
-        log.warning("%s: %s", kind, exc)
-        return JSONResponse(
-            error_body(PUBLIC_MESSAGES.get(kind, "the service failed; retry later"), kind),
-            status_code=status,
-            headers={"Retry-After": "5"} if status == 503 else None,
-        )
+        status, body, headers = public_error(exc)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

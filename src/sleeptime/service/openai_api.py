@@ -9,26 +9,29 @@ prompts frame the answer, so a client cannot change them). Extra body fields ``b
 Usage in the response is the answer's real token counts, cached prompt tokens included;
 the ``sleeptime`` field says which revision and notes were used.
 
-Streaming sends the answer as server-sent events in the OpenAI chunk format once it is
-complete (the answer path does not stream tokens yet), then a usage chunk when
-``stream_options.include_usage`` is set, then ``[DONE]``.
+Streaming sends the answer as server-sent events in the OpenAI chunk format as the model
+generates it (``openai_stream.py``), then a chunk with the finish reason and the
+``sleeptime`` field, a usage chunk when ``stream_options.include_usage`` is set, and
+``[DONE]``. An anticipated answer (no model call) comes in one piece.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import Coroutine
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sleeptime.app import AnswerNotRecordedError
+from sleeptime.app import AnswerNotRecordedError, AskResult
+from sleeptime.backends.streaming import TextSink
 from sleeptime.errors import InputError
 from sleeptime.names import MAX_NAME_CHARS
 from sleeptime.service.auth import TenantApp
+from sleeptime.service.openai_stream import StreamHead, stream_answer
 from sleeptime.service.routes import answer_out, answer_out_unrecorded
 from sleeptime.service.schemas import AnswerOut
 
@@ -94,27 +97,28 @@ def _question(body: ChatIn) -> str:
 async def chat_completions(body: ChatIn, app: TenantApp) -> dict[str, Any] | StreamingResponse:
     """Answer the last user message about the named context (OpenAI chat format)."""
     name = _context_name(body)
-    try:
-        result = answer_out(
-            await app.ask(
-                name,
-                _question(body),
-                budget=body.budget,
-                mode=body.mode,
-                allow_stale=body.allow_stale,
-            )
-        )
-    except AnswerNotRecordedError as exc:
-        result = answer_out_unrecorded(exc)
+    question = _question(body)
     model = f"{MODEL_PREFIX}{name}"
-    completion_id = f"chatcmpl-st{result.details.get('query_id', 0)}-{int(time.time() * 1000)}"
-    usage = _usage(result)
+    completion_id = f"chatcmpl-st{uuid.uuid4().hex[:24]}"
+
+    def ask(on_text: TextSink | None = None) -> Coroutine[Any, Any, AskResult]:
+        return app.ask(
+            name,
+            question,
+            budget=body.budget,
+            mode=body.mode,
+            allow_stale=body.allow_stale,
+            on_text=on_text,
+        )
+
     if body.stream:
         include = bool((body.stream_options or {}).get("include_usage"))
-        return StreamingResponse(
-            _chunks(completion_id, model, result, usage if include else None),
-            media_type="text/event-stream",
-        )
+        head = StreamHead(completion_id, model, include_usage=include)
+        return await stream_answer(ask, head, _finish_fields)
+    try:
+        result = answer_out(await ask())
+    except AnswerNotRecordedError as exc:
+        result = answer_out_unrecorded(exc)
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -128,9 +132,13 @@ async def chat_completions(body: ChatIn, app: TenantApp) -> dict[str, Any] | Str
                 "logprobs": None,
             }
         ],
-        "usage": usage,
+        "usage": _usage(result),
         "sleeptime": _extra(result),
     }
+
+
+def _finish_fields(result: AnswerOut) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    return _finish(result), _extra(result), _usage(result)
 
 
 def _usage(result: AnswerOut) -> dict[str, Any]:
@@ -157,30 +165,8 @@ def _extra(result: AnswerOut) -> dict[str, Any]:
         "mode": result.mode,
         "budget": result.budget,
         "recorded": result.recorded,
+        "query_id": result.details.get("query_id"),
     }
-
-
-async def _chunks(
-    completion_id: str, model: str, result: AnswerOut, usage: dict[str, Any] | None
-) -> AsyncIterator[str]:
-    base = {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-    }
-
-    def event(choices: list[dict[str, Any]], **extra: Any) -> str:
-        return f"data: {json.dumps({**base, 'choices': choices, **extra})}\n\n"
-
-    yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}}])
-    yield event([{"index": 0, "delta": {"content": result.answer}}])
-    yield event(
-        [{"index": 0, "delta": {}, "finish_reason": _finish(result)}], sleeptime=_extra(result)
-    )
-    if usage is not None:
-        yield event([], usage=usage)
-    yield "data: [DONE]\n\n"
 
 
 @router.get("/models")
