@@ -361,3 +361,43 @@ async def test_directory_contexts_on_postgresql(postgres_url: str, repo: Path) -
             app.add_context("shop", "text")
     finally:
         await app.aclose()
+
+
+async def test_a_tool_path_out_of_the_tree_is_refused(
+    app: Sleeptime, repo: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("hunter2\n")
+    add_directory(app, "shop", repo)
+    prober = ScriptedBackend(
+        [
+            '<tool name="read_file">{"path": "../secret.txt"}</tool>'
+            '<tool name="read_file">{"path": "' + str(tmp_path / "secret.txt") + '"}</tool>',
+            "<answer>- shop/cli.py</answer>",
+        ]
+    )
+    result = await ask_agent(app, "shop", "Add a flag", mode="baseline", backend=prober)
+    outputs = result.answer.run.steps[0].outputs
+    assert [o.ok for o in outputs] == [False, False]
+    assert "leaves the repository" in outputs[0].text and "absolute" in outputs[1].text
+    assert all("hunter2" not in m.content for r in prober.requests for m in r.messages)
+
+
+async def test_a_queued_run_on_a_folder_that_moved_on_fails_with_the_reason(
+    app: Sleeptime, repo: Path
+) -> None:
+    from sleeptime.worker import Worker, enqueue_sleep
+
+    looked = add_directory(app, "shop", repo)
+    app.runtime.backends.add("scripted", "mapper", _mapper())
+    enqueue_sleep(
+        app.store, looked.revision, recipe=parse_recipe("rethink"), budget=SleepBudget(),
+        seed=0, backend="scripted", model="mapper",
+    )  # fmt: skip
+    write(repo, {"shop/cli.py": "changed = True\n"})  # nobody refreshed the context
+    [job] = app.jobs()
+    claimed = app.store.claim_run("w", lease_s=30, run_id=job.id)
+    assert claimed is not None
+    await Worker(app.runtime, auto_sleep=False).execute(claimed)
+    [done] = app.jobs()
+    assert done.status == "failed" and "changed since revision 1" in (done.error or "")
+    assert app.show("shop").artifact is None
