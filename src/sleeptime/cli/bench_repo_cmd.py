@@ -55,6 +55,16 @@ def _ints(text: str) -> list[int]:
     help="Prompt+generated tokens of one answer (past 80 %: answer now).",
 )
 @click.option(
+    "--history-chars",
+    type=int,
+    default=24_000,
+    show_default=True,
+    help="Drop older tool results past this conversation size (small server windows: lower).",
+)
+@click.option(
+    "--read-chars", type=int, default=8000, show_default=True, help="Most characters per read."
+)
+@click.option(
     "--min-files", type=int, default=3, show_default=True, help="Least source files a task changes."
 )
 @click.option("--max-files", type=int, default=20, show_default=True, help="Most source files.")

@@ -48,6 +48,11 @@ class RepoBenchConfig(BaseModel):
     """Cap on one reply of the answering agent."""
     agent_tokens: int = Field(default=40_000, ge=1)
     """Prompt plus generated tokens of one answer; past 80 % it must answer."""
+    history_chars: int = Field(default=24_000, ge=1000)
+    """Older tool results are dropped once an agent's conversation passes this size; lower
+    it for servers with small per-request windows (llama-server ``-c`` divided by ``-np``)."""
+    read_chars: int = Field(default=8000, ge=500)
+    """Most characters one read_file call returns."""
     min_files: int = Field(default=3, ge=1)
     """A commit becomes a task when it changes at least this many existing source files."""
     max_files: int = Field(default=20, ge=1)

@@ -42,7 +42,7 @@ from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
-from sleeptime.repo.tools import RepoTools
+from sleeptime.repo.tools import RepoTools, ToolLimits
 
 EXPERIMENT = "repo"
 PROMPTS = (
@@ -113,7 +113,7 @@ class _Run:
         config = self.config
         base: dict[str, Any] = {"task": task_id(task), "targets": list(task.targets)}
         snapshot = await asyncio.to_thread(take_snapshot, dest)
-        tools = RepoTools(snapshot)
+        tools = RepoTools(snapshot, ToolLimits(read_chars=config.read_chars))
         base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
         notes: RepoNotes | None = None
         sleep_error: BaseException | None = None
@@ -127,6 +127,7 @@ class _Run:
                         max_steps=config.sleep_steps,
                         max_tokens=config.sleep_tokens,
                         reply_tokens=config.sleep_reply_tokens,
+                        history_chars=config.history_chars,
                     ),
                 )
                 self.write(
@@ -173,7 +174,7 @@ class _Run:
                 notes=notes.text if condition == "sleep" and notes else None,
                 budget=AgentBudget(
                     max_steps=budget, max_tokens=config.agent_tokens,
-                    reply_tokens=config.reply_tokens,
+                    reply_tokens=config.reply_tokens, history_chars=config.history_chars,
                 ),
             )  # fmt: skip
         except Exception as exc:
