@@ -59,7 +59,8 @@ def test_non_utf8_file(invoke: Invoke, tmp_path: Path) -> None:
 
 def test_missing_file_and_directory(invoke: Invoke, tmp_path: Path) -> None:
     _clean_error(invoke("context", "add", "x", str(tmp_path / "nope.txt")), 2, "no such file")
-    _clean_error(invoke("context", "add", "x", str(tmp_path)), 2, "is a directory")
+    # A folder is a directory context; a missing folder says so.
+    _clean_error(invoke("context", "add", "x", f"{tmp_path / 'nope'}/"), 2, "does not exist")
 
 
 def test_bad_context_name(invoke: Invoke, context_file: Path) -> None:

@@ -42,6 +42,7 @@ NO_TENANT_DATA = {
     "bench report",
     "bench multiquery",
     "bench generate",
+    "bench repo",
     "multiquery",
     "demo",
     # Operators' processes that serve every tenant; tenants never run them.
@@ -139,6 +140,7 @@ def test_every_command_with_a_foreign_name_or_id_finds_nothing(world: World) -> 
     by_name = {
         "context show": ["context", "show", "{}", "--full"],
         "context delete": ["context", "delete", "{}", "--yes"],
+        "context refresh": ["context", "refresh", "{}"],
         "context add": None,  # adding in bob's tenant creates bob's own context (below)
         "sleep": ["sleep", "{}", *scripted, "--quiet"],
         "ask": ["ask", "{}", "What is the pool?", *scripted],

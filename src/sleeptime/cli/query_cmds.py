@@ -136,7 +136,7 @@ def ask_command(
     elif budget > 4:
         raise click.BadParameter(
             f"{budget} is not a budget level (0-4); step budgets are for --agent",
-            param_hint="--budget",
+            param_hint="'--budget'",
         )
 
     async def work(app: Sleeptime) -> AskResult:
