@@ -1,5 +1,6 @@
-"""Code bases as contexts: snapshots of a folder or git repository, tools to explore them,
-a tool-using agent, and benchmark tasks mined from git history (issue 11, in progress).
+"""Code bases as contexts: snapshots of a folder or git repository, how a directory
+context is stored (manifests), tools to explore them, a tool-using agent, its recorded
+sleep run, and benchmark tasks mined from git history (issue 11).
 """
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 from sleeptime.repo.agent import AgentBudget, AgentResult, AgentStep, run_agent
 from sleeptime.repo.answer_agent import RepoAnswer, answer_request, extract_files
 from sleeptime.repo.metrics import FileScore, file_f1
-from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
+from sleeptime.repo.sleep_agent import EarlierNotes, RepoNotes, sleep_on_repository
+from sleeptime.repo.sleep_run import TreeChangedError, run_directory_sleep
 from sleeptime.repo.snapshot import (
     FileEntry,
     Skipped,
@@ -17,6 +19,7 @@ from sleeptime.repo.snapshot import (
     diff_snapshots,
     take_snapshot,
 )
+from sleeptime.repo.source import DirectorySource, parse_manifest, render_manifest
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
 from sleeptime.repo.tools import RepoTools, ToolLimits, ToolOutput
 
@@ -24,6 +27,8 @@ __all__ = [
     "AgentBudget",
     "AgentResult",
     "AgentStep",
+    "DirectorySource",
+    "EarlierNotes",
     "FileEntry",
     "FileScore",
     "MinerOptions",
@@ -37,13 +42,17 @@ __all__ = [
     "SnapshotOptions",
     "ToolLimits",
     "ToolOutput",
+    "TreeChangedError",
     "answer_request",
     "diff_snapshots",
     "extract_files",
     "file_f1",
     "mine_tasks",
     "parent_checkout",
+    "parse_manifest",
+    "render_manifest",
     "run_agent",
+    "run_directory_sleep",
     "sleep_on_repository",
     "take_snapshot",
 ]
