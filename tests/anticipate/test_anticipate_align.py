@@ -49,6 +49,12 @@ from sleeptime.anticipate import canonical, compare_questions
         ("Who is responsible for locking the gym?", "Who locks the gym?"),
         ("Up to how many guests can a member bring?", "How many guests can a member bring?"),
         ("What is the return value of parse_row?", "What does parse_row return?"),
+        # names joined by "and", "leave X for Y", agent nouns
+        ("How much did Ben and Ana spend on paint?", "How much did Ana and Ben spend on paint?"),
+        ("When does the bus from Oslo to Bergen leave?", "When does the bus leave Oslo for Bergen"),
+        ("Who is the trainer of the new players?", "Who trains the new players?"),
+        ("Who is the Spanish teacher?", "Who teaches Spanish?"),
+        ("Who is the owner of the blue van?", "Who owns the blue van?"),
         # a broader synonym list
         ("How many files were deleted?", "How many files were removed?"),
         ("When was the launch deferred?", "When was the launch postponed?"),
@@ -88,6 +94,12 @@ def test_the_same_question_is_accepted(asked: str, stored: str) -> None:
         ("How much did Ana earn in May?", "How much did Ana spend in May?"),
         # counts are not amounts of money
         ("What is a win worth in dollars?", "How many points is a win worth?"),
+        # coordination keeps roles; directions stay; the agent noun asks for the doer
+        ("How much did Ben lend Ana and Mia?", "How much did Ana lend Ben and Mia?"),
+        ("When does the bus leave Bergen for Oslo?", "When does the bus leave from Oslo to Bergen"),
+        ("Who is Ana's trainer?", "Who does Ana train?"),
+        ("Who is the Spanish teacher?", "Who teaches French?"),
+        ("Who is responsible for paying for water?", "Who is responsible for paying for wat?"),
         # chat spellings keep negations
         ("whats the fee if u dont book", "What is the fee if you book?"),
     ],

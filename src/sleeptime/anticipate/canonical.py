@@ -30,8 +30,11 @@ from fractions import Fraction
 from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate.frames import (
     agent_first,
+    agent_noun,
     measure_wh,
     passive_participle,
+    sort_coordinated_names,
+    telegraphic_wh,
     time_frame,
 )
 from sleeptime.anticipate.signature import (
@@ -171,6 +174,7 @@ class _Reader:
         self.participle_at = -1
         self.participle_ci = -1
         self.by_agent = False
+        self.and_at: list[tuple[int, int]] = []
         self.breaks: set[int] = set()
         """Positions in ``content`` where a preposition, conjunction or clause word stood."""
 
@@ -185,9 +189,14 @@ class _Reader:
             if word in _BREAKS:
                 self.breaks.add(len(self.content))
         tense = self.aux_tenses or {self._bare_tense()}
-        wh = measure_wh(self.wh, self.words, self.content) or self._telegraphic_wh()
+        wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
+            self.words, self.content
+        )
         wh = self._time_frames(wh)
+        if wh == ("who",) and self.aux_ci == 0 and self.aux_tenses and self.participle_at < 0:
+            agent_noun(self.words, self.content)
         self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
+        sort_coordinated_names(self.content, self.and_at, self.words, self.names)
         passive = self._voice() == "passive"
         verb = self.content[self.participle_ci] if passive and self.participle_ci >= 0 else None
         self._how_much(wh)
@@ -369,6 +378,8 @@ class _Reader:
             pass
         elif word in CONJUNCTIONS:
             self.conjunctions.append(word)
+            if word == "and":
+                self.and_at.append((len(self.content), i))
         elif word in lx.ROLE_PREPOSITIONS:
             self._preposition(i, word, nxt)
         elif word in _DROP:
@@ -454,19 +465,6 @@ class _Reader:
                 return "present"
         return "present"
 
-    def _telegraphic_wh(self) -> tuple[str, ...]:
-        """The question word of a search-box question: "Grams of lentils for 6 servings?"
-        asks "how many", "Adult ticket price?" asks "how much"; a yes/no question none."""
-        first = next((w for w in self.words if w), "")
-        if not first or first in _AUX or first in lx.MODAL_CLASS:
-            return ()
-        if first in UNITS:
-            return ("how many",)
-        cost = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
-        if cost in self.content:
-            return ("how much",)
-        return ()
-
     def _wh_role(self, wh: tuple[str, ...]) -> str | None:
         """ "subject" when who/which/what asks for the doer, "object" otherwise."""
         if not wh or wh[0] not in {"who", "which", "what"} or self.wh_end < 0:
@@ -481,7 +479,9 @@ class _Reader:
             if self.participle_at >= 0:
                 return "object"  # a passive: the question word is not the doer
             if rest[0] in lx.BE_FORMS and self._voice() == "active" and not self.agent_wh:
-                return None  # "What is the total?": a copula has no doer
+                # "What is the total?": a copula has no doer; but "Who is the group's guide?"
+                # asks for the one who guides, as "Who guides the group?" does
+                return "subject" if wh[0] == "who" else None
             after = [w for w in rest[1:] if w not in {"not", "never"}]
             if after and (after[0] in lx.NP_STARTS or after[0] in self.names):
                 return "object"

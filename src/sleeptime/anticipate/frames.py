@@ -9,6 +9,8 @@ The reader (``canonical.py``) calls these after it has filled the slots:
   still differs.
 - ``measure_wh`` reads "What does it cost?" as "How much ...?" and "What is a win worth in
   points?" as "How many points ...?".
+- ``agent_noun`` reads "Who is the French teacher?" as "Who teaches French?".
+- ``sort_coordinated_names`` puts "Sam and Jordan" and "Jordan and Sam" in one order.
 - ``time_frame`` reads "What is the opening time?" as "When does it open?", and "What is
   the crossing time?" or "What is the warranty period?" as "How long ...?".
 """
@@ -136,3 +138,61 @@ def measure_wh(wh: list[str], words: list[str], content: list[str]) -> tuple[str
     if "what" not in wh or not any(c in _MONEY_LEMMAS for c in content):
         return tuple(wh)
     return tuple("how much" if w == "what" else w for w in wh)
+
+
+def sort_coordinated_names(
+    content: list[str], and_at: list[tuple[int, int]], words: list[str], names: set[str]
+) -> None:
+    """Sort two one-word names joined by "and" (in place): "Jordan and Sam spent" asks what
+    "Sam and Jordan spent" does. ``and_at`` holds (position in content, token index) of
+    each "and"; longer names ("Gull Island and Northport") keep their order."""
+    for at, i in and_at:
+        if not (0 < at < len(content) and 0 < i < len(words) - 1):
+            continue
+        left, right = words[i - 1], words[i + 1]
+        outer = {words[i - 2] if i >= 2 else "", words[i + 2] if i + 2 < len(words) else ""}
+        if left not in names or right not in names or outer & names:
+            continue
+        if [content[at - 1], content[at]] == [lemma(left), lemma(right)]:
+            content[at - 1], content[at] = sorted((content[at - 1], content[at]))
+
+
+_SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
+_AGENT_END = {"", "of", "for", "at", "in", "on"}
+
+
+def agent_noun(words: list[str], content: list[str]) -> None:
+    """In "Who is the X-er ...?", read the agent noun as its verb (in place): "Who is the
+    trainer of the volunteers?" asks what "Who trains the volunteers?" does. Only a noun
+    that ends its phrase counts ("the French teacher", "the teacher of French")."""
+    written = [w for w in words if w]
+    k = 2  # "who is" comes first; the predicate's head ends at a preposition or the end
+    while k < len(written) - 1 and written[k + 1] not in _AGENT_END:
+        k += 1
+    word = written[k] if k < len(written) else ""
+    if len(word) < 5 or not word.endswith(("er", "or")):
+        return
+    base = word[:-2]
+    if base[-1] == base[-2] and base[-1] not in "aeiouls":
+        base = base[:-1]  # "runner" -> "run"
+    noun = _SYNONYM_LEMMAS.get(lemma(word), lemma(word))
+    if noun in content:
+        verb = lemma(base)
+        content[content.index(noun)] = _SYNONYM_LEMMAS.get(verb, verb)
+
+
+_AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
+_COST = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
+
+
+def telegraphic_wh(words: list[str], content: list[str]) -> tuple[str, ...]:
+    """The question word of a search-box question: "Grams of lentils for 6 servings?"
+    asks "how many", "Adult ticket price?" asks "how much"; a yes/no question none."""
+    first = next((w for w in words if w), "")
+    if not first or first in _AUX or first in lx.MODAL_CLASS:
+        return ()
+    if first in UNITS:
+        return ("how many",)
+    if _COST in content:
+        return ("how much",)
+    return ()

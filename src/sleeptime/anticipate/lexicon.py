@@ -73,7 +73,12 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:more|greater) than (?={_NUMBER_AHEAD})", "over "),
     (rf"\b(?:less|fewer) than (?={_NUMBER_AHEAD})", "under "),
     (r"\bthe same as\b", "same as"),
+    (r"\b(has|have|had) let in\b", r"\1 conceded"),
     (r"\blet in\b", "concede"),
+    (
+        r"\b(leaves?|left|leaving|departs?|departed|departing) ((?:\w+ ){1,3}?)for\b",
+        r"\1 from \2to",
+    ),  # "leave Gull Island for Northport": from one place to the other
     (r"\blets in\b", "concedes"),
     (r"\bup to (?=how )", ""),
     (r"\b(?:is|are|was|were) (?:responsible for|in charge of) (?=\w+ing\b)", "is "),
