@@ -18,11 +18,11 @@ the prompt, and the worker saved the KV state of that prefix after sleeping):
 
 Every measured request follows a question about a small other context (baseline mode), so
 none profits from the one before it except ``baseline warm``. The client's time to the
-first content chunk is what a user sees; the service sends the answer once it is
-complete, so it is about the whole answer time (the model's own first-token time, from
-the query's record in the database, is reported beside it). Repeats rotate the order;
-the report gives medians, and whether the last number of each answer is the ledger's
-true figure.
+first content chunk is what a user sees; the service streams the answer as the model
+generates it, so it should follow the model's own first-token time (from the query's
+record in the database, reported beside it) by little more than the HTTP hop. Repeats
+rotate the order; the report gives medians, and whether the last number of each answer
+is the ledger's true figure.
 
 Usage: ``.venv/bin/python bench/service_ttft.py [--tokens 4096] [--repeats 3]
 [--questions 2]`` -> ``bench/results/service_ttft.json``

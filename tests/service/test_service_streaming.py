@@ -59,17 +59,22 @@ def _added(service: LiveService, key: str) -> None:
     assert c.post("/v1/contexts", json={"name": "ferry", "text": TEXT}).status_code == 201
 
 
-def test_pieces_reach_the_client_before_the_answer_is_complete(serve: Serve) -> None:
-    script = SlowModel(pieces=40)
+def _streamed_question(serve: Serve, script: ModelScript) -> Any:
+    """A service on ``script`` with the context added, and a streamed baseline question."""
     service = serve(script)
     key = service.key("acme")
     _added(service, key)
-    stream = _client(service, key).chat.completions.create(
+    return _client(service, key).chat.completions.create(
         model="sleeptime/ferry",
         messages=[{"role": "user", "content": "When does it leave?"}],
         stream=True,
         extra_body=BASELINE,
     )
+
+
+def test_pieces_reach_the_client_before_the_answer_is_complete(serve: Serve) -> None:
+    script = SlowModel(pieces=40)
+    stream = _streamed_question(serve, script)
     seen_while_generating = 0
     text = []
     for chunk in stream:
@@ -83,15 +88,7 @@ def test_pieces_reach_the_client_before_the_answer_is_complete(serve: Serve) -> 
 def test_a_failure_after_the_first_piece_is_an_error_event_the_client_raises(
     serve: Serve,
 ) -> None:
-    service = serve(SlowModel(pieces=50, fail_after=5))
-    key = service.key("acme")
-    _added(service, key)
-    stream = _client(service, key).chat.completions.create(
-        model="sleeptime/ferry",
-        messages=[{"role": "user", "content": "When does it leave?"}],
-        stream=True,
-        extra_body=BASELINE,
-    )
+    stream = _streamed_question(serve, SlowModel(pieces=50, fail_after=5))
     got: list[str] = []
     with pytest.raises(openai.APIError) as failed:
         for chunk in stream:
