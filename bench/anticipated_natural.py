@@ -1,18 +1,20 @@
 """Anticipated answers on hand-written questions: recall on rewordings, false hits on near-misses.
 
-The set is ``sleeptime/examples/anticipated_natural.json``: fifteen contexts of different
-kinds written for this project, each with stored (anticipated) questions and answers,
-natural rewordings a person might send instead (each should be served its stored
-answer) and hostile near-misses that ask something else (none may be served). Every
-lookup is against the stored questions of its own context, as in ``sleeptime ask``.
+The sets are ``sleeptime/examples/anticipated_natural.json`` (fifteen contexts) and
+``anticipated_fresh.json`` (six more, of other kinds), written for this project: each
+context has stored (anticipated) questions and answers, natural rewordings a person might
+send instead (each should be served its stored answer) and hostile near-misses that ask
+something else (none may be served). Every lookup is against the stored questions of its
+own context, as in ``sleeptime ask``.
 
-Contexts marked ``heldout`` were not looked at while the matcher was tuned; the two parts
-are reported separately. The "before" column runs the matcher of an older commit
-(``--before REV``, default the commit before this benchmark): the script extracts that
-commit's ``src/`` with ``git archive`` and runs itself on it in a subprocess, so both
-columns are measured the same way on the same machine.
+Splits, reported separately (``SPLITS``): ``tune`` was used to write the rules in both
+rounds; ``heldout`` was held out in round 1 and used for tuning in round 2; ``fresh`` was
+written and committed before round 2 began and never tuned on. The "before" columns run
+the matchers of older commits (``--before REV,REV``): the script extracts each commit's
+``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
+measured the same way on the same machine.
 
-Usage: ``.venv/bin/python bench/anticipated_natural.py [--split tune] [--before REV|none]``
+Usage: ``.venv/bin/python bench/anticipated_natural.py [--split tune] [--before REV,REV|none]``
 Writes ``bench/results/anticipated_natural.json`` (with ``--split all``, the default).
 """
 
@@ -34,18 +36,29 @@ from typing import Any
 
 OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BEFORE = "cf9e17f"
-"""main before issue 13: the structural matcher with signature rules version 1."""
+DEFAULT_BEFORE = "cf9e17f,0997918"
+"""main before issue 13 (signature rules version 1), and the round-1 matcher as it was when
+the fresh split was committed."""
+SET_FILES = ("anticipated_natural.json", "anticipated_fresh.json")
+SPLITS = {
+    "tune": "tuning contexts: the rules were written on them (rounds 1 and 2)",
+    "heldout": "old held-out contexts: held out in round 1, used for tuning in round 2",
+    "fresh": "fresh contexts: written and committed before round 2, never tuned on",
+}
 
 
 def load_set(path: Path | None = None) -> dict[str, Any]:
-    """The packaged evaluation set, or the file at ``path``."""
+    """The packaged evaluation sets merged into one, or the file at ``path``."""
     if path is not None:
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = resources.files("sleeptime.examples").joinpath("anticipated_natural.json")
-        text = text.read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
+    data: dict[str, Any] = {"contexts": [], "rewording_kinds": {}, "near_miss_kinds": {}}
+    for name in SET_FILES:
+        text = resources.files("sleeptime.examples").joinpath(name).read_text(encoding="utf-8")
+        part = json.loads(text)
+        data["contexts"] += part["contexts"]
+        data["rewording_kinds"] |= part["rewording_kinds"]
+        data["near_miss_kinds"] |= part["near_miss_kinds"]
     return data
 
 
@@ -141,9 +154,11 @@ def evaluate(data: dict[str, Any], split: str) -> dict[str, Any]:
     }
 
 
-def run_before(rev: str, data_path: Path, split: str) -> dict[str, Any]:
+def run_before(rev: str, data: dict[str, Any], split: str) -> dict[str, Any]:
     """Run ``evaluate`` with the ``src/`` of commit ``rev`` in a subprocess."""
     with tempfile.TemporaryDirectory() as tmp:
+        data_path = Path(tmp) / "set.json"
+        data_path.write_text(json.dumps(data), encoding="utf-8")
         archive = Path(tmp) / "src.tar"
         subprocess.run(
             ["git", "-C", str(REPO), "archive", "-o", str(archive), rev, "src"], check=True
@@ -162,33 +177,34 @@ def run_before(rev: str, data_path: Path, split: str) -> dict[str, Any]:
         return result
 
 
-def _print_part(name: str, after: dict[str, Any], before: dict[str, Any] | None) -> None:
+def _print_part(name: str, after: dict[str, Any], befores: dict[str, dict[str, Any]]) -> None:
     a = after["parts"].get(name)
     if a is None:
         return
-    b = before["parts"].get(name) if before else None
-    print(f"\n== {name} ==")
-    print(f"{'rewording kind':<16}{'n':>5}{'before':>9}{'after':>9}")
+    bs = [b["parts"][name] for b in befores.values()]
+    head = "".join(f"{rev:>9}" for rev in befores)
+    print(f"\n== {name}: {SPLITS.get(name, '')} ==")
+    print(f"{'rewording kind':<18}{'n':>5}{head}{'after':>9}")
     for kind, row in a["rewordings"].items():
-        old = f"{b['rewordings'][kind]['recall']:.0%}" if b else "-"
-        print(f"{kind:<16}{row['n']:>5}{old:>9}{row['recall']:>9.0%}")
+        old = "".join(f"{b['rewordings'][kind]['recall']:>9.0%}" for b in bs)
+        print(f"{kind:<18}{row['n']:>5}{old}{row['recall']:>9.0%}")
     t = a["rewordings_total"]
-    old = f"{b['rewordings_total']['recall']:.0%}" if b else "-"
-    print(f"{'all':<16}{t['n']:>5}{old:>9}{t['recall']:>9.0%}  (wrong answers served: "
+    old = "".join(f"{b['rewordings_total']['recall']:>9.0%}" for b in bs)
+    print(f"{'all':<18}{t['n']:>5}{old}{t['recall']:>9.0%}  (wrong answers served: "
           f"{t['wrong_answer_hits']})")  # fmt: skip
-    print(f"{'near-miss kind':<16}{'n':>5}{'before':>9}{'after':>9}   (false hits)")
+    print(f"{'near-miss kind':<18}{'n':>5}{head}{'after':>9}   (false hits)")
     for kind, row in a["near_misses"].items():
-        old = str(b["near_misses"][kind]["false_hits"]) if b else "-"
-        print(f"{kind:<16}{row['n']:>5}{old:>9}{row['false_hits']:>9}")
+        old = "".join(f"{b['near_misses'][kind]['false_hits']:>9}" for b in bs)
+        print(f"{kind:<18}{row['n']:>5}{old}{row['false_hits']:>9}")
     t = a["near_misses_total"]
-    old = str(b["near_misses_total"]["false_hits"]) if b else "-"
-    print(f"{'all':<16}{t['n']:>5}{old:>9}{t['false_hits']:>9}")
+    old = "".join(f"{b['near_misses_total']['false_hits']:>9}" for b in bs)
+    print(f"{'all':<18}{t['n']:>5}{old}{t['false_hits']:>9}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--split", choices=("all", "tune", "heldout"), default="all")
-    parser.add_argument("--before", default=DEFAULT_BEFORE, help="commit to compare; 'none'")
+    parser.add_argument("--split", choices=("all", *SPLITS), default="all")
+    parser.add_argument("--before", default=DEFAULT_BEFORE, help="commits to compare; 'none'")
     parser.add_argument("--data", type=Path, default=None, help="another question set file")
     parser.add_argument("--eval-only", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--show", action="store_true", help="print misses and false hits")
@@ -199,17 +215,15 @@ def main() -> None:
         return
     started = time.perf_counter()
     after = evaluate(data, args.split)
-    before = None
-    if args.before != "none":
-        data_path = args.data or Path(
-            str(resources.files("sleeptime.examples").joinpath("anticipated_natural.json"))
-        )
-        before = run_before(args.before, data_path, args.split)
-    for part in ("tune", "heldout"):
-        _print_part(part, after, before)
-    print(f"\nmatch time: median {after['match_ms_median']:.3f} ms, p95 "
-          f"{after['match_ms_p95']:.3f} ms per lookup (before: "
-          f"{before['match_ms_median']:.3f} ms)" if before else "")  # fmt: skip
+    revs = [] if args.before == "none" else args.before.split(",")
+    befores = {rev: run_before(rev, data, args.split) for rev in revs}
+    for part in SPLITS:
+        _print_part(part, after, befores)
+    old = ", ".join(f"{rev} {b['match_ms_median']:.3f} ms" for rev, b in befores.items())
+    print(
+        f"\nmatch time: median {after['match_ms_median']:.3f} ms, p95 "
+        f"{after['match_ms_p95']:.3f} ms per lookup (before: {old or '-'})"
+    )
     if args.show:
         for miss in after["misses"]:
             print(f"MISS  [{miss['kind']}] {miss['asked']}  <-  {miss['stored']}")
@@ -219,11 +233,14 @@ def main() -> None:
         from sleeptime.anticipate import MATCHER_VERSION
 
         report = {
-            "set": "sleeptime/examples/anticipated_natural.json",
+            "set": [f"sleeptime/examples/{name}" for name in SET_FILES],
+            "splits": SPLITS,
             "matcher_after": MATCHER_VERSION,
             "after": {k: v for k, v in after.items() if k != "misses"},
             "after_misses": after["misses"],
-            "before": {k: v for k, v in before.items() if k != "misses"} if before else None,
+            "before": {
+                rev: {k: v for k, v in b.items() if k != "misses"} for rev, b in befores.items()
+            },
             "elapsed_s": time.perf_counter() - started,
         }
         OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -23,3 +23,11 @@ def natural_set() -> dict[str, Any]:
     text = resources.files("sleeptime.examples").joinpath("anticipated_natural.json").read_text()
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+@pytest.fixture(scope="session")
+def fresh_set() -> dict[str, Any]:
+    """The fresh hand-written set: six more contexts, committed before round 2 of tuning."""
+    text = resources.files("sleeptime.examples").joinpath("anticipated_fresh.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    return data

@@ -1,8 +1,9 @@
-"""The hand-written set: no near-miss is ever served, and most natural rewordings are.
+"""The hand-written sets: no near-miss is ever served, and most natural rewordings are.
 
 Recall floors sit a few points under what the matcher reached (bench/anticipated_natural.py
-reports the numbers): tuning part 62 %, held-out part 46 %. A change that serves one
-near-miss fails here whatever it gains in recall.
+reports the numbers): tuning part 71 %, old held-out part (used for tuning in round 2)
+66 %, fresh part 61 % (measured once, after round 2; never tuned on). A change that serves
+one near-miss fails here whatever it gains in recall.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from sleeptime.anticipate import match_structural
 
-RECALL_FLOOR = {"tune": 0.58, "heldout": 0.42, "all": 0.52}
+RECALL_FLOOR = {"tune": 0.68, "heldout": 0.62, "all": 0.66, "fresh": 0.57}
 
 
 def _items(context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,3 +75,47 @@ def test_recall_on_natural_rewordings(natural_set: dict[str, Any], split: str) -
                     assert result.item["answer"] == q["answer"], rewording["text"]
                     hits += 1
     assert hits / total >= RECALL_FLOOR[split], f"{hits}/{total}"
+
+
+def test_the_fresh_set_is_new_and_large(
+    natural_set: dict[str, Any], fresh_set: dict[str, Any]
+) -> None:
+    contexts = fresh_set["contexts"]
+    assert len(contexts) >= 5 and {c["split"] for c in contexts} == {"fresh"}
+    assert not {c["kind"] for c in contexts} & {c["kind"] for c in natural_set["contexts"]}
+    rewordings = [r for c in contexts for q in c["questions"] for r in q["rewordings"]]
+    near = [m for c in contexts for q in c["questions"] for m in q["near_misses"]]
+    assert len(rewordings) >= 75 and len(near) >= 75
+    assert {r["kind"] for r in rewordings} <= set(fresh_set["rewording_kinds"])
+    assert {m["kind"] for m in near} <= set(fresh_set["near_miss_kinds"])
+    old = {r["text"] for c in natural_set["contexts"] for q in c["questions"]
+           for r in q["rewordings"] + q["near_misses"]}  # fmt: skip
+    asked = [r["text"] for r in rewordings] + [m["text"] for m in near]
+    assert len(set(asked)) == len(asked) and not set(asked) & old
+
+
+def test_no_fresh_near_miss_is_served(fresh_set: dict[str, Any]) -> None:
+    served = []
+    for context in fresh_set["contexts"]:
+        items = _items(context)
+        for q in context["questions"]:
+            assert match_structural(q["question"], items).item is not None
+            for miss in q["near_misses"]:
+                result = match_structural(miss["text"], items)
+                if result.hit:
+                    served.append((miss["kind"], miss["text"], result.candidate))
+    assert not served
+
+
+def test_recall_on_fresh_rewordings(fresh_set: dict[str, Any]) -> None:
+    hits = total = 0
+    for context in fresh_set["contexts"]:
+        items = _items(context)
+        for q in context["questions"]:
+            for rewording in q["rewordings"]:
+                total += 1
+                result = match_structural(rewording["text"], items)
+                if result.item is not None:
+                    assert result.item["answer"] == q["answer"], rewording["text"]
+                    hits += 1
+    assert hits / total >= RECALL_FLOOR["fresh"], f"{hits}/{total}"

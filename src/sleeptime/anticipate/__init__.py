@@ -7,7 +7,7 @@ when the incoming question asks exactly the same thing: both are read into a
 numbers, units, negations, tense and roles kept) and compared by a deterministic check
 costing no model tokens, optionally confirmed by a 2-token yes/no model call.
 ``perturbations`` and ``paraphrases`` build a rule-generated test set; the hand-written
-one is ``sleeptime/examples/anticipated_natural.json``.
+ones are ``sleeptime/examples/anticipated_natural.json`` and ``anticipated_fresh.json``.
 """
 
 from sleeptime.anticipate.canonical import Canonical, canonical

@@ -22,7 +22,9 @@ Verification has two stages, and the second can only say no:
      "from A to B" never matches "from B to A", nor "A lent B" "B lent A".
 
    So a substituted, added or dropped content word always rejects, whatever the length
-   of the question.
+   of the question. Before the comparison ``align.py`` undoes the few alternations that
+   may differ (an active with a common-noun or generic subject for a passive without
+   its doer, a dative "to", a planned present progressive for a future).
 
 2. **Model confirmation** (optional): the best structural candidate is shown to the model
    with a yes/no prompt (``anticipate_verify``, at most 2 generated tokens); anything but
