@@ -11,7 +11,8 @@ differ, each under conditions that keep roles, names and numbers intact:
 - **Dative "to"**: "lend Sam" = "lend to Sam", "happens to files" = "happens files" when
   no "from" makes the direction matter.
 - **Present progressive for a plan**: "Who is facilitating the next retro?" may ask what
-  "Who will facilitate ...?" asks; a simple present or a past never does.
+  "Who will facilitate ...?" asks; a simple present or a past never does. A search-box
+  noun phrase ("estimated lost revenue?") has no tense and agrees with any.
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ def _dative(
 
 
 def tenses_agree(a: Canonical, b: Canonical) -> bool:
-    """Same tense, or a present progressive against a future ("is running" / "will run")."""
-    if a.tense == b.tense:
+    """Same tense, or a present progressive against a future ("is running" / "will run");
+    a search-box noun phrase has no tense ("closing time?") and agrees with any."""
+    if a.tense == b.tense or not a.tense or not b.tense:
         return True
     future, present = frozenset({"future"}), frozenset({"present"})
     return (a.tense == present and a.progressive and b.tense == future) or (

@@ -31,7 +31,9 @@ from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate.frames import (
     agent_first,
     agent_noun,
+    implied_words,
     measure_wh,
+    noun_query,
     passive_participle,
     sort_coordinated_names,
     telegraphic_wh,
@@ -61,6 +63,7 @@ from sleeptime.anticipate.words import (
     is_past_form,
     lemma,
     normalize_chat,
+    resolve_topic,
     rewrite_phrases,
     strip_frame,
 )
@@ -121,8 +124,6 @@ class Canonical:
 
 
 _SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
-_MONEY_SAID = {_SYNONYM_LEMMAS.get(lemma(w), lemma(w)) for w in ("cost", "pay", "spend")}
-_EARN = {lemma("make"): lemma("earn")}
 _VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
 
 
@@ -192,15 +193,17 @@ class _Reader:
         wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
             self.words, self.content
         )
-        wh = self._time_frames(wh)
+        noun_only = not wh and not self.aux_tenses and not self.modals and noun_query(self.words)
+        if noun_only:  # "estimated lost revenue?" asks "what is (or was) it", in no tense
+            wh, tense = measure_wh(["what"], self.words, self.content), set()
+        wh = self._time_frames(wh, noun_only)
         if wh == ("who",) and self.aux_ci == 0 and self.aux_tenses and self.participle_at < 0:
             agent_noun(self.words, self.content)
         self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
         sort_coordinated_names(self.content, self.and_at, self.words, self.names)
         passive = self._voice() == "passive"
         verb = self.content[self.participle_ci] if passive and self.participle_ci >= 0 else None
-        self._how_much(wh)
-        self._drop_implied(wh)
+        implied_words(self.content, wh, self.have_at)
         return Canonical(
             numbers=tuple(self.numbers),
             units=tuple(sorted(self.units)),
@@ -229,32 +232,13 @@ class _Reader:
         nxt = self.words[at + 1]
         return len(nxt) > 4 and nxt.endswith("ing") and not _is_special(nxt)
 
-    def _time_frames(self, wh: tuple[str, ...]) -> tuple[str, ...]:
+    def _time_frames(self, wh: tuple[str, ...], noun_only: bool) -> tuple[str, ...]:
         """ "What is the opening time?" asks "when does it open", "What is the crossing time?"
         and "What is the warranty period?" ask "how long" (``frames.py``)."""
-        if wh != ("what",) or not self.aux_tenses or not any(w in lx.BE_FORMS for w in self.words):
+        copula = self.aux_tenses and any(w in lx.BE_FORMS for w in self.words)
+        if wh != ("what",) or not (copula or noun_only):
             return wh
         return time_frame(self.content, wh, self.words)
-
-    def _drop_implied(self, wh: tuple[str, ...]) -> None:
-        """Drop a verb the question word already asks: "how long does it take" = "how long"."""
-        implied: list[str] = []
-        if "how long" in wh:
-            implied.append(lemma("take"))
-        for word in implied:
-            if word in self.content:
-                self.content.remove(word)
-
-    def _how_much(self, wh: tuple[str, ...]) -> None:
-        """In a "how much" question "cost", "pay" and "spend" say nothing ("How much does X
-        cost?" = "How much is X?" = "How much do you pay for X?") but "have" does ("How much
-        does Tom have?" is not "How much is Tom?"); "make" is "earn". "charge" stays: who
-        charges is paid, who pays is charged."""
-        if "how much" not in wh:
-            return
-        for position in reversed(self.have_at):
-            self.content.insert(position, "have")
-        self.content[:] = [_EARN.get(w, w) for w in self.content if w not in _MONEY_SAID]
 
     def _voice(self) -> str:
         """ "passive" only for a passive main clause that does not name the doer."""
@@ -462,6 +446,8 @@ class _Reader:
                     continue  # "how much a fixed desk costs": an adjective, not the verb
                 return "past"
             if word.endswith("s") and not word.endswith("ss"):
+                if k + 1 < len(self.words) and is_past_form(self.words[k + 1]):
+                    continue  # "How many attempts failed?": the plural noun, then the verb
                 return "present"
         return "present"
 
@@ -494,6 +480,7 @@ def canonical(question: str) -> Canonical:
     """Read ``question`` into its canonical form (see the module docstring)."""
     text = unicodedata.normalize("NFKC", question).replace("\u2019", "'").replace("\u2018", "'")
     framed = strip_frame(re.sub(r"\s+", " ", normalize_chat(expand_contractions(text))))
+    framed = resolve_topic(framed)
     body = strip_frame(rewrite_phrases(framed))
     names = {n for n in _capitalized_words(text)}
     words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]

@@ -9,6 +9,7 @@ The reader (``canonical.py``) calls these after it has filled the slots:
   still differs.
 - ``measure_wh`` reads "What does it cost?" as "How much ...?" and "What is a win worth in
   points?" as "How many points ...?".
+- ``implied_words`` drops what the question word already says ("how long does it take").
 - ``agent_noun`` reads "Who is the French teacher?" as "Who teaches French?".
 - ``sort_coordinated_names`` puts "Sam and Jordan" and "Jordan and Sam" in one order.
 - ``time_frame`` reads "What is the opening time?" as "When does it open?", and "What is
@@ -196,3 +197,37 @@ def telegraphic_wh(words: list[str], content: list[str]) -> tuple[str, ...]:
     if _COST in content:
         return ("how much",)
     return ()
+
+
+def noun_query(words: list[str]) -> bool:
+    """True for a search-box question made of a noun phrase only ("estimated lost revenue?",
+    "school day end time?"): no verb form, except participles used as adjectives."""
+    written = [w for w in words if w]
+    if not written or written[0] in _AUX or written[0] in lx.MODAL_CLASS:
+        return False
+    for k, word in enumerate(written):
+        if word in _AUX or word in lx.MODAL_CLASS or word in lx.WH:
+            return False
+        nxt = written[k + 1] if k + 1 < len(written) else ""
+        if is_participle(word) and (not nxt or nxt in _AFTER_VERB):
+            return False  # "soup pallets shipped this week?": a verb
+    return True
+
+
+_MONEY_SAID = {_SYNONYM_LEMMAS.get(lemma(w), lemma(w)) for w in ("cost", "pay", "spend")}
+_EARN = {lemma("make"): lemma("earn")}
+_TAKE = lemma("take")
+
+
+def implied_words(content: list[str], wh: tuple[str, ...], have_at: list[int]) -> None:
+    """Drop words the question word already asks, in place: "how long does it take" =
+    "how long"; in a "how much" question "cost", "pay" and "spend" say nothing ("How much
+    does X cost?" = "How much is X?" = "How much do you pay for X?") but "have" does ("How
+    much does Tom have?" is not "How much is Tom?", so it is put back where it stood);
+    "make" is "earn". "charge" stays: who charges is paid, who pays is charged."""
+    if "how much" in wh:
+        for position in reversed(have_at):
+            content.insert(position, "have")
+        content[:] = [_EARN.get(w, w) for w in content if w not in _MONEY_SAID]
+    if "how long" in wh and _TAKE in content:
+        content.remove(_TAKE)

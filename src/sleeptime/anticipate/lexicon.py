@@ -49,7 +49,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhat(?: is| was| are| were) the (?:price|cost)s? of\b", "how much is"),
     (r"\bhow much (is|was|are|were) the (?:price|cost)s? of\b", r"how much \1"),
     (r"\bhow much time\b", "how long"),
-    (r"\bhow often\b", "how many times"),
+    (r"\bhow (?:often|frequently)\b", "how many times"),
     (r"\b(?:which|what) (?:person|people)\b", "who"),
     (r"\bwhat (?:is|was) the reason (?:that |why )?", "why "),
     (r"\bwhat (?:is|was|are|were) the (\w+ )?(?:number|count) of\b", r"how many \1"),
@@ -81,6 +81,12 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),  # "leave Gull Island for Northport": from one place to the other
     (r"\blets in\b", "concedes"),
     (r"\bup to (?=how )", ""),
+    (r"\bfrom ((?:\w+ )?[\w.]+) on(?=\s*[?.!,]|\s*$)", r"since \1"),  # "from 3.0 on?"
+    (r"\bper head\b", "per person"),
+    (r"\brolled back\b", "reverted"),
+    (r"\brolls back\b", "reverts"),
+    (r"\brolling back\b", "reverting"),
+    (r"\broll back\b", "revert"),
     (r"\b(?:is|are|was|were) (?:responsible for|in charge of) (?=\w+ing\b)", "is "),
     (r"\bput off(?=\s*[?.!]*$)", "postponed"),  # "Why was the vote put off?"
     (r"\bput off\b", "postpone"),
@@ -108,6 +114,10 @@ MONEY_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:take|takes|took|taken|taking|bring|brings|brought|bringing) in\b", "earn"),
 )
 """Phrases that mean "earn" in a "how much" question ("How much did the cafe take in?")."""
+
+SUBORDINATORS = {"if", "when", "once", "because", "since", "while", "although", "unless",
+                 "after", "before", "until"}  # fmt: skip
+"""Words that open a clause, not a topic: "If it rains, ..." has no topic to put back."""
 
 # Question words after canonical phrases; "which" stands for determiner "what" too.
 WH = {"what", "who", "where", "when", "why", "which", "how", "whose", "whether"}
@@ -150,6 +160,13 @@ IRREGULAR_PARTICIPLE = {
     "stolen": "steal", "swum": "swim", "taken": "take", "thrown": "throw", "worn": "wear",
     "written": "write", "broken": "break", "frozen": "freeze", "been": "be",
 }  # fmt: skip
+
+IRREGULAR_PLURAL = {
+    "children": "child", "men": "man", "women": "woman", "people": "person", "feet": "foot",
+    "teeth": "tooth", "mice": "mouse", "geese": "goose", "wives": "wife", "knives": "knife",
+    "shelves": "shelf",
+}  # fmt: skip
+"""Plurals a suffix rule misses; none that is also a verb form ("leaves", "lives")."""
 
 # Synonym groups: every word of a group is read as the group's first word. Base forms;
 # the stemmer runs first, so "prices" and "priced" find "price" too.
@@ -210,6 +227,11 @@ _GROUPS = (
     "rubbish garbage trash",
     "teacher instructor",
     "huge enormous",
+    "configuration config",
+    "information info",
+    "statistics stats",
+    "repository repo",
+    "administrator admin",
     "team side",
     "retrospective retro",
     "speak talk",
@@ -258,7 +280,8 @@ ADVERB_UNITS = {
 }  # fmt: skip
 
 MONEY_WORDS = {"cost", "price", "fee", "fare", "rent", "deposit", "bill", "charge", "pay",
-               "spend", "worth", "earn", "wage", "salary"}  # fmt: skip
+               "spend", "worth", "earn", "wage", "salary", "revenue", "income", "profit",
+               "earnings", "takings"}  # fmt: skip
 """A "what" question about one of these asks "how much" ("What does it cost?")."""
 
 NP_STARTS = {"the", "a", "an", "this", "that", "these", "those", "my", "your", "his", "her",

@@ -19,11 +19,38 @@ def strip_frame(text: str) -> str:
 
 
 def normalize_chat(text: str) -> str:
-    """Spell out chat forms ("whats", "dont", "u") in lower-case text."""
+    """Spell out chat forms ("whats", "dont", "u") in lower-case text, and drop the "'s" of
+    a possessive after a number ("version 3.2.0's size", "day 5's hike")."""
+    text = re.sub(r"(?<=\d)'s\b", "", text)
     return _CHAT.sub(lambda m: lx.CHAT[m.group(0)], text)
 
 
 _CHAT = re.compile(r"\b(?:" + "|".join(sorted(lx.CHAT, key=len, reverse=True)) + r")\b")
+
+
+_TOPIC = re.compile(
+    r"^(?:(?:as for|about|regarding) ([^,?:]+),|([^,?:]+):) "
+    r"((?:what|how|when|who|where|which|why)\b.*)$"
+)
+_TOPIC_PRONOUN = re.compile(
+    r"\b(do|does|did|is|are|was|were|can|could|will|would|should|must|may|might|has|have"
+    r"|had) (?:they|it|he|she)\b"
+)
+"""A pronoun right after the auxiliary: the subject, which the topic stands for."""
+
+
+def resolve_topic(text: str) -> str:
+    """Put a fronted topic back where its pronoun stands: "Children aged 10 to 15: how
+    often can they take a tablet?" asks "How often can children aged 10 to 15 take a
+    tablet?". Only "X:", "As for X," and "About X," mark a topic ("For Ana, how much did
+    they pay?" may be about someone paying for Ana); without a pronoun nothing changes."""
+    m = _TOPIC.match(text)
+    if m is None:
+        return text
+    topic, rest = (m.group(1) or m.group(2)).strip(), m.group(3)
+    if not _TOPIC_PRONOUN.search(rest) or topic.split()[0] in lx.SUBORDINATORS:
+        return text
+    return _TOPIC_PRONOUN.sub(lambda p: f"{p.group(1)} {topic}", rest, count=1)
 
 
 def rewrite_phrases(text: str) -> str:
@@ -53,7 +80,11 @@ def lemma(word: str) -> str:
     The result is only ever compared with other lemmas, so it needs to be consistent
     ("make", "makes", "making", "made" -> "mak"), not a dictionary word.
     """
-    base = lx.IRREGULAR_PAST.get(word) or lx.IRREGULAR_PARTICIPLE.get(word)
+    base = (
+        lx.IRREGULAR_PAST.get(word)
+        or lx.IRREGULAR_PARTICIPLE.get(word)
+        or lx.IRREGULAR_PLURAL.get(word)
+    )
     if base is None and word.startswith("re") and len(word) > 4:
         rest = lx.IRREGULAR_PAST.get(word[2:]) or lx.IRREGULAR_PARTICIPLE.get(word[2:])
         base = "re" + rest if rest else None
