@@ -137,7 +137,13 @@ class Settings(BaseSettings):
     """Largest request body the service reads (a context is sent in one body)."""
 
     service_rate_per_minute: int = Field(default=600, ge=0)
-    """Requests per minute per API key (0: no limit); counted per service process."""
+    """Requests per minute per API key (0: no limit)."""
+
+    service_rate_scope: Literal["auto", "process", "database"] = "auto"
+    """Where request rates are counted: in the database, shared by every service process
+    on it (one write per request), or in each process (free, but N processes allow N
+    times the rate). ``auto``: the database on PostgreSQL, where several service
+    processes are the point; each process on SQLite, where one process is the norm."""
 
     service_burst: int = Field(default=60, ge=1)
     """Requests an API key may make at once before the per-minute rate applies."""

@@ -97,6 +97,24 @@ def test_the_rate_limit_is_per_key_with_retry_after(serve: Serve) -> None:
     assert first.get("/v1/contexts").status_code == 200
 
 
+@pytest.mark.parametrize(("scope", "allowed"), [("database", 3), ("process", 6)])
+def test_service_processes_share_the_rate_in_the_database(
+    serve: Serve, scope: str, allowed: int
+) -> None:
+    """Two services on one database: with the shared scope a key's burst of 3 is spent
+    across both; counted per process, each allows its own 3."""
+    settings = {"service_rate_per_minute": 6, "service_burst": 3, "service_rate_scope": scope}
+    one = serve(**settings)
+    two = serve(worker=False, **settings)
+    key = one.key("acme")
+    clients = [one.client(key), two.client(key)]
+    codes = [clients[i % 2].get("/v1/contexts").status_code for i in range(8)]
+    assert codes.count(200) == allowed
+    assert set(codes) == {200, 429}
+    refused = clients[0].get("/v1/contexts")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 5
+
+
 def _too_large(response: httpx.Response, limit: int) -> None:
     assert response.status_code == 413, response.text
     assert response.json()["error"]["type"] == "request_too_large"

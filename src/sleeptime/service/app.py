@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from sleeptime.app import Runtime
 from sleeptime.service import errors, openai_api, routes
-from sleeptime.service.auth import RateLimiter
+from sleeptime.service.auth import make_limiter
 from sleeptime.service.limits import BodyLimit, Utf8Path
 from sleeptime.worker import Worker
 
@@ -60,7 +60,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.state.limiter = RateLimiter(settings.service_rate_per_minute, settings.service_burst)
+    app.state.limiter = make_limiter(runtime)
     app.state.worker = run_worker
     app.add_middleware(BodyLimit, max_bytes=settings.service_max_body_bytes)
     app.add_middleware(Utf8Path)

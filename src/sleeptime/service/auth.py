@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from sleeptime.app import Runtime, Sleeptime
+from sleeptime.store.keys import key_hash
 
 KEY_HINT = "create one with `sleeptime keys create --tenant NAME` and send it as a Bearer token"
 
 
 class RateLimiter:
-    """A token bucket per key: ``per_minute`` requests a minute, bursts up to ``burst``.
-
-    Kept in this process: several API processes each allow the rate (documented).
-    """
+    """A token bucket per key in this process: ``per_minute`` requests a minute, bursts up
+    to ``burst``. Free, but several service processes each allow the whole rate."""
 
     def __init__(self, per_minute: int, burst: int) -> None:
         self.rate = per_minute / 60.0
@@ -30,7 +30,7 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> float:
+    async def take(self, key: str) -> float:
         """0 if the request may go ahead, else the seconds until it may."""
         if self.rate <= 0:
             return 0.0
@@ -43,6 +43,35 @@ class RateLimiter:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same buckets kept in the database (``Store.take_rate_token``): every service
+    process on it draws from one bucket per key, at the cost of one write per request."""
+
+    def __init__(self, runtime: Runtime, per_minute: int, burst: int) -> None:
+        super().__init__(per_minute, burst)
+        self._runtime = runtime
+
+    async def take(self, key: str) -> float:
+        """0 if the request may go ahead, else the seconds until it may."""
+        if self.rate <= 0:
+            return 0.0
+        store = self._runtime.store
+        return await self._runtime.db.call(
+            partial(store.take_rate_token, per_second=self.rate, burst=self.burst), key
+        )
+
+
+def make_limiter(runtime: Runtime) -> RateLimiter:
+    """The limiter ``Settings.service_rate_scope`` asks for (``auto``: shared on PostgreSQL)."""
+    settings = runtime.settings
+    scope = settings.service_rate_scope
+    if scope == "auto":
+        scope = "database" if runtime.store.dialect == "postgresql" else "process"
+    if scope == "database":
+        return SharedRateLimiter(runtime, settings.service_rate_per_minute, settings.service_burst)
+    return RateLimiter(settings.service_rate_per_minute, settings.service_burst)
 
 
 def _bearer(request: Request) -> str:
@@ -65,7 +94,7 @@ async def tenant_app(request: Request) -> Sleeptime:
         raise HTTPException(
             401, f"invalid or revoked API key; {KEY_HINT}", headers={"WWW-Authenticate": "Bearer"}
         )
-    wait = limiter.take(token)
+    wait = await limiter.take(key_hash(token))
     if wait > 0:
         raise HTTPException(
             429,

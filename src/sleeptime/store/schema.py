@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     Float,
@@ -238,3 +239,19 @@ class ApiKey(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RateBucket(Base):
+    """A token bucket of one API key, shared by every service process on the database.
+
+    ``tokens`` is what was left at ``updated_at`` (seconds since the epoch); the bucket
+    refills at the configured rate up to the burst. ``allowed`` is the verdict of the
+    last take, written by the same statement so one round trip both decides and records.
+    """
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    allowed: Mapped[bool] = mapped_column(Boolean)

@@ -7,10 +7,11 @@ from sleeptime.store.contexts import ContextsMixin
 from sleeptime.store.jobs import JobsMixin
 from sleeptime.store.keys import KeysMixin
 from sleeptime.store.queries import QueriesMixin
+from sleeptime.store.rates import RatesMixin
 from sleeptime.store.runs import RunsMixin
 
 
-class Store(ContextsMixin, RunsMixin, JobsMixin, QueriesMixin, KeysMixin):
+class Store(ContextsMixin, RunsMixin, JobsMixin, QueriesMixin, KeysMixin, RatesMixin):
     """Contexts, sleep runs, artifacts and queries in SQLite or PostgreSQL.
 
     Every method runs one short transaction and returns frozen records, never ORM objects,
