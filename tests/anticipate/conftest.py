@@ -25,9 +25,10 @@ def natural_set() -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="session")
-def fresh_set() -> dict[str, Any]:
-    """The fresh hand-written set: six more contexts, committed before round 2 of tuning."""
-    text = resources.files("sleeptime.examples").joinpath("anticipated_fresh.json").read_text()
+@pytest.fixture(scope="session", params=["anticipated_fresh.json", "anticipated_fresh2.json"])
+def fresh_set(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A fresh hand-written set: contexts of new kinds, committed before a round of tuning."""
+    name: str = request.param
+    text = resources.files("sleeptime.examples").joinpath(name).read_text()
     data: dict[str, Any] = json.loads(text)
     return data

@@ -70,6 +70,10 @@ from sleeptime.anticipate import canonical, compare_questions
         ("Who rolled back the config change?", "Who reverted the configuration change?"),
         ("How much was the profit in May?", "What was the profit in May?"),
         ("Children under 5: how much do they pay?", "How much do children under 5 pay?"),
+        # fixes from the second fresh set: the tense of "what was the price of", embedded
+        # who-questions
+        ("What was the price of the brake pads?", "How much did the brake pads cost?"),
+        ("Do you know who the coach reports to?", "Who does the coach report to?"),
         # a broader synonym list
         ("How many files were deleted?", "How many files were removed?"),
         ("When was the launch deferred?", "When was the launch postponed?"),
@@ -121,6 +125,11 @@ def test_the_same_question_is_accepted(asked: str, stored: str) -> None:
         ("For Ana, how much did they pay?", "How much did Ana pay?"),
         ("When does the ferry leave?", "When does the ferry leaf?"),
         ("Who rolled back the config change?", "Who will roll back the config change?"),
+        # a modal perfect is a past; an embedded "who the coach reports to" is an object
+        ("Until when could the trip have been cancelled?", "Until when can the trip be cancelled?"),
+        ("Who should have paid the bill?", "Who should pay the bill?"),
+        ("Do you know who reports to the coach?", "Who does the coach report to?"),
+        ("What is the price of the brake pads?", "How much did the brake pads cost?"),
         # chat spellings keep negations
         ("whats the fee if u dont book", "What is the fee if you book?"),
     ],

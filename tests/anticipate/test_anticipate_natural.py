@@ -1,9 +1,10 @@
 """The hand-written sets: no near-miss is ever served, and most natural rewordings are.
 
 Recall floors sit a few points under what the matcher reached (bench/anticipated_natural.py
-reports the numbers): tuning part 71 %, old held-out part (used for tuning in round 2)
-66 %, fresh part 61 % (measured once, after round 2; never tuned on). A change that serves
-one near-miss fails here whatever it gains in recall.
+reports the numbers and which split was used for what): tuning part 71 %, old held-out
+part 66 %, fresh part 72 % (61 % when measured once, before round 3 used it), fresh2 part
+52 % (48 % when measured once, before the fixes it prompted). A change that serves one
+near-miss fails here whatever it gains in recall.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from sleeptime.anticipate import match_structural
 
-RECALL_FLOOR = {"tune": 0.68, "heldout": 0.62, "all": 0.66, "fresh": 0.57}
+RECALL_FLOOR = {"tune": 0.68, "heldout": 0.62, "all": 0.66, "fresh": 0.68, "fresh2": 0.48}
 
 
 def _items(context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,7 +82,7 @@ def test_the_fresh_set_is_new_and_large(
     natural_set: dict[str, Any], fresh_set: dict[str, Any]
 ) -> None:
     contexts = fresh_set["contexts"]
-    assert len(contexts) >= 5 and {c["split"] for c in contexts} == {"fresh"}
+    assert len(contexts) >= 5 and len({c["split"] for c in contexts}) == 1
     assert not {c["kind"] for c in contexts} & {c["kind"] for c in natural_set["contexts"]}
     rewordings = [r for c in contexts for q in c["questions"] for r in q["rewordings"]]
     near = [m for c in contexts for q in c["questions"] for m in q["near_misses"]]
@@ -118,4 +119,5 @@ def test_recall_on_fresh_rewordings(fresh_set: dict[str, Any]) -> None:
                 if result.item is not None:
                     assert result.item["answer"] == q["answer"], rewording["text"]
                     hits += 1
-    assert hits / total >= RECALL_FLOOR["fresh"], f"{hits}/{total}"
+    split = fresh_set["contexts"][0]["split"]
+    assert hits / total >= RECALL_FLOOR[split], f"{hits}/{total}"

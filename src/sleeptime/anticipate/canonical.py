@@ -175,6 +175,7 @@ class _Reader:
         self.participle_at = -1
         self.participle_ci = -1
         self.by_agent = False
+        self.modal_at = -99
         self.and_at: list[tuple[int, int]] = []
         self.breaks: set[int] = set()
         """Positions in ``content`` where a preposition, conjunction or clause word stood."""
@@ -336,9 +337,16 @@ class _Reader:
             self.quantifiers.append(lx.QUANTIFIER_CLASS.get(word, word))
         elif word in lx.MODAL_CLASS:
             self._mark_aux(i)
+            self.modal_at = i
             self.modals.append(lx.MODAL_CLASS[word])
         elif word in {"have", "do"} and (self.aux_tenses or self.modals):
-            if word == "have" and not self._perfect(i):  # "did ... have", "can ... do"
+            if (
+                word == "have"
+                and 0 < i - self.modal_at <= 4
+                and (self._perfect(i) or nxt == "been")
+            ):
+                self.aux_tenses.add("past")  # "could ... have been cancelled": a past
+            elif word == "have" and not self._perfect(i):  # "did ... have", "can ... do"
                 self.have_at.append(len(self.content))
         elif word in lx.AUX_TENSE:
             self._mark_aux(i)
@@ -473,6 +481,9 @@ class _Reader:
                 return "object"
             passive = rest[0] in lx.BE_FORMS and after and is_participle(after[0])
             return "object" if passive else "subject"
+        embedded = rest and (rest[0] in lx.NP_STARTS - lx.GENERIC_PRONOUNS or rest[0] in self.names)
+        if embedded and wh[0] != "which":
+            return "object"  # an embedded question: "(Do you know) who the engineer reports to"
         return "subject"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "2"
+LEXICON_VERSION = "3"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
@@ -46,7 +46,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwhom\b", "who"),
     (r"\b(?:at )?what times?\b", "when"),
     (r"\bfor how long\b", "how long"),
-    (r"\bwhat(?: is| was| are| were) the (?:price|cost)s? of\b", "how much is"),
+    (r"\bwhat (is|was|are|were) the (?:price|cost)s? of\b", r"how much \1"),
     (r"\bhow much (is|was|are|were) the (?:price|cost)s? of\b", r"how much \1"),
     (r"\bhow much time\b", "how long"),
     (r"\bhow (?:often|frequently)\b", "how many times"),
