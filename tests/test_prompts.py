@@ -38,6 +38,7 @@ EXPECTED_PLACEHOLDERS = {
     "budget_3": set(),
     "budget_4": set(),
     "sleep_appended": set(),
+    "sleep_predict": {"context", "count", "feedback"},
     "sleep_round": {"context", "memory", "feedback", "protocol", "round", "max_rounds", "focus"},
     "sleep_system": {"max_chars"},
     "sleep_text_protocol": set(),

@@ -147,9 +147,9 @@ async def sleep_directory(
     The budget's ``max_rounds`` are the agent's steps, ``round_max_tokens`` cap each
     reply, ``memory_chars`` the map and ``max_sleep_tokens`` the run. With
     ``incremental`` a small change since an earlier map is slept on from that map.
-    One agent writes the map: a recipe of several loops is refused.
+    One agent writes the map: a recipe of several loops, or ``solve``, is refused.
     """
-    if recipe is not None and recipe.k > 1:
+    if recipe is not None and (recipe.k > 1 or recipe.kind == "solve"):
         raise InputError(
             f"a directory context is slept on by one exploring agent; recipe {recipe.name!r} "
             "does not apply (use rethink, and more steps through max_rounds)"

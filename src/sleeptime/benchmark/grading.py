@@ -198,6 +198,8 @@ def notes_coverage(notes: str, reference: str | int | float) -> dict[str, bool]:
         return False
 
     def final_holds(text: str) -> bool:
+        # "(reached by 2 of 3 workings)" (vote:K, solve:K) says how sure, not what.
+        text = re.sub(r"\((?:reached by|unconfirmed)[^)]*\)", "", text)
         match = _last(_NUMBER.finditer(text))
         return match is not None and holds(match.group())
 

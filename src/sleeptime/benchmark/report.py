@@ -176,7 +176,7 @@ def _points_table(points: list[dict[str, Any]]) -> list[str]:
     headers += ["sleep total tokens", "errors"]
     rows = []
     for p in points:
-        sleeps = p["condition"].startswith("sleep")
+        sleeps = p["condition"].startswith(("sleep", "solve"))
         row = [p["condition"], str(p["budget"])]
         row += [str(p.get("test_effort") or "-")] if efforts else []
         row += [str(p["n"]), _pct(p["accuracy"]), _interval(p), _num(p["mean_test_generated"])]

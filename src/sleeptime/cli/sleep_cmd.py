@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     "--recipe",
     default="rethink",
     show_default=True,
-    help="rethink; parallel:K (K loops, notes joined); vote:K (K loops, the most consistent kept).",
+    help=(
+        "rethink; parallel:K (K loops, notes joined); vote:K (K loops, the most consistent "
+        "kept); solve:K[:M] (M likely questions, default 3, each solved step by step K times)."
+    ),
 )
 @backend_option
 @model_option

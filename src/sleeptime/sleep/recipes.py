@@ -1,4 +1,5 @@
-"""Sleep recipes by name (``rethink``, ``parallel:k``) and the budgets that bound a run."""
+"""Sleep recipes by name (``rethink``, ``parallel:k``, ``vote:k``, ``solve:k``) and the budgets
+that bound a run."""
 
 from __future__ import annotations
 
@@ -17,10 +18,20 @@ RECIPE_VERSION = "2"
 2: every notes write is checked by a calculator and slips go back as feedback; ``vote:K``.
 """
 
+SOLVE_VERSION = "solve1"
+"""The ``solve:K`` recipe's own version (``sleep/solve.py``), bumped when its behaviour changes.
+
+1: predict M questions, solve each K times with the budget-4 answer prompt, majority answer.
+"""
+
 MAX_PARALLEL = 32
+MAX_QUESTIONS = 10
+DEFAULT_QUESTIONS = 3
 _PARALLEL = re.compile(r"^(parallel|vote):(\d+)$")
+_SOLVE = re.compile(r"^solve:(\d+)(?::(\d+))?$")
 
 Combine = Literal["concat", "vote"]
+Kind = Literal["rethink", "solve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +45,39 @@ class Recipe:
 
     k: int = 1
     combine: Combine = "concat"
+    kind: Kind = "rethink"
+    """``rethink``: the paper's loops; ``solve``: predict questions and solve them ahead,
+    each ``k`` times (``sleep/solve.py``)."""
+    questions: int = DEFAULT_QUESTIONS
+    """``solve`` only: how many likely questions are predicted and solved."""
 
     @property
     def name(self) -> str:
-        """The name a user types: ``rethink``, ``parallel:k`` or ``vote:k``."""
+        """The name a user types: ``rethink``, ``parallel:k``, ``vote:k`` or ``solve:k``."""
+        if self.kind == "solve":
+            extra = "" if self.questions == DEFAULT_QUESTIONS else f":{self.questions}"
+            return f"solve:{self.k}{extra}"
         if self.k == 1:
             return "rethink"
         return f"{'vote' if self.combine == 'vote' else 'parallel'}:{self.k}"
 
+    @property
+    def version(self) -> str:
+        """The version recorded with a run of this recipe (``solve`` has its own)."""
+        return SOLVE_VERSION if self.kind == "solve" else RECIPE_VERSION
+
 
 def parse_recipe(text: str) -> Recipe:
-    """Parse ``rethink``, ``parallel:k`` or ``vote:k`` (1 <= k <= 32)."""
+    """Parse ``rethink``, ``parallel:k``, ``vote:k`` (1 <= k <= 32) or ``solve:k[:m]``
+    (m predicted questions, 1 <= m <= 10, default 3)."""
     value = text.strip().lower()
     if value == "rethink":
         return Recipe(k=1)
+    solve = _SOLVE.match(value)
+    if solve:
+        k, m = int(solve.group(1)), int(solve.group(2) or DEFAULT_QUESTIONS)
+        if 1 <= k <= MAX_PARALLEL and 1 <= m <= MAX_QUESTIONS:
+            return Recipe(k=k, kind="solve", questions=m)
     match = _PARALLEL.match(value)
     if match:
         k = int(match.group(2))
@@ -55,8 +85,9 @@ def parse_recipe(text: str) -> Recipe:
             return Recipe(k=k, combine="vote" if match.group(1) == "vote" else "concat")
     raise InputError(
         f"unknown sleep recipe {text!r}; use 'rethink', 'parallel:K' (K loops, notes "
-        f"joined) or 'vote:K' (K loops, the most consistent notes kept) with K from 1 to "
-        f"{MAX_PARALLEL}, for example vote:3"
+        f"joined), 'vote:K' (K loops, the most consistent notes kept) or 'solve:K' (likely "
+        f"questions solved ahead, each K times; 'solve:K:M' for M questions, 1 to "
+        f"{MAX_QUESTIONS}) with K from 1 to {MAX_PARALLEL}, for example vote:3 or solve:1"
     )
 
 

@@ -15,10 +15,10 @@ from sleeptime.anticipate import extract_anticipated
 from sleeptime.backends.base import Backend
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
-from sleeptime.sleep.combine import combine, combine_notes
+from sleeptime.sleep.combine import Combined, combine, combine_notes
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.predictability import score_predictability
-from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget
+from sleeptime.sleep.recipes import Recipe, SleepBudget
 from sleeptime.sleep.recorder import RunRecorder
 from sleeptime.sleep.rethink import (
     EMPTY_MEMORY,
@@ -29,6 +29,7 @@ from sleeptime.sleep.rethink import (
     round_prompt,
     system_prompt,
 )
+from sleeptime.sleep.solve import solve_ahead, solve_prompt_versions
 from sleeptime.sleep.verify import VERIFIER_VERSION, verify_anticipated
 from sleeptime.store import ArtifactRecord, RevisionRecord, RunRecord, Store
 from sleeptime.store.aio import AsyncStore
@@ -92,9 +93,10 @@ def _run_settings(
     }
 
 
-def run_prompt_versions(budget: SleepBudget) -> dict[str, str]:
-    """The prompt versions a run with ``budget`` uses (recorded on the run)."""
-    versions = dict(prompt_versions())
+def run_prompt_versions(budget: SleepBudget, recipe: Recipe | None = None) -> dict[str, str]:
+    """The prompt versions a run of ``recipe`` with ``budget`` uses (recorded on the run)."""
+    solves = recipe is not None and recipe.kind == "solve"
+    versions = solve_prompt_versions() if solves else dict(prompt_versions())
     if budget.anticipate == "call":
         versions["anticipate_extract"] = load_prompt("anticipate_extract").key
     return versions
@@ -161,6 +163,8 @@ async def run_sleep(
         finally:
             own.close()
     temperature = sleep_temperature(budget, recipe)
+    if recipe.kind == "solve":
+        appended = None  # solving ahead reads the whole context; there are no notes to extend
     loop_text = appended.loop_context() if appended else revision.text
     if run is None:
         await backend.prepare()
@@ -169,8 +173,8 @@ async def run_sleep(
             db.sync.start_run,
             revision.id,
             recipe=recipe.name,
-            recipe_version=RECIPE_VERSION,
-            prompt_versions=run_prompt_versions(budget),
+            recipe_version=recipe.version,
+            prompt_versions=run_prompt_versions(budget, recipe),
             backend=backend.info.backend,
             model=backend.info.model,
             settings=_run_settings(backend, recipe, budget, temperature, seed, extra_settings),
@@ -288,16 +292,13 @@ async def _think(
             message=recorder.run.id,
         )
     )
-    outcomes = await _run_loops(
+    outcomes, combined = await _notes(
         backend, appended.loop_context() if appended else revision.text, budget, recipe,
         progress.usage, temperature, seed, sink, appended.notes if appended else None,
         Appended.focus() if appended else "",
     )  # fmt: skip
     progress.outcomes = tuple(outcomes)
-    progress.rounds_by_loop = [o.rounds for o in outcomes]
-    combined = combine(
-        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
-    )
+    progress.rounds_by_loop[: len(outcomes)] = [o.rounds for o in outcomes]
     notes = combined.text
     progress.details = {
         **combined.details,
@@ -354,6 +355,32 @@ def _loop_details(o: LoopOutcome) -> dict[str, Any]:
         "protocol": o.protocol,
         "usage": o.usage.to_dict(),
     }
+
+
+async def _notes(
+    backend: Backend,
+    context: str,
+    budget: SleepBudget,
+    recipe: Recipe,
+    usage: Usage,
+    temperature: float,
+    seed: int,
+    sink: EventSink,
+    initial_notes: str | None = None,
+    focus: str = "",
+) -> tuple[list[LoopOutcome], Combined]:
+    """The recipe's work: K rethink loops combined, or questions solved ahead (``solve``)."""
+    if recipe.kind == "solve":
+        solved = await solve_ahead(
+            backend, context, recipe, budget, run_usage=usage, temperature=temperature,
+            seed=seed, on_event=sink,
+        )  # fmt: skip
+        return [solved.outcome], Combined(text=solved.notes, details=solved.details)
+    outcomes = await _run_loops(
+        backend, context, budget, recipe, usage, temperature, seed, sink, initial_notes, focus
+    )
+    notes = [o.notes for o in outcomes]
+    return outcomes, combine(recipe, notes, check_arithmetic=budget.check_arithmetic)
 
 
 async def _run_loops(
@@ -424,11 +451,8 @@ async def compute_notes(
     await check_fits(backend, context, budget)
     temperature = sleep_temperature(budget, recipe)
     usage = Usage()
-    outcomes = await _run_loops(
+    outcomes, combined = await _notes(
         backend, context, budget, recipe, usage, temperature, seed, on_event
-    )
-    combined = combine(
-        recipe, [o.notes for o in outcomes], check_arithmetic=budget.check_arithmetic
     )
     text = combined.text
     if not text:

@@ -41,7 +41,7 @@ def size_run(
 ) -> Sized:
     """Choose loops and rounds for a run on a context with this ``priority``."""
     if priority <= 0:
-        recipe = Recipe(k=1, combine=recipe.combine)
+        recipe = replace(recipe, k=1)
         budget = replace(budget, max_rounds=min(budget.max_rounds, LIGHT_ROUNDS))
         reason = "not asked about yet: a light sleep"
     else:
@@ -56,6 +56,6 @@ def size_run(
             k -= 1
         if (k, rounds) != (recipe.k, budget.max_rounds):
             reason += f"; shrunk to {k} loop(s) x {rounds} round(s) for the daily budget"
-        recipe = Recipe(k=k, combine=recipe.combine)
+        recipe = replace(recipe, k=k)
         budget = replace(budget, max_rounds=rounds)
     return Sized(recipe=recipe, budget=budget, reason=reason)

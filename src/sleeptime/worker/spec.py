@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sleeptime.errors import InputError
-from sleeptime.sleep.recipes import RECIPE_VERSION, Recipe, SleepBudget, parse_recipe
+from sleeptime.sleep.recipes import Recipe, SleepBudget, parse_recipe
 from sleeptime.sleep.runner import run_prompt_versions, sleep_temperature
 from sleeptime.store import RevisionRecord, RunRecord, Store
 
@@ -44,7 +44,7 @@ def job_key(
         "revision": revision.id,
         "sha256": revision.sha256,
         "recipe": recipe.name,
-        "recipe_version": RECIPE_VERSION,
+        "recipe_version": recipe.version,
         "budget": budget.to_dict(),
         "seed": seed,
         "backend": backend,
@@ -84,8 +84,8 @@ def enqueue_sleep(
     return store.enqueue_run(
         revision.id,
         recipe=recipe.name,
-        recipe_version=RECIPE_VERSION,
-        prompt_versions=run_prompt_versions(budget),
+        recipe_version=recipe.version,
+        prompt_versions=run_prompt_versions(budget, recipe),
         backend=backend,
         model=model or DEFAULT_MODEL,
         settings=settings,
@@ -101,10 +101,11 @@ def spec_of(run: RunRecord) -> RunSpec:
     settings = run.settings
     if not isinstance(settings, dict):
         raise InputError("the queued run's settings are not a JSON object")
-    if run.recipe_version != RECIPE_VERSION:
+    recipe = parse_recipe(run.recipe)
+    if run.recipe_version != recipe.version:
         raise InputError(
             f"the run was queued for recipe version {run.recipe_version!r}, but this worker "
-            f"runs version {RECIPE_VERSION!r}; queue it again"
+            f"runs version {recipe.version!r}; queue it again"
         )
     seed = settings.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
@@ -115,7 +116,7 @@ def spec_of(run: RunRecord) -> RunSpec:
     if incremental is not None and (not isinstance(incremental, int) or incremental < 1):
         raise InputError(f"the queued run's incremental_from {incremental!r} is not an id")
     return RunSpec(
-        recipe=parse_recipe(run.recipe),
+        recipe=recipe,
         budget=SleepBudget.from_dict(settings.get("budget", {})),
         seed=seed,
         backend=run.backend,

@@ -113,11 +113,12 @@ def grid_points(rows: Iterable[Row]) -> list[Point]:
 
 
 def _condition_order(condition: str) -> tuple[int, int, tuple[int, int], str]:
-    if condition.startswith("sleep:"):
+    if condition.startswith(("sleep:", "solve:")):
         k, _, effort = condition.split(":", 1)[1].partition("@")
-        return (1, int(k), effort_rank(effort or None), condition)
-    order = {"baseline": 0, "context-only": 2, "pass@k": 3}
-    return (order.get(condition, 4), 0, (0, 0), condition)
+        rank = 1 if condition.startswith("sleep:") else 2
+        return (rank, int(k), effort_rank(effort or None), condition)
+    order = {"baseline": 0, "context-only": 3, "pass@k": 4}
+    return (order.get(condition, 5), 0, (0, 0), condition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ def match_tokens(points: Sequence[Point], passes: Sequence[PassPoint]) -> list[d
     if not passes:
         return matched
     for point in points:
-        if not point.condition.startswith("sleep:"):
+        if not point.condition.startswith(("sleep:", "solve:")):
             continue
         best = min(passes, key=lambda p: abs(p.mean_test_generated - point.mean_test_generated))
         matched.append(

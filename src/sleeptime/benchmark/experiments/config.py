@@ -2,7 +2,9 @@
 
 Conditions are named the way a user types them: ``baseline`` (test-time only, ``c`` and
 ``q``), ``sleep:K`` (notes from K parallel rethink loops, the ``parallel:K`` recipe) and
-``context-only`` (the model sees only ``c`` and must guess the question). In a sweep,
+``context-only`` (the model sees only ``c`` and must guess the question); ``solve:K`` makes
+the notes with the ``solve:K`` recipe (likely questions solved ahead, ``sleep/solve.py``)
+and counts as a sleep condition everywhere ``sleep:K`` does. In a sweep,
 ``sleep:K@E`` makes the notes at sleep-time reasoning effort ``E`` (``low``, ``medium``,
 ``high``, or a thinking budget in tokens), the paper's sleep-time axis for reasoning models.
 """
@@ -20,7 +22,7 @@ from sleeptime.backends.reasoning import effort_label, parse_effort
 from sleeptime.errors import InputError
 
 _SHARD = re.compile(r"([0-9]+)/([0-9]+)")
-CONDITION_PATTERN = re.compile(r"^(baseline|context-only|sleep:(\d+))(?:@([a-z0-9]+))?$")
+CONDITION_PATTERN = re.compile(r"^(baseline|context-only|(?:sleep|solve):(\d+))(?:@([a-z0-9]+))?$")
 NO_EFFORT = "none"
 """The effort axis value that sends no reasoning parameter."""
 
@@ -31,6 +33,15 @@ def condition_k(condition: str) -> int | None:
     if match is None or match.group(2) is None:
         return None
     return int(match.group(2))
+
+
+def condition_recipe(condition: str, combine: str = "concat") -> str:
+    """The sleep recipe a sleep condition runs: ``solve:K`` as is, ``sleep:K`` as
+    ``parallel:K`` (or ``vote:K`` when the run combines by vote)."""
+    k = condition_k(condition) or 1
+    if condition.startswith("solve:"):
+        return f"solve:{k}"
+    return f"{'vote' if combine == 'vote' else 'parallel'}:{k}"
 
 
 def condition_effort(condition: str) -> str | None:
@@ -70,7 +81,7 @@ def _check_conditions(
                     f"condition {raw!r}: only a sweep's sleep:K conditions take an effort "
                     "(sleep:K@low, sleep:K@high, sleep:K@1024)"
                 )
-            value = f"sleep:{match.group(2)}@{effort_value(match.group(3))}"
+            value = f"{value.split(':', 1)[0]}:{match.group(2)}@{effort_value(match.group(3))}"
         kind = "sleep" if match and match.group(2) else (match.group(1) if match else "")
         if kind not in allowed or (match and match.group(2) and not 1 <= int(match.group(2)) <= 32):
             raise ValueError(

@@ -26,12 +26,17 @@ from sleeptime.benchmark.experiments.common import (
     sleep_budget,
     usage_row,
 )
-from sleeptime.benchmark.experiments.config import condition_effort, condition_k
+from sleeptime.benchmark.experiments.config import (
+    condition_effort,
+    condition_k,
+    condition_recipe,
+)
 from sleeptime.benchmark.grading import notes_coverage
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.sleep import Notes, compute_notes, parse_recipe
 from sleeptime.sleep.rethink import prompt_versions
+from sleeptime.sleep.solve import solve_prompt_versions
 from sleeptime.values import AnswerMode, Stopwatch
 
 CONTEXT_ONLY_EXTRA_TOKENS = 64
@@ -46,6 +51,7 @@ def answer_prompt_versions() -> dict[str, str]:
     names += ["answer_question", "context_only", *(f"budget_{level}" for level in range(5))]
     versions = {name: load_prompt(name).key for name in names}
     versions.update(prompt_versions())
+    versions.update(solve_prompt_versions())
     return versions
 
 
@@ -67,14 +73,19 @@ async def _check_window(backend: Backend, messages: tuple[Message, ...]) -> None
 
 
 async def sleep_notes(
-    harness: Harness, problem: Problem, k: int, effort: str | None = None
+    harness: Harness,
+    problem: Problem,
+    k: int,
+    effort: str | None = None,
+    *,
+    recipe: str | None = None,
 ) -> Notes:
     """Compute c' for the problem's context with K parallel loops (seeds seed + i), at a
-    sleep-time reasoning ``effort`` if given."""
+    sleep-time reasoning ``effort`` if given; ``recipe`` (e.g. ``solve:1``) overrides."""
     return await compute_notes(
         harness.backend,
         problem.context,
-        parse_recipe(f"{'vote' if harness.config.combine == 'vote' else 'parallel'}:{k}"),
+        parse_recipe(recipe or f"{'vote' if harness.config.combine == 'vote' else 'parallel'}:{k}"),
         sleep_budget(harness.config, effort),
         seed=harness.config.seed,
     )
@@ -232,7 +243,13 @@ async def run_problem(
         for condition in sorted(chain, key=lambda c: condition_k(c) or 0):
             k = condition_k(condition) or 1
             try:
-                notes = await sleep_notes(harness, problem, k, condition_effort(condition))
+                notes = await sleep_notes(
+                    harness,
+                    problem,
+                    k,
+                    condition_effort(condition),
+                    recipe=condition_recipe(condition, harness.config.combine),
+                )
             except Exception as exc:
                 if is_fatal(exc):
                     raise
