@@ -26,6 +26,7 @@ import json
 import statistics
 import time
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ def main() -> None:
     started = time.perf_counter()
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     load_s = time.perf_counter() - started
-    data = load_set()
+    natural = resources.files("sleeptime.examples").joinpath("anticipated_natural.json")
+    data = load_set(Path(str(natural)))  # the set its recorded results are about
     texts = sorted(
         {q["question"] for c in data["contexts"] for q in c["questions"]}
         | {x["text"] for c in data["contexts"] for q in c["questions"]
