@@ -14,6 +14,7 @@ from sleeptime.sleep.runner import (
     compute_notes,
     run_sleep,
 )
+from sleeptime.sleep.solve import SolveOutcome, solve_ahead
 
 __all__ = [
     "RECIPE_VERSION",
@@ -28,6 +29,7 @@ __all__ = [
     "SleepEvent",
     "SleepEventKind",
     "SleepResult",
+    "SolveOutcome",
     "check_fits",
     "check_notes",
     "choose_by_consensus",
@@ -37,4 +39,5 @@ __all__ = [
     "parse_recipe",
     "rethink_loop",
     "run_sleep",
+    "solve_ahead",
 ]
