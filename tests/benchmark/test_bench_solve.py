@@ -80,7 +80,7 @@ async def test_sweep_runs_solve_against_the_baseline_and_replays(tmp_path: Path)
     paired = {(g["condition"], g["budget"]): g for g in result.summary["paired"]}
     assert (paired[("solve:1", 0)]["wins"], paired[("solve:1", 0)]["losses"]) == (3, 0)
     recorded = json.loads((config.out / "config.json").read_text())
-    assert recorded["prompts"]["sleep_predict"] == "sleep_predict@v1"
+    assert recorded["prompts"]["sleep_predict"] == "sleep_predict@v2"
     report = (config.out / "report.md").read_text()
     assert "solve:1" in report
 
