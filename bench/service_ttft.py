@@ -148,7 +148,7 @@ class Service:
         extra = {"mode": "baseline"} if mode.startswith("baseline") else {}
         started = time.perf_counter()
         first_chunk = first_content = None
-        text, usage, info, completion_id = "", None, {}, ""
+        text, usage, info = "", None, {}
         stream = self.client.chat.completions.create(
             model=f"sleeptime/{name}", messages=[{"role": "user", "content": question}],
             stream=True, stream_options={"include_usage": True}, extra_body=extra,
@@ -156,13 +156,11 @@ class Service:
         for chunk in stream:
             now = time.perf_counter() - started
             first_chunk = now if first_chunk is None else first_chunk
-            completion_id = chunk.id
             if chunk.choices and chunk.choices[0].delta.content:
                 first_content = now if first_content is None else first_content
                 text += chunk.choices[0].delta.content
             usage = chunk.usage or usage
             info = (chunk.model_extra or {}).get("sleeptime") or info
-        found = re.match(r"chatcmpl-st(\d+)-", completion_id)
         return {
             "mode": mode,
             "question": question,
@@ -177,7 +175,7 @@ class Service:
             ),
             "completion_tokens": usage.completion_tokens if usage else None,
             "served": info.get("served"),
-            "query_id": int(found.group(1)) if found else None,
+            "query_id": info.get("query_id"),
             "answer": text[:300],
         }
 
