@@ -148,7 +148,8 @@ class Service:
         extra = {"mode": "baseline"} if mode.startswith("baseline") else {}
         started = time.perf_counter()
         first_chunk = first_content = None
-        text, usage, info = "", None, {}
+        text, usage = "", None
+        info: dict[str, Any] = {}
         stream = self.client.chat.completions.create(
             model=f"sleeptime/{name}", messages=[{"role": "user", "content": question}],
             stream=True, stream_options={"include_usage": True}, extra_body=extra,
