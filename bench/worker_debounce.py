@@ -20,7 +20,6 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from worker_harness import (
@@ -31,14 +30,13 @@ from worker_harness import (
     close_runtime,
     context_text,
     database,
-    machine,
     open_runtime,
     seconds,
     table,
     token_of,
     workdir,
     worker_env,
-    write_result,
+    write_bench,
 )
 
 
@@ -182,16 +180,7 @@ def main() -> None:
             postgres.close()
     settings = {k: v for k, v in vars(args).items() if k not in ("out", "keep", "databases")}
     settings.update(poll_s=0.2, lease_s=2)
-    path = write_result(
-        args.out,
-        {
-            "bench": "worker_debounce",
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(),
-            "settings": settings,
-            "results": results,
-        },
-    )
+    path = write_bench(args.out, "worker_debounce", settings, results=results)
     rows = [["", *results]]
     for key in (
         "bursts",

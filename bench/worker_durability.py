@@ -51,7 +51,6 @@ from worker_harness import (
     WorkerProcess,
     context_text,
     database,
-    machine,
     rounds_for_token,
     run_cli,
     seconds,
@@ -59,7 +58,7 @@ from worker_harness import (
     token_of,
     workdir,
     worker_env,
-    write_result,
+    write_bench,
 )
 
 QUESTION = "What does the marker say?"
@@ -616,16 +615,7 @@ def main() -> None:
             postgres.close()
     settings = {k: v for k, v in vars(args).items() if k not in ("out", "keep", "databases")}
     settings.update(lease_s=2, poll_s=0.2, quiet_s=0)
-    path = write_result(
-        args.out,
-        {
-            "bench": "worker_durability",
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(),
-            "settings": settings,
-            "results": results,
-        },
-    )
+    path = write_bench(args.out, "worker_durability", settings, results=results)
     rows = [["", *results]]
     for key in (
         "kills",

@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -522,6 +522,21 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=False, default=str) + "\n")
     return path
+
+
+def write_bench(name: str, bench: str, settings: dict[str, Any], **parts: Any) -> Path:
+    """Write one bench's result with the fields every worker bench leads with: its name,
+    the date, the machine and the settings, then ``parts`` in order."""
+    return write_result(
+        name,
+        {
+            "bench": bench,
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "settings": settings,
+            **parts,
+        },
+    )
 
 
 def table(rows: list[list[str]]) -> str:

@@ -40,13 +40,12 @@ from worker_harness import (
     WorkerProcess,
     close_runtime,
     context_text,
-    machine,
     open_runtime,
     seconds,
     table,
     workdir,
     worker_env,
-    write_result,
+    write_bench,
 )
 
 from sleeptime.sleep.recipes import SleepBudget, parse_recipe
@@ -206,17 +205,7 @@ def main() -> None:
             }
     settings = {k: v for k, v in vars(args).items() if k not in ("out", "keep")}
     settings.update(poll_s=0.2, lease_s=2, quiet_s=0, concurrency_per_worker=1)
-    path = write_result(
-        args.out,
-        {
-            "bench": "worker_scaleout",
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(),
-            "settings": settings,
-            "summary": summary,
-            "trials": trials,
-        },
-    )
+    path = write_bench(args.out, "worker_scaleout", settings, summary=summary, trials=trials)
     rows = [["queued by/workers", "runs/s (median)", "speedup", "drain s", "wall s", "done once"]]
     for label, s in summary.items():
         rows.append(

@@ -49,7 +49,7 @@ def answer_values(notes: str) -> set[Fraction]:
     """The final number of every anticipated answer in the notes."""
     values: set[Fraction] = set()
     for pair in parse_qa_pairs(notes):
-        value = _final_number(str(pair["answer"]))
+        value = last_number(str(pair["answer"]))
         if value is not None:
             values.add(value)
     return values
@@ -85,7 +85,7 @@ def _annotate(text: str, values: list[set[Fraction]], majority: int) -> tuple[st
     confirmed = unconfirmed = 0
     for line in text.splitlines():
         match = _A_LINE.match(line)
-        value = _final_number(match.group("body")) if match else None
+        value = last_number(match.group("body")) if match else None
         if match is None or value is None:
             lines.append(line)
             continue
@@ -99,7 +99,8 @@ def _annotate(text: str, values: list[set[Fraction]], majority: int) -> tuple[st
     return "\n".join(lines), confirmed, unconfirmed
 
 
-def _final_number(text: str) -> Fraction | None:
+def last_number(text: str) -> Fraction | None:
+    """The last number written in ``text`` (commas and dollar signs allowed), exactly."""
     found = _NUMBER.findall(text.replace("$", ""))
     if not found:
         return None

@@ -19,6 +19,7 @@ from sleeptime.answer.extract import final_answer
 from sleeptime.anticipate.extract import question_key
 from sleeptime.sleep.arithmetic import check_notes
 from sleeptime.sleep.combine import mark_slips
+from sleeptime.sleep.consensus import last_number
 
 MAX_PREDICTED_CHARS = 300
 MAX_WORKING_LINES = 8
@@ -27,7 +28,6 @@ MAX_ANSWER_CHARS = 80
 SLIP_MARK = "[calculator: a step of this working is wrong]"
 """Put on an answer whose working holds a slip; ``sleep/verify.py`` never serves it."""
 
-_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _LEAD = re.compile(
     r"^[\s>*_#`\-•]*(?:(?:q(?:uestion)?\s*\d*|\d+)\s*[:.)]\s*)?[\s*_`\"']*", re.IGNORECASE
 )
@@ -95,12 +95,9 @@ def final_value(reply: str) -> Fraction | None:
     """The number a reply concludes with: after its last "The answer is", else its last number."""
     phrase = final_answer(reply)
     for text in (phrase, reply) if phrase else (reply,):
-        found = _NUMBER.findall(text.replace("$", ""))
-        if found:
-            try:
-                return Fraction(found[-1].replace(",", ""))
-            except (ValueError, ZeroDivisionError):
-                return None
+        value = last_number(text)
+        if value is not None:
+            return value
     return None
 
 
