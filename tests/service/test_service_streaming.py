@@ -4,6 +4,7 @@ the first byte as an error event, and a client that leaves stops the model."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -21,10 +22,15 @@ BASELINE: dict[str, Any] = {"mode": "baseline"}
 class SlowModel(ModelScript):
     """Answers in pieces with a pause between them, like a model generating; may fail."""
 
-    def __init__(self, pieces: int = 200, fail_after: int | None = None) -> None:
+    def __init__(
+        self, pieces: int = 200, fail_after: int | None = None, hold_at: int | None = None
+    ) -> None:
         super().__init__()
         self.pieces = pieces
         self.fail_after = fail_after
+        self.hold_at = hold_at
+        self.release = threading.Event()
+        """With ``hold_at``, generation stops before that piece until the test sets it."""
         self.sent = 0
         self.cancelled = False
 
@@ -38,6 +44,10 @@ class SlowModel(ModelScript):
         words = []
         try:
             for i in range(self.pieces):
+                if i == self.hold_at:
+                    deadline = time.monotonic() + 30
+                    while not self.release.is_set() and time.monotonic() < deadline:  # noqa: ASYNC110
+                        await asyncio.sleep(0.01)
                 if self.fail_after is not None and i == self.fail_after:
                     raise BackendError("llama.cpp failed while generating: out of memory")
                 words.append(f" w{i}" if i else "w0")
@@ -73,16 +83,17 @@ def _streamed_question(serve: Serve, script: ModelScript) -> Any:
 
 
 def test_pieces_reach_the_client_before_the_answer_is_complete(serve: Serve) -> None:
-    script = SlowModel(pieces=40)
+    script = SlowModel(pieces=40, hold_at=10)
     stream = _streamed_question(serve, script)
-    seen_while_generating = 0
     text = []
     for chunk in stream:
         if chunk.choices and chunk.choices[0].delta.content:
             text.append(chunk.choices[0].delta.content)
-            seen_while_generating += script.sent < script.pieces
+            if len(text) == 10:  # the model is held before its 11th piece: not done
+                assert script.sent == 10 and not script.release.is_set()
+                script.release.set()
     assert "".join(text) == " ".join(f"w{i}" for i in range(40))
-    assert seen_while_generating > 10  # most pieces arrived while the model still ran
+    assert script.release.is_set()  # the first 10 pieces arrived while the model still ran
 
 
 def test_a_failure_after_the_first_piece_is_an_error_event_the_client_raises(
@@ -120,7 +131,7 @@ def test_a_failure_before_any_text_keeps_its_status(serve: Serve) -> None:
 
 
 def test_a_client_that_leaves_mid_answer_stops_the_model(serve: Serve) -> None:
-    script = SlowModel(pieces=500)
+    script = SlowModel(pieces=500, hold_at=5)  # held until the client has gone
     service = serve(script)
     key = service.key("acme")
     _added(service, key)
