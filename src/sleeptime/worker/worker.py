@@ -88,8 +88,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._idle = 0
         self._ticks = 0
-        self._ticking = 0
-        self._ticks_done = 0
+        self._quiet_ticks = 0
+        """Scheduler passes in a row that ended queueing nothing (0: none yet, or work found)."""
         self._busy = 0
         self._dispatch: PgDispatch | None = None
 
@@ -166,12 +166,13 @@ class Worker:
 
     async def tick(self) -> int:
         """One scheduler pass: reap lost runs and queue what the policy asks for."""
-        self._ticking += 1
         try:
-            return await self._tick()
-        finally:
-            self._ticking -= 1
-            self._ticks_done += 1
+            queued = await self._tick()
+        except BaseException:
+            self._quiet_ticks = 0  # a failed pass says nothing about the queue
+            raise
+        self._quiet_ticks = 0 if queued else self._quiet_ticks + 1
+        return queued
 
     async def _tick(self) -> int:
         db, store = self.runtime.db, self.runtime.store
@@ -264,9 +265,10 @@ class Worker:
             await _wait(done, min(idle_s, self.settings.worker_poll_s))
             due = await self.runtime.db.call(store.next_due_at)
             soon = datetime.now(UTC) + timedelta(seconds=self.settings.worker_poll_s)
-            # Busy: running a run, queueing (a pass can take seconds with many workers),
-            # or work due soon (not tomorrow's). At least one whole pass must have run.
-            busy = self._busy > 0 or self._ticking > 0 or self._ticks_done == 0
+            # Busy: running a run, a pass that just queued work (or none has ended yet), or
+            # work due soon (not tomorrow's). A pass in progress is not work by itself: on a
+            # loaded machine passes run most of the time, and the worker would never idle.
+            busy = self._busy > 0 or self._quiet_ticks == 0
             busy = busy or (due is not None and due <= soon)
             busy = busy or any(
                 r.status == "running"
