@@ -1,8 +1,9 @@
 """Anticipated answers on hand-written questions: recall on rewordings, false hits on near-misses.
 
 The sets are ``sleeptime/examples/anticipated_natural.json`` (fifteen contexts),
-``anticipated_fresh.json`` (six more, of other kinds) and ``anticipated_fresh2.json`` (five
-more, of other kinds again), written for this project: each
+``anticipated_fresh.json`` (six more, of other kinds), ``anticipated_fresh2.json`` (five
+more, of other kinds again) and ``anticipated_fresh3.json`` (eight more, of kinds in none of
+the others), written for this project: each
 context has stored (anticipated) questions and answers, natural rewordings a person might
 send instead (each should be served its stored answer) and hostile near-misses that ask
 something else (none may be served). Every lookup is against the stored questions of its
@@ -11,13 +12,16 @@ own context, as in ``sleeptime ask``.
 Splits, reported separately (``SPLITS``): ``tune`` was used to write the rules in every
 round; ``heldout`` was held out in round 1 and used for tuning from round 2; ``fresh`` was
 committed before round 2, measured once after it, then used to fix round 3; ``fresh2`` was
-committed before round 3 and never tuned on. The "before" columns run
+committed before round 3 and never tuned on; ``fresh3`` was committed before round 4. The
+"before" columns run
 the matchers of older commits (``--before REV,REV``): the script extracts each commit's
 ``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
 measured the same way on the same machine.
 
-Usage: ``.venv/bin/python bench/anticipated_natural.py [--split tune] [--before REV,REV|none]``
-Writes ``bench/results/anticipated_natural.json`` (with ``--split all``, the default).
+Usage: ``.venv/bin/python bench/anticipated_natural.py [--split tune] [--before REV,REV|none]
+[--out FILE]``. Writes ``bench/results/anticipated_natural.json`` or ``--out`` (with ``--split
+all``, the default); a first look at a new split goes to its own file so that the committed
+numbers stay those of the last round.
 """
 
 from __future__ import annotations
@@ -41,13 +45,19 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f"
 """main before issue 13 (signature rules version 1), round 1 (when the fresh split was
 committed), round 2 (when it was measured) and round 3 (when fresh2 was measured)."""
-SET_FILES = ("anticipated_natural.json", "anticipated_fresh.json", "anticipated_fresh2.json")
+SET_FILES = (
+    "anticipated_natural.json",
+    "anticipated_fresh.json",
+    "anticipated_fresh2.json",
+    "anticipated_fresh3.json",
+)
 SPLITS = {
     "tune": "tuning contexts: the rules were written on them (every round)",
     "heldout": "old held-out contexts: held out in round 1, used for tuning from round 2",
     "fresh": "fresh: committed before round 2, measured once after it, then used in round 3",
     "fresh2": "fresh2: committed before round 3, measured once after it (320ea4f); its one"
     " false hit and two bugs were fixed after that",
+    "fresh3": "fresh3: committed before round 4, measured once",
 }
 
 
@@ -212,6 +222,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="another question set file")
     parser.add_argument("--eval-only", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--show", action="store_true", help="print misses and false hits")
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the report")
+    parser.add_argument("--note", default=None, help="a sentence saying what this run measured")
     args = parser.parse_args()
     data = load_set(args.data)
     if args.eval_only is not None:
@@ -247,9 +259,11 @@ def main() -> None:
             },
             "elapsed_s": time.perf_counter() - started,
         }
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps(report, indent=2), encoding="utf-8")
-        print(f"wrote {OUT}")
+        if args.note is not None:
+            report["note"] = args.note
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

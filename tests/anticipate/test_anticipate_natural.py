@@ -4,7 +4,8 @@ Recall floors sit a few points under what the matcher reached (bench/anticipated
 reports the numbers and which split was used for what): tuning part 71 %, old held-out
 part 66 %, fresh part 72 % (61 % when measured once, before round 3 used it), fresh2 part
 52 % (48 % when measured once, before the fixes it prompted). A change that serves one
-near-miss fails here whatever it gains in recall.
+near-miss fails here whatever it gains in recall. The fresh3 set is only checked for its
+shape here: it was committed before round 4 and has no floor until that round is measured.
 """
 
 from __future__ import annotations
@@ -79,17 +80,19 @@ def test_recall_on_natural_rewordings(natural_set: dict[str, Any], split: str) -
 
 
 def test_the_fresh_set_is_new_and_large(
-    natural_set: dict[str, Any], fresh_set: dict[str, Any]
+    natural_set: dict[str, Any], any_fresh_set: dict[str, Any], fresh_sets: list[dict[str, Any]]
 ) -> None:
-    contexts = fresh_set["contexts"]
+    contexts = any_fresh_set["contexts"]
     assert len(contexts) >= 5 and len({c["split"] for c in contexts}) == 1
-    assert not {c["kind"] for c in contexts} & {c["kind"] for c in natural_set["contexts"]}
+    others = [natural_set] + [s for s in fresh_sets if s["about"] != any_fresh_set["about"]]
+    other_contexts = [c for s in others for c in s["contexts"]]
+    assert not {c["kind"] for c in contexts} & {c["kind"] for c in other_contexts}
     rewordings = [r for c in contexts for q in c["questions"] for r in q["rewordings"]]
     near = [m for c in contexts for q in c["questions"] for m in q["near_misses"]]
     assert len(rewordings) >= 75 and len(near) >= 75
-    assert {r["kind"] for r in rewordings} <= set(fresh_set["rewording_kinds"])
-    assert {m["kind"] for m in near} <= set(fresh_set["near_miss_kinds"])
-    old = {r["text"] for c in natural_set["contexts"] for q in c["questions"]
+    assert {r["kind"] for r in rewordings} <= set(any_fresh_set["rewording_kinds"])
+    assert {m["kind"] for m in near} <= set(any_fresh_set["near_miss_kinds"])
+    old = {r["text"] for c in other_contexts for q in c["questions"]
            for r in q["rewordings"] + q["near_misses"]}  # fmt: skip
     asked = [r["text"] for r in rewordings] + [m["text"] for m in near]
     assert len(set(asked)) == len(asked) and not set(asked) & old
