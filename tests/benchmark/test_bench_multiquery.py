@@ -98,6 +98,7 @@ async def test_keeps_only_pairs_the_resolve_agrees_with(tmp_path: Path) -> None:
         "malformed": 0,
         "kept": 3,
         "discarded": 2,
+        "discarded_calc": 0,
     }
     assert [(c["context_id"], c["kept"], c["discarded"]) for c in meta["per_context"]] == [
         ("p-0", 2, 1),
@@ -202,6 +203,69 @@ def test_parse_is_lenient_on_layout_strict_on_content(
     assert bad == skipped
 
 
+# question -> (calculation, stated answer): what the calc-asking prompt gets back for p-0.
+CALC_PAIRS = [
+    ("How much milk do the cows give in a week?", "4 * 3 * 7", "84"),  # holds
+    ("How many legs do the hens have?", "6 * 2", "12"),  # holds; the re-solve agrees too
+    ("How many liters in two days?", "4 * 3 * 2", "25"),  # slip: 24
+    ("How much milk from 5 cows?", "5 * 3", "15"),  # holds: "5" is in the question
+    ("How many animals are there?", "4 + 6 + 9", "19"),  # 9 is not in the text
+    ("How many cows?", "4", "4"),  # no calculation to check
+]
+
+
+def _calc_model(solved: list[str]) -> FunctionBackend:
+    def model(request: ChatRequest) -> str:
+        text = request.messages[-1].content
+        if "one arithmetic expression" in text:
+            items = [{"question": q, "calc": c, "answer": a} for q, c, a in CALC_PAIRS]
+            return json.dumps(items)
+        solved.append(text)
+        return "6 hens have 2 legs each. The answer is 12." if "legs" in text else "7"
+
+    return FunctionBackend(model, model="fake")
+
+
+@pytest.mark.parametrize(
+    ("verify", "kept", "solves"),
+    [
+        ("calc", ["week", "legs", "5 cows"], 0),
+        ("both", ["legs"], 3),  # only the pairs whose calculation held are re-solved
+    ],
+)
+async def test_calc_check_keeps_pairs_whose_calculation_holds_without_a_model(
+    tmp_path: Path, verify: str, kept: list[str], solves: int
+) -> None:
+    solved: list[str] = []
+    out = tmp_path / "calc.jsonl"
+    stats = await generate_multiquery(
+        _calc_model(solved), PROBLEMS[:1], n_questions=6, seed=0, out_path=out, verify=verify
+    )
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [next(w for w in kept if w in r["question"]) for r in records] == kept
+    assert len(solved) == solves
+    meta = json.loads(stats.meta_path.read_text(encoding="utf-8"))
+    assert meta["counts"]["generated"] == 6 and meta["counts"]["discarded_calc"] == 3
+    assert meta["provenance"]["verify"] == verify
+    assert meta["provenance"]["prompt_version"] == "multiquery_generate_calc@v1"
+    assert records[0]["calc"] == CALC_PAIRS[0][1] or verify == "both"
+    assert all(r["agreement"] is (None if verify == "calc" else True) for r in records)
+
+
+async def test_an_unknown_verify_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="verify must be one of resolve, calc, both"):
+        await generate_multiquery(
+            FunctionBackend(_fake_model), PROBLEMS, n_questions=1, seed=0,
+            out_path=tmp_path / "x", verify="vibes",
+        )  # fmt: skip
+
+
+def test_parse_reads_the_calculation_when_one_is_written() -> None:
+    reply = '[{"question": "A?", "calc": "2 * 3", "answer": "6"}, {"question": "B?", "answer": 1}]'
+    pairs, _ = parse_pairs(reply, limit=5)
+    assert [(p.question, p.calc) for p in pairs] == [("A?", "2 * 3"), ("B?", None)]
+
+
 def test_parse_stops_at_the_limit() -> None:
     reply = json.dumps([{"question": f"Q{i}?", "answer": str(i)} for i in range(10)])
     pairs, bad = parse_pairs(reply, limit=3)
@@ -256,3 +320,32 @@ def test_cli_writes_the_set_from_real_contexts(data_root: Path, tmp_path: Path) 
     meta = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
     assert "CC BY-NC-ND" in meta["license_note"]
     assert meta["datasets"] == ["gsm-symbolic-p2"]
+
+
+def test_cli_sample_picks_the_contexts_a_sweep_with_the_same_sample_uses(
+    data_root: Path, tmp_path: Path
+) -> None:
+    """So a shared --calls log replays the sweep's sleep for the amortization run."""
+    from click.testing import CliRunner
+
+    from sleeptime.benchmark.experiments.common import load_problems
+    from sleeptime.benchmark.experiments.config import ExperimentConfig
+    from sleeptime.cli.main import cli
+
+    sweep = ExperimentConfig(
+        out=tmp_path / "s", dataset="gsm-symbolic-p2", data=data_root, sample=7
+    )
+    expected = [p.id for p in load_problems(sweep)][:2]
+    replies = tmp_path / "replies.json"
+    generation = json.dumps([{"question": "How many in total?", "calc": "1 + 2", "answer": "3"}])
+    replies.write_text(json.dumps([generation, generation]))
+    out = tmp_path / "set.jsonl"
+    args = ["multiquery", "--dataset", "gsm-symbolic-p2", "--sample", "7", "--limit", "2"]
+    args += ["--seed", "0", "--verify", "calc", "--backend", "scripted"]
+    args += ["--model", str(replies), "--out", str(out)]
+    result = CliRunner().invoke(cli, args, env={"SLEEPTIME_DATA_ROOT": str(data_root)})
+    assert result.exit_code == 0, result.output
+    assert "discarded by the calc check" in result.output
+    meta = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
+    assert [c["context_id"] for c in meta["per_context"]] == expected
+    assert expected != [p.id for p in load_problems(sweep.model_copy(update={"sample": None}))][:2]

@@ -6,7 +6,10 @@ of the same difficulty as the original (prompt ``multiquery_generate``), and eac
 only if an independent re-solve (the baseline answerer at budget 4, graded with the GSM grader)
 reaches the generated answer. Agreement of two calls is not proof of correctness, but it
 removes most unanswerable or mis-answered questions, and the provenance says how a pair was
-checked.
+checked. A weak model agrees with itself too rarely for that to leave ten questions per
+context, so ``verify="calc"`` asks for each pair's whole calculation as one expression and
+checks it exactly instead (``multiquery_check``: the arithmetic, and that every number comes
+from the context); ``verify="both"`` needs both checks.
 
 License caveat: GSM-Symbolic problem texts are CC BY-NC-ND 4.0, and every record holds its
 context text (the amortization experiment needs it). Write the output to a path of your choice
@@ -32,6 +35,7 @@ from sleeptime.answer import answer_question, make_budget
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.benchmark.datasets.problem import Problem
 from sleeptime.benchmark.grading import grade_gsm
+from sleeptime.benchmark.multiquery_check import check_calculation
 from sleeptime.benchmark.multiquery_parse import GeneratedPair, parse_pairs
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import InputError
@@ -39,8 +43,11 @@ from sleeptime.prompts import load_prompt
 from sleeptime.values import AnswerMode, Usage
 
 PROMPT_NAME = "multiquery_generate"
+CALC_PROMPT_NAME = "multiquery_generate_calc"
+VERIFY_MODES = ("resolve", "calc", "both")
 SOLVER_LEVEL = 4
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: records carry ``calc``; the meta file counts ``discarded_calc`` and names ``verify``."""
 
 
 @dataclass(slots=True)
@@ -55,7 +62,10 @@ class ContextCounts:
     """Items skipped while parsing: no question, non-numeric answer, duplicate."""
     kept: int = 0
     discarded: int = 0
-    """Well-formed pairs whose re-solve disagreed (or could not be asked)."""
+    """Well-formed pairs a check refused (the re-solve disagreed or could not be asked, or
+    the calculation did not hold)."""
+    discarded_calc: int = 0
+    """Of ``discarded``: pairs whose calculation did not hold (``calc`` and ``both``)."""
     error: str | None = None
     """Why generation failed for this context (e.g. the prompt did not fit the window)."""
 
@@ -101,6 +111,11 @@ class _Settings:
     gen_max_tokens: int
     solver_max_tokens: int
     temperature: float
+    verify: str = "resolve"
+
+    @property
+    def prompt_name(self) -> str:
+        return PROMPT_NAME if self.verify == "resolve" else CALC_PROMPT_NAME
 
 
 async def _one_context(
@@ -111,7 +126,7 @@ async def _one_context(
     limiter: asyncio.Semaphore,
     stats: MultiQueryStats,
 ) -> tuple[ContextCounts, list[tuple[GeneratedPair, str | None]]]:
-    prompt = load_prompt(PROMPT_NAME)
+    prompt = load_prompt(settings.prompt_name)
     text = prompt.render(
         context=problem.context,
         query=problem.query,
@@ -137,6 +152,15 @@ async def _one_context(
     budget = make_budget(SOLVER_LEVEL, settings.solver_max_tokens)
 
     async def verify(pair: GeneratedPair) -> tuple[bool, str | None]:
+        if settings.verify != "resolve":
+            verdict = check_calculation(
+                pair.calc, pair.answer, context=problem.context, question=pair.question
+            )
+            if not verdict.ok:
+                counts.discarded_calc += 1
+                return False, None
+            if settings.verify == "calc":
+                return True, None
         try:
             async with limiter:
                 solved = await answer_question(
@@ -203,13 +227,18 @@ async def generate_multiquery(
     solver_max_tokens: int | None = None,
     temperature: float = 0.0,
     call_log: Path | None = None,
+    verify: str = "resolve",
 ) -> MultiQueryStats:
     """Generate, verify and write ``n_questions`` extra questions per problem context.
 
     Deterministic for a deterministic backend (temperature 0 or seeded): the same inputs
     give a byte-identical records file (the meta file also holds timings).
-    ``concurrency`` bounds requests in flight.
+    ``concurrency`` bounds requests in flight. ``verify`` is ``resolve`` (a budget-4 re-solve
+    must agree), ``calc`` (the pair's one-expression calculation must hold, no model call)
+    or ``both``.
     """
+    if verify not in VERIFY_MODES:
+        raise InputError(f"verify must be one of {', '.join(VERIFY_MODES)}; got {verify!r}")
     if n_questions < 1:
         raise InputError(f"n_questions must be at least 1; got {n_questions}")
     if concurrency < 1:
@@ -221,7 +250,9 @@ async def generate_multiquery(
     out_path = Path(out_path)
     stats = MultiQueryStats(out_path=out_path, meta_path=meta_path_for(out_path))
     solver_budget = make_budget(SOLVER_LEVEL, solver_max_tokens)
-    settings = _Settings(n_questions, seed, gen_max_tokens, solver_budget.max_tokens, temperature)
+    settings = _Settings(
+        n_questions, seed, gen_max_tokens, solver_budget.max_tokens, temperature, verify
+    )
     limiter = asyncio.Semaphore(concurrency)
     try:
         await model.prepare()
@@ -235,7 +266,7 @@ async def generate_multiquery(
         if log is not None:
             log.close()
     info = backend.info
-    prompt = load_prompt(PROMPT_NAME)
+    prompt = load_prompt(settings.prompt_name)
     provenance = {
         "model": info.model,
         "backend": info.backend,
@@ -244,8 +275,9 @@ async def generate_multiquery(
         "seed": seed,
         "temperature": temperature,
         "solver_budget": {"level": SOLVER_LEVEL, "max_tokens": solver_budget.max_tokens},
-        "solver_mode": "baseline",
+        "solver_mode": "baseline" if verify != "calc" else None,
         "grader": "gsm",
+        "verify": verify,
     }
     lines: list[str] = []
     for (counts, kept), problem in zip(done, problems, strict=True):
@@ -262,7 +294,8 @@ async def generate_multiquery(
                 "question": pair.question,
                 "answer": pair.answer,
                 "solver_answer": extracted,
-                "agreement": True,
+                "calc": pair.calc,
+                "agreement": True if verify != "calc" else None,
                 "provenance": provenance,
             }
             lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
@@ -280,6 +313,7 @@ async def generate_multiquery(
             "malformed": stats.malformed,
             "kept": stats.kept,
             "discarded": stats.discarded,
+            "discarded_calc": sum(c.discarded_calc for c in stats.per_context),
         },
         "per_context": [asdict(c) for c in stats.per_context],
         "usage": {

@@ -22,6 +22,8 @@ class GeneratedPair:
 
     question: str
     answer: str
+    calc: str | None = None
+    """The whole calculation as one expression, when the generation prompt asked for it."""
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -114,7 +116,14 @@ def parse_pairs(
             continue
         if len(pairs) < limit:
             seen.add(key)
-            pairs.append(GeneratedPair(question=question.strip(), answer=answer))
+            calc = item.get("calc", item.get("calculation", item.get("expression")))
+            pairs.append(
+                GeneratedPair(
+                    question=question.strip(),
+                    answer=answer,
+                    calc=str(calc).strip() if isinstance(calc, str | int | float) else None,
+                )
+            )
     return pairs, skipped
 
 

@@ -7,6 +7,7 @@ dataset text (GSM-Symbolic is CC BY-NC-ND): keep it out of the repository.
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 
 import click
@@ -28,7 +29,22 @@ _DATASETS = ("gsm-symbolic", "gsm-symbolic-p1", "gsm-symbolic-p2", "gsm8k")
     default=None,
     help="Dataset file or data root (default: $SLEEPTIME_DATA_ROOT or ../shared/data).",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="First N contexts only.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None,
+    help="Only the first N contexts (of the --sample draw when given).",
+)  # fmt: skip
+@click.option(
+    "--sample", type=click.IntRange(min=1), default=None,
+    help="Draw N problems at random (seeded by --seed) as `bench sweep --sample` does, so "
+    "the set's contexts are the sweep's and a shared --calls log replays their sleep.",
+)  # fmt: skip
+@click.option(
+    "--verify", type=click.Choice(("resolve", "calc", "both")), default="resolve",
+    show_default=True,
+    help="Keep a pair when a budget-4 re-solve agrees (resolve), when its one-expression "
+    "calculation holds and uses only the context's numbers (calc, no model call; for "
+    "models too weak to agree with themselves), or both.",
+)  # fmt: skip
 @click.option(
     "--n-questions", type=click.IntRange(1, 50), default=10, show_default=True,
     help="Questions to ask for per context (before verification).",
@@ -65,6 +81,8 @@ def multiquery_command(
     dataset: str,
     data: Path | None,
     limit: int | None,
+    sample: int | None,
+    verify: str,
     n_questions: int,
     backend: str | None,
     model: str | None,
@@ -75,12 +93,17 @@ def multiquery_command(
     call_log: Path | None,
     out: Path,
 ) -> None:
-    """Ask a model for N more questions per context and keep those a re-solve confirms."""
+    """Ask a model for N more questions per context and keep those a check confirms."""
     from sleeptime.backends import create_backend
     from sleeptime.benchmark.datasets import load_dataset
     from sleeptime.benchmark.multiquery import generate_multiquery
 
-    problems = load_dataset(dataset, data, limit=limit)
+    problems = load_dataset(dataset, data, limit=None if sample else limit)
+    if sample is not None and sample < len(problems):
+        chosen = sorted(random.Random(seed).sample(range(len(problems)), sample))
+        problems = [problems[index] for index in chosen]
+    if sample is not None and limit is not None:
+        problems = problems[:limit]
     model_backend = create_backend(backend, model=model)
 
     async def run() -> None:
@@ -95,12 +118,13 @@ def multiquery_command(
                 gen_max_tokens=max_tokens,
                 solver_max_tokens=solver_max_tokens,
                 call_log=call_log,
+                verify=verify,
             )
         finally:
             await model_backend.aclose()
         click.echo(
             f"{len(stats.per_context)} contexts: {stats.generated} questions generated, "
-            f"{stats.kept} kept, {stats.discarded} discarded by the re-solve, "
+            f"{stats.kept} kept, {stats.discarded} discarded by the {verify} check, "
             f"{stats.malformed} malformed"
         )
         click.echo(f"wrote {stats.out_path} and {stats.meta_path}")

@@ -97,6 +97,13 @@ def check_notes(text: str) -> ArithmeticCheck:
     return ArithmeticCheck(checked=checked, slips=tuple(slips), results=frozenset(results))
 
 
+def evaluate_expression(text: str) -> Fraction | None:
+    """Exact value of one written calculation ("3 x $12 + 20%"), or None when it is not
+    plain arithmetic with at least one operator (the same reading as the notes check)."""
+    expression = _expression(text.replace("−", "-").replace("÷", "/"))
+    return None if expression is None else _evaluate(expression)
+
+
 def _claims(line: str) -> list[tuple[str, str, Fraction]]:
     """(normalised expression, written result, its value) for each '=' that has both sides."""
     line = line.replace("<<", " ").replace(">>", " ").replace("−", "-").replace("÷", "/")
