@@ -42,9 +42,10 @@ from typing import Any
 
 OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f"
+DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a"
 """main before issue 13 (signature rules version 1), round 1 (when the fresh split was
-committed), round 2 (when it was measured) and round 3 (when fresh2 was measured)."""
+committed), round 2 (when it was measured), round 3 (when fresh2 was measured) and round 3
+with its fixes (match2.3, when fresh3 was committed)."""
 SET_FILES = (
     "anticipated_natural.json",
     "anticipated_fresh.json",
@@ -56,7 +57,7 @@ SPLITS = {
     "heldout": "old held-out contexts: held out in round 1, used for tuning from round 2",
     "fresh": "fresh: committed before round 2, measured once after it, then used in round 3",
     "fresh2": "fresh2: committed before round 3, measured once after it (320ea4f); its one"
-    " false hit and two bugs were fixed after that",
+    " false hit and two bugs were fixed after that; used for tuning in round 4",
     "fresh3": "fresh3: committed before round 4, measured once",
 }
 

@@ -8,6 +8,9 @@ differ, each under conditions that keep roles, names and numbers intact:
   "they", "I") is set aside when it holds no name, number or role word, the passive lacks
   exactly those words, and the verb after it is the passive's verb. "How much did Sam pay?"
   still differs from "How much was Sam paid?": there the subject is a name.
+- **A passive naming the active's subject as a place**: "When is dinner served in the
+  restaurant?" asks what "When does the restaurant serve dinner?" does; only after "in" or
+  "at", only for a subject of common nouns.
 - **Dative "to"**: "lend Sam" = "lend to Sam", "happens to files" = "happens files" when
   no "from" makes the direction matter.
 - **Present progressive for a plan**: "Who is facilitating the next retro?" may ask what
@@ -60,6 +63,32 @@ def _drop_subject(active: Canonical, passive: Canonical) -> tuple[tuple[str, ...
     return rest, size
 
 
+def _located_subject(
+    active: Canonical, passive: Canonical
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Both contents without the active's subject when the passive names it as a place
+    after the verb: "When does the restaurant serve dinner?" = "When is dinner served in
+    the restaurant?", "How many rows does each batch upsert?" = "... upserted in each
+    batch?". Only "in" or "at" mark the place ("served for the restaurant" differs)."""
+    if active.subject_at < 0 or passive.passive_verb is None:
+        return None
+    if Counter(active.content) != Counter(passive.content):
+        return None
+    start, verb = active.subject_at, passive.passive_verb
+    if verb not in active.content[start + 1 :] or verb not in passive.content:
+        return None
+    end = active.content.index(verb, start + 1)
+    subject = active.content[start:end]
+    if not 1 <= len(subject) <= 3 or any(w[:1] in "#@<" or w in active.names for w in subject):
+        return None
+    after = passive.content.index(verb) + 1
+    for k in sorted(p for p in passive.places if p >= after):
+        if passive.content[k : k + len(subject)] == subject:
+            rest = passive.content[:k] + passive.content[k + len(subject) :]
+            return active.content[:start] + active.content[end:], rest
+    return None
+
+
 def align(a: Canonical, b: Canonical) -> Aligned | None:
     """Undo the allowed alternations between ``a`` and ``b``; None when the voices differ
     in a way none of them explains."""
@@ -68,6 +97,11 @@ def align(a: Canonical, b: Canonical) -> Aligned | None:
     if a.voice != b.voice:
         active, passive = (a, b) if a.voice == "active" else (b, a)
         dropped = _drop_subject(active, passive)
+        located = _located_subject(active, passive) if dropped is None else None
+        if located is not None and Counter(a.pronouns) == Counter(b.pronouns):
+            left, right = located if active is a else located[::-1]
+            left, right = _dative(left, right)
+            return Aligned(tuple(left), tuple(right), pa, pb)
         if dropped is None:
             return None
         rest, size = dropped

@@ -24,21 +24,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.form import Canonical as Canonical
 from sleeptime.anticipate.frames import (
     agent_first,
     agent_noun,
     implied_words,
-    measure_wh,
     noun_query,
     passive_participle,
     sort_coordinated_names,
     telegraphic_wh,
     time_frame,
 )
+from sleeptime.anticipate.measure import measure_wh
 from sleeptime.anticipate.signature import (
     _AFTER_NUMBER_UNITS,
     _SCALES,
@@ -93,36 +93,6 @@ _CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since",
 _BREAKS = lx.FILLERS | CONJUNCTIONS | _CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | _AUX
 
 
-@dataclass(frozen=True, slots=True)
-class Canonical:
-    """What a question asks, slot by slot (see the module docstring)."""
-
-    numbers: tuple[str, ...]
-    units: tuple[str, ...]
-    negations: tuple[str, ...]
-    comparatives: tuple[str, ...]
-    quantifiers: tuple[str, ...]
-    wh: tuple[str, ...]
-    wh_role: str | None
-    modals: tuple[str, ...]
-    tense: frozenset[str]
-    pronouns: tuple[str, ...]
-    conjunctions: tuple[str, ...]
-    content: tuple[str, ...]
-    """Content lemmas, numbers ("#3"), comparatives ("<most") and role prepositions
-    ("@from") in the order they were written."""
-    names: frozenset[str]
-    voice: str
-    """"passive" for a passive with no doer named ("How much was Sam paid?"), else "active"."""
-    subject_at: int = -1
-    """Where the subject starts in ``content`` after an inverted auxiliary ("How many did |
-    the cafe sell?"); -1 without one. Lets an active match its passive (``align.py``)."""
-    passive_verb: str | None = None
-    """The participle's lemma of a passive main clause ("were *sold*")."""
-    progressive: bool = False
-    """"Who is facilitating ...?": a present that may ask what "Who will facilitate" does."""
-
-
 _SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
 _VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
 
@@ -164,6 +134,9 @@ class _Reader:
         self.pronouns: list[str] = []
         self.conjunctions: list[str] = []
         self.content: list[str] = []
+        self.forms: list[tuple[str, str]] = []
+        self.places: set[int] = set()
+        """Positions in ``content`` right after "in" or "at" (a place: "served in the X")."""
         self.agent_wh = False
         self.saw_have = False
         self.have_at: list[int] = []
@@ -190,13 +163,14 @@ class _Reader:
             i, after_number = self._one(i, after_number)
             if word in _BREAKS:
                 self.breaks.add(len(self.content))
-        tense = self.aux_tenses or {self._bare_tense()}
+        bare = None if self.aux_tenses else self._bare_tense()
+        tense = self.aux_tenses or ({bare} if bare else set())
         wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
             self.words, self.content
         )
         noun_only = not wh and not self.aux_tenses and not self.modals and noun_query(self.words)
         if noun_only:  # "estimated lost revenue?" asks "what is (or was) it", in no tense
-            wh, tense = measure_wh(["what"], self.words, self.content), set()
+            wh, tense = measure_wh(["what"], self.words, self.content, noun_only=True), set()
         wh = self._time_frames(wh, noun_only)
         if wh == ("who",) and self.aux_ci == 0 and self.aux_tenses and self.participle_at < 0:
             agent_noun(self.words, self.content)
@@ -223,6 +197,8 @@ class _Reader:
             subject_at=self.aux_ci if not self.have_at else -1,
             passive_verb=verb,
             progressive=self._progressive(),
+            forms=tuple(self.forms),
+            places=frozenset(self.places),
         )
 
     def _progressive(self) -> bool:
@@ -237,7 +213,7 @@ class _Reader:
         """ "What is the opening time?" asks "when does it open", "What is the crossing time?"
         and "What is the warranty period?" ask "how long" (``frames.py``)."""
         copula = self.aux_tenses and any(w in lx.BE_FORMS for w in self.words)
-        if wh != ("what",) or not (copula or noun_only):
+        if wh not in {("what",), ("when",)} or not (copula or noun_only):
             return wh
         return time_frame(self.content, wh, self.words)
 
@@ -375,7 +351,8 @@ class _Reader:
         elif word in lx.ROLE_PREPOSITIONS:
             self._preposition(i, word, nxt)
         elif word in _DROP:
-            pass
+            if word in {"in", "at"}:
+                self.places.add(len(self.content))
         else:
             if i == self.participle_at:
                 self.participle_ci = len(self.content)
@@ -436,15 +413,20 @@ class _Reader:
         if base in _VERB_QUANTIFIERS:
             self.quantifiers.append(_VERB_QUANTIFIERS[base])
             return
-        self.content.append(_SYNONYM_LEMMAS.get(base, base))
+        item = _SYNONYM_LEMMAS.get(base, base)
+        self.content.append(item)
+        self.forms.append((item, word))
 
-    def _bare_tense(self) -> str:
-        """Tense of a question with no auxiliary: its first verb ("Who rode ...?")."""
+    def _bare_tense(self) -> str | None:
+        """Tense of a question with no auxiliary: its first verb ("Who rode ...?"); None
+        when that verb has one form for both ("how much the pads cost")."""
         if self.modals:
             return "present"
         if any(w in lx.IRREGULAR_PAST for w in self.words):
             return "past"
         start = max(self.wh_end, 0)
+        if any(w in lx.SAME_PAST for w in self.words[start:]):
+            return None
         for k in range(start, min(start + 3, len(self.words))):
             word = self.words[k]
             if not word or _is_special(word):

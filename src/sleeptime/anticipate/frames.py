@@ -7,8 +7,6 @@ The reader (``canonical.py``) calls these after it has filled the slots:
 - ``agent_first`` puts a passive with its doer named in active order, so "How much was Sam
   lent by Jordan?" reads like "How much did Jordan lend Sam?" and a swap of the two names
   still differs.
-- ``measure_wh`` reads "What does it cost?" as "How much ...?" and "What is a win worth in
-  points?" as "How many points ...?".
 - ``implied_words`` drops what the question word already says ("how long does it take").
 - ``agent_noun`` reads "Who is the French teacher?" as "Who teaches French?".
 - ``sort_coordinated_names`` puts "Sam and Jordan" and "Jordan and Sam" in one order.
@@ -55,6 +53,7 @@ _DURATION_NOUNS = {lemma(w) for w in ("duration", "period", "length", "lifetime"
 _PROCESS_NOUNS = {lemma(w) for w in ("travel", "journey", "trip", "flight", "ride", "drive",
                                      "walk", "wait", "response", "transit", "prep")}  # fmt: skip
 _TIME = lemma("time")
+_DATE = lemma("date")
 
 
 def passive_participle(words: list[str]) -> int:
@@ -103,8 +102,20 @@ def agent_first(content: list[str], aux_at: int, verb_at: int, breaks: set[int])
 def time_frame(content: list[str], wh: tuple[str, ...], words: list[str]) -> tuple[str, ...]:
     """ "What is the X time/period?" -> "when"/"how long" (in place); the new question word.
 
-    A moment noun before "time" (opening, departure) asks "when"; an "-ing" noun or a
-    journey noun (crossing, simmering, travel) asks "how long"; anything else is kept."""
+    A moment noun before "time" or "date" (opening, departure, closing) asks "when"; an
+    "-ing" noun or a journey noun (crossing, simmering, travel) before "time" asks "how
+    long"; anything else is kept. After "when" only the moment is read ("When is the
+    closing date?" asks "When does it close?")."""
+    for k, word in enumerate(content):
+        if word == _DATE and k > 0 and content[k - 1] in _POINT_EVENTS:
+            content[k - 1 : k + 1] = [_POINT_EVENTS[content[k - 1]]]
+            return ("when",)
+    if wh == ("when",):
+        if _TIME in content and content.index(_TIME) > 0:
+            k = content.index(_TIME)
+            if content[k - 1] in _POINT_EVENTS:
+                content[k - 1 : k + 1] = [_POINT_EVENTS[content[k - 1]]]
+        return wh
     for k, word in enumerate(content):
         if word in _DURATION_NOUNS:
             del content[k]
@@ -122,23 +133,6 @@ def time_frame(content: list[str], wh: tuple[str, ...], words: list[str]) -> tup
         del content[k]
         return ("how long",)
     return wh
-
-
-_MONEY_LEMMAS = {lemma(word) for word in lx.MONEY_WORDS}
-_MONEY_UNITS = {"dollar", "cent", "euro", "pound"}
-
-
-def measure_wh(wh: list[str], words: list[str], content: list[str]) -> tuple[str, ...]:
-    """A "what" asking about money asks "how much": "What does it cost?"; one asking for
-    a count of something asks "how many": "What is a draw worth in points?"."""
-    written = [w for w in words if w]
-    if wh == ["what"] and len(written) > 2 and written[-2] == "in":
-        last = written[-1]
-        if UNITS.get(last, "") not in _MONEY_UNITS and last.endswith("s") and last[-2] != "s":
-            return ("how many",)
-    if "what" not in wh or not any(c in _MONEY_LEMMAS for c in content):
-        return tuple(wh)
-    return tuple("how much" if w == "what" else w for w in wh)
 
 
 def sort_coordinated_names(

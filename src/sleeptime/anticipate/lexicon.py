@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "3"
+LEXICON_VERSION = "4"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
@@ -19,7 +19,7 @@ _OPENER = (
 )
 _ASK = (
     r"(?:(?:could|can|would|will) (?:you|someone|anyone)(?: please)?"
-    r" (?:tell me|remind me|let me know|work out|figure out|check|find out|say)"
+    r" (?:tell me|remind me|let me know|work out|figure out|check|find out|say|explain)"
     r"|(?:do|does) (?:you|anyone|somebody|someone) know"
     r"|any idea|i (?:would|want to|need to|wanted to) (?:like to )?know"
     r"|i (?:was )?wonder(?:ing)?|please (?:tell|remind) me|tell me|remind me"
@@ -98,6 +98,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(one|two)[- ]way\b", r"\1way"),
     (r"\bgot to (?=the |a |an )", "reached "),
     (r"\bhave got\b|\bhas got\b", "have"),
+    # issue 13, fourth round (general frames; fresh2 was used for tuning from here on)
+    (r"\bfree of charge\b", "for free"),
+    (r"\b(?:on|at) (?:what|which) date\b", "when"),
+    (r"\bversion (?=\d+\.\d)", ""),  # "in version 3.2.0" = "in 3.2.0"
+    (r"^(how long (?:does|do|did|will) .+?) last(?=\s*[?.!]*$)", r"\1"),  # "... last?" = "is"
 )
 
 CHAT = {
@@ -107,8 +112,10 @@ CHAT = {
     "hasnt": "has not", "havent": "have not", "hadnt": "had not", "cant": "can not",
     "couldnt": "could not", "wont": "will not", "wouldnt": "would not",
     "shouldnt": "should not", "u": "you", "ur": "your", "pls": "please", "plz": "please",
+    "incl": "including", "excl": "excluding",
 }  # fmt: skip
-"""Chat spellings without the apostrophe, and the shortest forms of "you" and "please"."""
+"""Chat spellings without the apostrophe, the shortest forms of "you" and "please", and
+"incl"/"excl"."""
 
 MONEY_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:take|takes|took|taken|taking|bring|brings|brought|bringing) in\b", "earn"),
@@ -160,6 +167,11 @@ IRREGULAR_PARTICIPLE = {
     "stolen": "steal", "swum": "swim", "taken": "take", "thrown": "throw", "worn": "wear",
     "written": "write", "broken": "break", "frozen": "freeze", "been": "be",
 }  # fmt: skip
+
+SAME_PAST = {"cost", "put", "cut", "set", "let", "hit", "hurt", "shut", "spread", "quit",
+             "split", "cast", "burst"}  # fmt: skip
+"""Verbs whose past is their present: with no auxiliary, "how much the pads cost" has no
+tense to compare."""
 
 IRREGULAR_PLURAL = {
     "children": "child", "men": "man", "women": "woman", "people": "person", "feet": "foot",
@@ -249,6 +261,14 @@ for _group in _GROUPS:
     for _word in _words:
         SYNONYMS.setdefault(_word, _head)
 
+LIGHT_VERBS = {
+    "be", "have", "do", "get", "go", "make", "take", "give", "put", "set", "run", "keep",
+    "let", "come", "play", "pass", "turn", "hold", "bring", "see", "stand", "carry", "break",
+    "call", "draw", "fall", "lead", "leave", "move", "work", "hit", "catch", "cut", "pull",
+}  # fmt: skip
+"""Verbs with dozens of senses: one of them overlaps almost any verb ("go", "pass" and
+"play" share a sense with "run"), so WordNet never makes them a synonym (``bridge.py``)."""
+
 # Words that change nothing about what is asked (beyond signature.FUNCTION_WORDS).
 FILLERS = {
     "please", "kindly", "exactly", "actually", "really", "roughly", "approximately",
@@ -279,7 +299,7 @@ ADVERB_UNITS = {
     "annually": "year", "annual": "year", "nightly": "night",
 }  # fmt: skip
 
-MONEY_WORDS = {"cost", "price", "fee", "fare", "rent", "deposit", "bill", "charge", "pay",
+MONEY_WORDS = {"money", "cost", "price", "fee", "fare", "rent", "deposit", "bill", "charge", "pay",
                "spend", "worth", "earn", "wage", "salary", "revenue", "income", "profit",
                "earnings", "takings"}  # fmt: skip
 """A "what" question about one of these asks "how much" ("What does it cost?")."""

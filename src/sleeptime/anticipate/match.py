@@ -21,10 +21,13 @@ Verification has two stages, and the second can only say no:
      block: "On Tuesdays, how much ...?" matches "How much ... on Tuesdays?", but
      "from A to B" never matches "from B to A", nor "A lent B" "B lent A".
 
-   So a substituted, added or dropped content word always rejects, whatever the length
-   of the question. Before the comparison ``align.py`` undoes the few alternations that
-   may differ (an active with a common-noun or generic subject for a passive without
-   its doer, a dative "to", a planned present progressive for a future).
+   So a substituted, added or dropped content word rejects, whatever the length of the
+   question, unless it is a one-edit typo of the stored word (and no English word), a
+   WordNet synonym in a common sense, or a derived form of it (``bridge.py``: at most two
+   such words, then the whole check runs again). Before the comparison ``align.py`` undoes
+   the few alternations that may differ (an active with a common-noun or generic subject
+   for a passive without its doer or naming it as a place, a dative "to", a planned
+   present progressive for a future).
 
 2. **Model confirmation** (optional): the best structural candidate is shown to the model
    with a yes/no prompt (``anticipate_verify``, at most 2 generated tokens); anything but
@@ -44,6 +47,7 @@ from functools import lru_cache
 from typing import Any
 
 from sleeptime.anticipate.align import align, tenses_agree
+from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
@@ -131,8 +135,24 @@ def one_block_apart(
 
 
 def compare_questions(asked: str, stored: str) -> Verdict:
-    """Run the structural check on one pair (rules in the module docstring)."""
+    """Run the structural check on one pair (rules in the module docstring); when only
+    content words differ, once more with typos and synonyms bridged (``bridge.py``)."""
     a, b = _canonical(asked), _canonical(stored)
+    verdict = compare_canonical(a, b)
+    if verdict.ok:
+        return verdict
+    pairs = pair_words(a, b)
+    if not pairs:
+        return verdict
+    second = compare_canonical(bridged(a, pairs), b)
+    if not second.ok:
+        return verdict
+    said = ", ".join(f"{kind} {x}->{y}" for x, (y, kind) in sorted(pairs.items()))
+    return Verdict(True, f"same question ({said})", second.similarity)
+
+
+def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
+    """The structural check of two canonical forms."""
     if sorted(a.numbers) != sorted(b.numbers):
         return Verdict(False, f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}", 0.0)
     checks: tuple[tuple[str, Sequence[str], Sequence[str]], ...] = (

@@ -1,0 +1,39 @@
+"""The canonical form of a question, slot by slot (read by ``canonical.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """What a question asks, slot by slot (how each slot is read: ``canonical.py``)."""
+
+    numbers: tuple[str, ...]
+    units: tuple[str, ...]
+    negations: tuple[str, ...]
+    comparatives: tuple[str, ...]
+    quantifiers: tuple[str, ...]
+    wh: tuple[str, ...]
+    wh_role: str | None
+    modals: tuple[str, ...]
+    tense: frozenset[str]
+    pronouns: tuple[str, ...]
+    conjunctions: tuple[str, ...]
+    content: tuple[str, ...]
+    """Content lemmas, numbers ("#3"), comparatives ("<most") and role prepositions
+    ("@from") in the order they were written."""
+    names: frozenset[str]
+    voice: str
+    """"passive" for a passive with no doer named ("How much was Sam paid?"), else "active"."""
+    subject_at: int = -1
+    """Where the subject starts in ``content`` after an inverted auxiliary ("How many did |
+    the cafe sell?"); -1 without one. Lets an active match its passive (``align.py``)."""
+    passive_verb: str | None = None
+    """The participle's lemma of a passive main clause ("were *sold*")."""
+    progressive: bool = False
+    """"Who is facilitating ...?": a present that may ask what "Who will facilitate" does."""
+    forms: tuple[tuple[str, str], ...] = ()
+    """(content lemma, word as written) pairs: what ``bridge.py`` looks up in WordNet."""
+    places: frozenset[int] = frozenset()
+    """Positions in ``content`` that follow "in" or "at" ("served *in* the restaurant")."""
