@@ -27,6 +27,7 @@ EXPECTED_PLACEHOLDERS = {
     "context_only": {"context"},
     "multiquery_generate": {"context", "query", "answer", "n"},
     "multiquery_generate_calc": {"context", "query", "answer", "n"},
+    "multiquery_generate_one": {"context", "asked"},
     "repo_answer_system": set(),
     "repo_answer_task": {"notes", "overview", "request"},
     "repo_sleep_system": {"max_chars"},

@@ -349,3 +349,54 @@ def test_cli_sample_picks_the_contexts_a_sweep_with_the_same_sample_uses(
     meta = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
     assert [c["context_id"] for c in meta["per_context"]] == expected
     assert expected != [p.id for p in load_problems(sweep.model_copy(update={"sample": None}))][:2]
+
+
+async def test_sequential_asks_one_question_per_call_showing_those_already_asked(
+    tmp_path: Path,
+) -> None:
+    """Stops once N are kept; a repeat or a failed check costs a call, never a loop."""
+    script = [
+        ("How much milk in a week?", "4 * 3 * 7", "84"),  # kept
+        ("How much milk in a week?", "4 * 3 * 7", "84"),  # repeat: skipped
+        ("How many liters in two days?", "4 * 3 * 2", "25"),  # slip: discarded
+        ("How many legs do the hens have?", "6 * 2", "12"),  # kept
+        ("Never asked", "1 + 1", "2"),
+    ]
+    prompts: list[str] = []
+    seeds: list[int | None] = []
+
+    def model(request: ChatRequest) -> str:
+        prompts.append(request.messages[-1].content)
+        seeds.append(request.seed)
+        question, calc, answer = script[len(prompts) - 1]
+        return json.dumps({"question": question, "calc": calc, "answer": answer})
+
+    stats = await generate_multiquery(
+        FunctionBackend(model, model="fake"), PROBLEMS[:1], n_questions=2, seed=5,
+        out_path=tmp_path / "seq.jsonl", verify="calc", sequential=True,
+    )  # fmt: skip
+    records = [json.loads(x) for x in (tmp_path / "seq.jsonl").read_text().splitlines()]
+    assert [r["question"] for r in records] == [
+        "How much milk in a week?",
+        "How many legs do the hens have?",
+    ]
+    assert len(prompts) == 4 and seeds == [5, 6, 7, 8]
+    assert "- How many liters of milk do the cows give a day?" in prompts[0]
+    assert "- How many liters in two days?" in prompts[3]  # discarded ones are listed too
+    (counts,) = json.loads(stats.meta_path.read_text())["per_context"]
+    assert (counts["generated"], counts["kept"], counts["discarded"]) == (3, 2, 1)
+    assert counts["malformed"] == 1 and counts["discarded_calc"] == 1
+
+
+async def test_sequential_gives_up_after_twice_n_calls(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def model(request: ChatRequest) -> str:
+        calls.append(request.messages[-1].content)
+        return "no idea"
+
+    stats = await generate_multiquery(
+        FunctionBackend(model, model="fake"), PROBLEMS[:1], n_questions=3, seed=0,
+        out_path=tmp_path / "none.jsonl", verify="calc", sequential=True,
+    )  # fmt: skip
+    assert len(calls) == 6 and stats.kept == 0

@@ -44,6 +44,7 @@ from sleeptime.values import AnswerMode, Usage
 
 PROMPT_NAME = "multiquery_generate"
 CALC_PROMPT_NAME = "multiquery_generate_calc"
+SEQUENTIAL_PROMPT_NAME = "multiquery_generate_one"
 VERIFY_MODES = ("resolve", "calc", "both")
 SOLVER_LEVEL = 4
 FORMAT_VERSION = 2
@@ -112,10 +113,72 @@ class _Settings:
     solver_max_tokens: int
     temperature: float
     verify: str = "resolve"
+    sequential: bool = False
 
     @property
     def prompt_name(self) -> str:
+        if self.sequential:
+            return SEQUENTIAL_PROMPT_NAME
         return PROMPT_NAME if self.verify == "resolve" else CALC_PROMPT_NAME
+
+
+async def _verify(
+    backend: Backend,
+    problem: Problem,
+    pair: GeneratedPair,
+    settings: _Settings,
+    limiter: asyncio.Semaphore,
+    stats: MultiQueryStats,
+    counts: ContextCounts,
+) -> tuple[bool, str | None]:
+    """Whether the configured check keeps ``pair`` (and the re-solve's answer, if asked)."""
+    if settings.verify != "resolve":
+        verdict = check_calculation(
+            pair.calc, pair.answer, context=problem.context, question=pair.question
+        )
+        if not verdict.ok:
+            counts.discarded_calc += 1
+            return False, None
+        if settings.verify == "calc":
+            return True, None
+    try:
+        async with limiter:
+            solved = await answer_question(
+                backend,
+                question=pair.question,
+                context=problem.context,
+                notes=None,
+                mode=AnswerMode.BASELINE,
+                layout="replace",
+                budget=make_budget(SOLVER_LEVEL, settings.solver_max_tokens),
+                seed=settings.seed,
+            )
+    except InputError:  # too long for the window, or an unusable question
+        return False, None
+    stats.verification_usage.add(solved.usage)
+    grade = grade_gsm(solved.text, pair.answer)
+    return grade.correct, grade.extracted
+
+
+async def _generate(
+    backend: Backend,
+    text: str,
+    settings: _Settings,
+    limiter: asyncio.Semaphore,
+    stats: MultiQueryStats,
+    *,
+    seed: int,
+) -> str:
+    request = ChatRequest(
+        messages=(Message(role="user", content=text),),
+        max_tokens=settings.gen_max_tokens,
+        temperature=settings.temperature,
+        seed=seed,
+    )
+    async with limiter:
+        reply = await backend.chat(request)
+    stats.generation_usage.add(reply.usage)
+    return reply.text
 
 
 async def _one_context(
@@ -126,6 +189,8 @@ async def _one_context(
     limiter: asyncio.Semaphore,
     stats: MultiQueryStats,
 ) -> tuple[ContextCounts, list[tuple[GeneratedPair, str | None]]]:
+    if settings.sequential:
+        return await _one_context_sequential(backend, problem, index, settings, limiter, stats)
     prompt = load_prompt(settings.prompt_name)
     text = prompt.render(
         context=problem.context,
@@ -133,53 +198,15 @@ async def _one_context(
         answer=problem.answer,
         n=settings.n_questions,
     )
-    request = ChatRequest(
-        messages=(Message(role="user", content=text),),
-        max_tokens=settings.gen_max_tokens,
-        temperature=settings.temperature,
-        seed=settings.seed,
-    )
     try:
-        async with limiter:
-            reply = await backend.chat(request)
+        reply = await _generate(backend, text, settings, limiter, stats, seed=settings.seed)
     except InputError as exc:  # the context does not fit: skip it, say why in the meta file
         return ContextCounts(problem.id, index, error=str(exc)), []
-    stats.generation_usage.add(reply.usage)
-    pairs, skipped = parse_pairs(
-        reply.text, limit=settings.n_questions, original_query=problem.query
-    )
+    pairs, skipped = parse_pairs(reply, limit=settings.n_questions, original_query=problem.query)
     counts = ContextCounts(problem.id, index, generated=len(pairs), malformed=skipped)
-    budget = make_budget(SOLVER_LEVEL, settings.solver_max_tokens)
-
-    async def verify(pair: GeneratedPair) -> tuple[bool, str | None]:
-        if settings.verify != "resolve":
-            verdict = check_calculation(
-                pair.calc, pair.answer, context=problem.context, question=pair.question
-            )
-            if not verdict.ok:
-                counts.discarded_calc += 1
-                return False, None
-            if settings.verify == "calc":
-                return True, None
-        try:
-            async with limiter:
-                solved = await answer_question(
-                    backend,
-                    question=pair.question,
-                    context=problem.context,
-                    notes=None,
-                    mode=AnswerMode.BASELINE,
-                    layout="replace",
-                    budget=budget,
-                    seed=settings.seed,
-                )
-        except InputError:  # too long for the window, or an unusable question
-            return False, None
-        stats.verification_usage.add(solved.usage)
-        grade = grade_gsm(solved.text, pair.answer)
-        return grade.correct, grade.extracted
-
-    results = await asyncio.gather(*(verify(pair) for pair in pairs))
+    results = await asyncio.gather(
+        *(_verify(backend, problem, pair, settings, limiter, stats, counts) for pair in pairs)
+    )
     kept: list[tuple[GeneratedPair, str | None]] = []
     for pair, (agrees, extracted) in zip(pairs, results, strict=True):
         if agrees:
@@ -187,6 +214,59 @@ async def _one_context(
     counts.kept = len(kept)
     counts.discarded = len(pairs) - len(kept)
     return counts, kept
+
+
+async def _one_context_sequential(
+    backend: Backend,
+    problem: Problem,
+    index: int,
+    settings: _Settings,
+    limiter: asyncio.Semaphore,
+    stats: MultiQueryStats,
+) -> tuple[ContextCounts, list[tuple[GeneratedPair, str | None]]]:
+    """One question per call, each call shown every question asked so far, until
+    ``n_questions`` are kept or ``2 * n_questions`` calls were made.
+
+    A small model asked for a list repeats itself after a few items; asked for one question
+    that differs from a growing list, it keeps finding new ones. Call ``i`` uses seed
+    ``seed + i``, so a re-run sends the same requests and replays from the call log.
+    """
+    prompt = load_prompt(SEQUENTIAL_PROMPT_NAME)
+    counts = ContextCounts(problem.id, index)
+    kept: list[tuple[GeneratedPair, str | None]] = []
+    asked = [problem.query]
+    for call in range(2 * settings.n_questions):
+        if len(kept) >= settings.n_questions:
+            break
+        listing = "\n".join(f"- {question}" for question in asked)
+        text = prompt.render(context=problem.context, asked=listing)
+        try:
+            reply = await _generate(
+                backend, text, settings, limiter, stats, seed=settings.seed + call
+            )
+        except InputError as exc:
+            counts.error = str(exc)
+            break
+        pairs, skipped = parse_pairs(reply, limit=1, original_query=problem.query)
+        counts.malformed += skipped
+        fresh = [p for p in pairs if " ".join(p.question.lower().split()) not in _seen(asked)]
+        counts.malformed += len(pairs) - len(fresh)
+        for pair in fresh:
+            counts.generated += 1
+            asked.append(pair.question)
+            agrees, extracted = await _verify(
+                backend, problem, pair, settings, limiter, stats, counts
+            )
+            if agrees:
+                kept.append((pair, extracted))
+            else:
+                counts.discarded += 1
+    counts.kept = len(kept)
+    return counts, kept
+
+
+def _seen(questions: list[str]) -> set[str]:
+    return {" ".join(q.lower().split()) for q in questions}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -228,6 +308,7 @@ async def generate_multiquery(
     temperature: float = 0.0,
     call_log: Path | None = None,
     verify: str = "resolve",
+    sequential: bool = False,
 ) -> MultiQueryStats:
     """Generate, verify and write ``n_questions`` extra questions per problem context.
 
@@ -235,7 +316,8 @@ async def generate_multiquery(
     give a byte-identical records file (the meta file also holds timings).
     ``concurrency`` bounds requests in flight. ``verify`` is ``resolve`` (a budget-4 re-solve
     must agree), ``calc`` (the pair's one-expression calculation must hold, no model call)
-    or ``both``.
+    or ``both``. ``sequential`` asks for one question per call (see
+    ``_one_context_sequential``), for models that repeat themselves within a list.
     """
     if verify not in VERIFY_MODES:
         raise InputError(f"verify must be one of {', '.join(VERIFY_MODES)}; got {verify!r}")
@@ -251,8 +333,9 @@ async def generate_multiquery(
     stats = MultiQueryStats(out_path=out_path, meta_path=meta_path_for(out_path))
     solver_budget = make_budget(SOLVER_LEVEL, solver_max_tokens)
     settings = _Settings(
-        n_questions, seed, gen_max_tokens, solver_budget.max_tokens, temperature, verify
-    )
+        n_questions, seed, gen_max_tokens, solver_budget.max_tokens, temperature, verify,
+        sequential,
+    )  # fmt: skip
     limiter = asyncio.Semaphore(concurrency)
     try:
         await model.prepare()
@@ -278,6 +361,7 @@ async def generate_multiquery(
         "solver_mode": "baseline" if verify != "calc" else None,
         "grader": "gsm",
         "verify": verify,
+        "sequential": sequential,
     }
     lines: list[str] = []
     for (counts, kept), problem in zip(done, problems, strict=True):

@@ -46,6 +46,16 @@ _DATASETS = ("gsm-symbolic", "gsm-symbolic-p1", "gsm-symbolic-p2", "gsm8k")
     "models too weak to agree with themselves), or both.",
 )  # fmt: skip
 @click.option(
+    "--sequential", is_flag=True, default=False,
+    help="One question per call, each call shown the questions asked so far, until "
+    "--n-questions are kept or twice as many calls were made (small models repeat "
+    "themselves within one list).",
+)  # fmt: skip
+@click.option(
+    "--temperature", type=click.FloatRange(0, 2), default=0.0, show_default=True,
+    help="Sampling temperature of the generation calls.",
+)  # fmt: skip
+@click.option(
     "--n-questions", type=click.IntRange(1, 50), default=10, show_default=True,
     help="Questions to ask for per context (before verification).",
 )  # fmt: skip
@@ -83,6 +93,8 @@ def multiquery_command(
     limit: int | None,
     sample: int | None,
     verify: str,
+    sequential: bool,
+    temperature: float,
     n_questions: int,
     backend: str | None,
     model: str | None,
@@ -119,6 +131,8 @@ def multiquery_command(
                 solver_max_tokens=solver_max_tokens,
                 call_log=call_log,
                 verify=verify,
+                sequential=sequential,
+                temperature=temperature,
             )
         finally:
             await model_backend.aclose()
