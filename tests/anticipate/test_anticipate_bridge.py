@@ -68,6 +68,11 @@ def test_round_four_serves(asked: str, stored: str) -> None:
         ("How many rows are upserted in each heap?", "How many rows are upserted in each batch?"),
         ("Who is the employee of the month?", "Who is the employer of the month?"),
         ("Who lets the flat?", "Who rents the flat?"),
+        # a sense shared only far down both lists ("return"/"deliver": {render, deliver,
+        # return}); "still" asks what is left (both were false hits on fresh3)
+        ("When will the package be returned?", "When will the package be delivered?"),
+        ("How long is the laptop still under guarantee?",
+         "How long is the laptop under guarantee?"),
         # the place must be "in"/"at"; a named subject is never set aside
         ("When is dinner served for the hostel?", "When does the hostel serve dinner?"),
         ("When does Maria serve dinner?", "When is dinner served in the hostel?"),
@@ -97,7 +102,7 @@ def test_word_pairs() -> None:
     assert is_typo_of("tablts", "tablets") and not is_typo_of("coats", "costs")
     assert not is_typo_of("nxt", "next")  # too short to tell from another word
     assert are_synonyms("seats", "places") and not are_synonyms("deposit", "balance")
-    assert not are_synonyms("play", "run")
+    assert not are_synonyms("play", "run") and not are_synonyms("returned", "delivered")
     assert are_derived("deployment", "deploy") and not are_derived("employer", "employee")
 
 

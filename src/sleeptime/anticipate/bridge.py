@@ -32,6 +32,9 @@ TYPO_MIN_LENGTH = 5
 MAX_PAIRS = 2
 """At most this many words may be bridged in one question, and at most one of them a
 synonym or derived form."""
+DOMINANT_SENSES = 3
+"""A shared sense must rank this high for one of the two words (fresh3's one synonym false
+hit, "returned" for "delivered", shared only rare senses)."""
 MAX_SYNSET_WORDS = 6
 """A sense shared by more words is too vague to stand for one meaning ("batch" and "heap"
 share {batch, lot, heap, pile, raft, slew, ...}: a large amount)."""
@@ -78,26 +81,33 @@ def is_typo_of(x: str, y: str) -> bool:
     return len(slip) >= TYPO_MIN_LENGTH and slip.isalpha()
 
 
-def _common_senses(word: str, pos: str) -> set[int]:
+def _common_senses(word: str, pos: str) -> dict[int, int]:
     """The senses of ``word`` seen in WordNet's tagged corpus that are narrow enough to
-    stand for one meaning (at most ``MAX_SYNSET_WORDS`` words)."""
-    found: set[int] = set()
+    stand for one meaning (at most ``MAX_SYNSET_WORDS`` words), with their rank (1 = the
+    most frequent)."""
+    found: dict[int, int] = {}
     for base in wn.base_forms(word, pos):
         if pos == "v" and base in lx.LIGHT_VERBS:
-            return set()
-        for offset in wn.senses(base, pos)[: wn.tagged_senses(base, pos)]:
+            return {}
+        for rank, offset in enumerate(wn.senses(base, pos)[: wn.tagged_senses(base, pos)], 1):
             if len(wn.synset(offset, pos).words) <= MAX_SYNSET_WORDS:
-                found.add(offset)
+                found[offset] = min(rank, found.get(offset, rank))
     return found
 
 
 def are_synonyms(x: str, y: str) -> bool:
     """True when ``x`` and ``y`` share a common, narrow WordNet sense of one part of speech
-    (light verbs such as "get", "run" or "take" excepted: some sense of theirs overlaps
-    almost any verb)."""
+    that is one of the ``DOMINANT_SENSES`` most frequent senses of at least one of them
+    ("seat" and "place" share the first sense of "seat"; "return" and "deliver" share only
+    their 11th and 6th). Light verbs such as "get", "run" or "take" are never synonyms:
+    some sense of theirs overlaps almost any verb."""
     if x == y:
         return True
-    return any(_common_senses(x, pos) & _common_senses(y, pos) for pos in wn.POS)
+    for pos in wn.POS:
+        left, right = _common_senses(x, pos), _common_senses(y, pos)
+        if any(min(left[o], right[o]) <= DOMINANT_SENSES for o in left.keys() & right.keys()):
+            return True
+    return False
 
 
 def _derived_senses(word: str) -> set[tuple[int, str]]:

@@ -82,7 +82,7 @@ _DROP = (
     _ARTICLES
     | lx.FILLERS
     | {"so", "then", "just", "also", "now", "here", "ok", "okay", "hey", "hi", "yet",
-       "while", "like", "again", "still", "ever", "currently"}
+       "while", "like", "again", "ever", "currently"}
 )  # fmt: skip
 _HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "large", "soon",
               "late", "early", "high", "tall", "wide", "heavy"}  # fmt: skip
