@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     sleep_recipe: str = "rethink"
     """Recipe of background sleep runs (see ``sleeptime sleep --help``)."""
 
+    repo_index_chars: int = Field(default=0, ge=0, le=200_000)
+    """Directory contexts: characters of the model-free repository index put after the
+    agent's map in c' (0: off; ``sleep --index-chars`` overrides it per run)."""
+
     worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
     """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""
 

@@ -24,6 +24,7 @@ from sleeptime.errors import InputError, NotFoundError
 from sleeptime.names import check_name, check_question, check_utf8, shown
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import RepoAnswer, answer_request
+from sleeptime.repo.index import check_index_chars
 from sleeptime.repo.sleep_run import describe_changes, run_directory_sleep
 from sleeptime.repo.snapshot import Snapshot, SnapshotOptions, diff_snapshots
 from sleeptime.repo.source import (
@@ -141,6 +142,7 @@ async def sleep_directory(
     incremental: bool = True,
     refresh: bool = True,
     recipe: Recipe | None = None,
+    index_chars: int | None = None,
 ) -> SleepResult:
     """Refresh ``name`` from its folder, then write its architecture map (``c'``).
 
@@ -148,12 +150,17 @@ async def sleep_directory(
     reply, ``memory_chars`` the map and ``max_sleep_tokens`` the run. With
     ``incremental`` a small change since an earlier map is slept on from that map.
     One agent writes the map: a recipe of several loops, or ``solve``, is refused.
+    ``index_chars`` caps the model-free repository index put after the map (0: none;
+    None: ``Settings.repo_index_chars``).
     """
     if recipe is not None and (recipe.k > 1 or recipe.kind == "solve"):
         raise InputError(
             f"a directory context is slept on by one exploring agent; recipe {recipe.name!r} "
             "does not apply (use rethink, and more steps through max_rounds)"
         ).hinted("--recipe rethink --max-rounds N")
+    index_chars = check_index_chars(
+        app.settings.repo_index_chars if index_chars is None else index_chars
+    )
     if refresh:
         looked = await app.db.call(refresh_directory, app, name)
         context, revision = looked.context, looked.revision
@@ -165,6 +172,7 @@ async def sleep_directory(
         app.db, context, revision, chosen, budget or SleepBudget(),
         seed=app.settings.seed, on_event=on_event, heartbeat_s=app.settings.heartbeat_s,
         incremental=incremental,
+        index_chars=index_chars,
     )  # fmt: skip
 
 

@@ -26,7 +26,10 @@ def _ints(text: str) -> list[int]:
 @click.option("--tasks", type=int, default=20, show_default=True, help="Tasks to run.")
 @click.option("--budgets", default="1,2,4,8", show_default=True, help="Test-time step budgets b.")
 @click.option(
-    "--conditions", default="baseline,sleep", show_default=True, help="baseline and/or sleep."
+    "--conditions",
+    default="baseline,sleep",
+    show_default=True,
+    help="baseline, sleep and/or index (the model-free index alone; needs --index-chars).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the task sample.")
 @click.option("--backend", default=None, help="Backend: llama (embedded), openai, scripted.")
@@ -46,6 +49,13 @@ def _ints(text: str) -> list[int]:
     "--sleep-reply-tokens", type=int, default=1024, show_default=True, help="Sleep reply cap."
 )
 @click.option("--notes-chars", type=int, default=4000, show_default=True, help="Longest map kept.")
+@click.option(
+    "--index-chars",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Model-free repository index after the map in c', in characters (0: off).",
+)
 @click.option("--reply-tokens", type=int, default=512, show_default=True, help="Answer reply cap.")
 @click.option(
     "--agent-tokens",

@@ -152,14 +152,15 @@ async def sleep_directory_cli(
     model: str | None,
     on_event: EventSink,
     full: bool,
+    index_chars: int | None = None,
 ) -> SleepResult:
-    """Sleep on a directory context (the CLI's path, with ``--full``)."""
+    """Sleep on a directory context (the CLI's path, with ``--full`` and ``--index-chars``)."""
     from sleeptime.app.repo_context import sleep_directory
     from sleeptime.sleep import parse_recipe
 
     return await sleep_directory(
         app, name, budget=budget, backend=backend, model=model, on_event=on_event,
-        incremental=not full, recipe=parse_recipe(recipe),
+        incremental=not full, recipe=parse_recipe(recipe), index_chars=index_chars,
     )  # fmt: skip
 
 
@@ -173,6 +174,12 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
         f"{usage.completion_tokens} generated tokens in {usage.wall_time_s:.1f}s; map: "
         f"{result.artifact.n_chars} characters"
     )
+    index = run_details.get("index")
+    if index:
+        click.echo(
+            f"index ({index['version']}, no model): {index['files']} files in "
+            f"{index['chars']} characters after the map"
+        )
     incremental = run_details.get("incremental")
     if incremental:
         click.echo(

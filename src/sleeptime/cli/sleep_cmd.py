@@ -84,6 +84,13 @@ if TYPE_CHECKING:
     help="Directory contexts: map the whole tree even when an earlier map and a small "
     "change would allow an incremental run.",
 )
+@click.option(
+    "--index-chars",
+    type=int,
+    default=None,
+    help="Directory contexts: characters of the model-free repository index put after the "
+    "map (0: off; default: SLEEPTIME_REPO_INDEX_CHARS, which is 0).",
+)
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
 def sleep_command(
@@ -101,6 +108,7 @@ def sleep_command(
     thinking_tokens: int | None,
     batch: bool | None,
     full: bool,
+    index_chars: int | None,
     quiet: bool,
 ) -> None:
     """Think about context NAME now, so later questions are cheap (writes c').
@@ -111,6 +119,7 @@ def sleep_command(
     """
     from sleeptime.app import Sleeptime
     from sleeptime.cli.progress import SleepProgress
+    from sleeptime.errors import InputError
     from sleeptime.sleep import SleepBudget, SleepResult, parse_recipe
 
     parse_recipe(recipe)
@@ -132,10 +141,14 @@ def sleep_command(
             with SleepProgress(enabled=not quiet) as progress:
                 done = await sleep_directory_cli(
                     app, name, recipe=recipe, budget=budget, backend=backend, model=model,
-                    on_event=progress, full=full,
+                    on_event=progress, full=full, index_chars=index_chars,
                 )  # fmt: skip
             directory.append((await app.db.call(app.run, done.run_id)).details)
             return done
+        if index_chars is not None:
+            raise InputError(
+                f"context {name!r} holds text: the repository index is for directory contexts"
+            ).hinted("drop --index-chars")
         with SleepProgress(enabled=not quiet) as progress:
             return await app.sleep(
                 name,

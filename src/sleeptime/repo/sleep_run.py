@@ -6,7 +6,10 @@ final write), so ``runs``, ``jobs``, ``stats`` and the worker see it like any ot
 differs is the work: an agent explores the folder with the repository tools and writes
 an architecture map as ``c'``. When an earlier revision has a map and only a small part
 of the tree changed, the agent starts from that map and is told which files changed
-(``details["incremental"]``), with fewer steps.
+(``details["incremental"]``), with fewer steps. With ``index_chars`` the model-free
+repository index (``repo/index.py``) follows the map in ``c'`` (artifact format
+``INDEX_FORMAT``, ``details["index"]``); an incremental run updates the map alone and
+builds the index again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ from sleeptime.backends.base import Backend
 from sleeptime.errors import InputError, SleeptimeError
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget, AgentStep
+from sleeptime.repo.index import (
+    INDEX_FORMAT,
+    INDEX_PROMPT,
+    RenderedIndex,
+    build_index,
+    split_index,
+    with_index,
+)
 from sleeptime.repo.sleep_agent import EarlierNotes, RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import Snapshot, SnapshotDiff, diff_snapshots
 from sleeptime.repo.source import DirectorySource, parse_manifest, render_manifest
@@ -100,7 +111,11 @@ def _earlier(
             continue
         artifact = store.latest_artifact(older.id, tenant=context.tenant)
         if artifact is not None:
-            return older, artifact.text, artifact.id
+            # The agent updates its own map; the index is built again from the files.
+            text = artifact.text
+            if artifact.format_version == INDEX_FORMAT:
+                text = split_index(text)[0]
+            return older, text, artifact.id
     return None
 
 
@@ -139,7 +154,7 @@ async def plan_sleep(
     return SleepPlan(snapshot, EarlierNotes(notes, describe_changes(diff)), steps, details)
 
 
-def prompt_versions(plan: SleepPlan, native_tools: bool) -> dict[str, str]:
+def prompt_versions(plan: SleepPlan, native_tools: bool, index_chars: int = 0) -> dict[str, str]:
     """The prompts a directory run uses (recorded on the run)."""
     task = "repo_sleep_update" if plan.earlier is not None else "repo_sleep_task"
     versions = {
@@ -148,13 +163,17 @@ def prompt_versions(plan: SleepPlan, native_tools: bool) -> dict[str, str]:
     }
     if not native_tools:
         versions["repo_text_protocol"] = load_prompt("repo_text_protocol").key
+    if index_chars:
+        versions[INDEX_PROMPT] = load_prompt(INDEX_PROMPT).key
     return versions
 
 
 def _settings(
-    backend: Backend, budget: SleepBudget, plan: SleepPlan, seed: int, source: Any
-) -> dict[str, Any]:
+    backend: Backend, budget: SleepBudget, plan: SleepPlan, seed: int, source: Any,
+    index_chars: int,
+) -> dict[str, Any]:  # fmt: skip
     return {
+        **({"index_chars": index_chars} if index_chars else {}),
         "budget": budget.to_dict(),
         "agent": {
             "max_steps": plan.steps,
@@ -186,12 +205,15 @@ async def run_directory_sleep(
     owner: str | None = None,
     lease_s: float | None = None,
     incremental: bool = True,
+    index_chars: int = 0,
 ) -> SleepResult:
     """Write an architecture map of ``revision``'s folder as its artifact.
 
     Without ``run`` a foreground run is started once the folder is checked against the
     revision (a mismatch writes nothing: ``TreeChangedError``); a worker passes the run it
-    claimed, which then ends ``failed`` with the reason if the folder moved on.
+    claimed, which then ends ``failed`` with the reason if the folder moved on. With
+    ``index_chars`` (0: off) the model-free index follows the map, capped at that many
+    characters; a map the model left empty then still makes an artifact.
     """
     plan: SleepPlan | None = None
     if run is None:
@@ -202,10 +224,10 @@ async def run_directory_sleep(
             revision.id,
             recipe=REPO_RECIPE,
             recipe_version=REPO_RECIPE_VERSION,
-            prompt_versions=prompt_versions(plan, backend.info.native_tools),
+            prompt_versions=prompt_versions(plan, backend.info.native_tools, index_chars),
             backend=backend.info.backend,
             model=backend.info.model,
-            settings=_settings(backend, budget, plan, seed, context.source),
+            settings=_settings(backend, budget, plan, seed, context.source, index_chars),
             owner=owner,
             **({"lease_s": lease_s} if lease_s is not None else {}),
         )
@@ -224,7 +246,7 @@ async def run_directory_sleep(
             )
         )  # fmt: skip
 
-    async def work() -> tuple[RepoNotes, SleepPlan]:
+    async def work() -> tuple[RepoNotes, SleepPlan, RenderedIndex | None]:
         chosen = plan
         if chosen is None:
             await backend.prepare()
@@ -240,28 +262,37 @@ async def run_directory_sleep(
             earlier=chosen.earlier,
             on_step=step_done,
         )
-        if not notes.text:
+        index = None
+        if index_chars:
+            built = await asyncio.to_thread(build_index, chosen.snapshot)
+            index = built.render(index_chars)
+        if not notes.text and not (index and index.text):
             raise SleeptimeError(
                 f"the agent wrote no map in {len(notes.run.steps)} steps; give it more steps "
                 "(the budget's max_rounds) or use a stronger model, and see the run's record "
                 f"(run {run.id[:8]})"
             ).hinted(f"--max-rounds, --model; `sleeptime runs show {run.id[:8]}`")
-        return notes, chosen
+        return notes, chosen, index
 
     try:
-        notes, chosen = await recorder.watch(work())
+        notes, chosen, index = await recorder.watch(work())
     except BaseException as exc:
         await recorder.end(exc, usage=usage, rounds=len(steps), partial_text=None, details={})
         raise
     details = _details(notes, chosen)
+    text = notes.text
+    if index is not None:
+        details["index"] = {**index.details(), "map_chars": len(notes.text)}
+        text = with_index(notes.text, index.text)
     artifact = await recorder.complete(
-        artifact_text=notes.text, usage=notes.run.usage, rounds=len(notes.run.steps),
+        artifact_text=text, usage=notes.run.usage, rounds=len(notes.run.steps),
         details=details, anticipated=[],
+        **({"format_version": INDEX_FORMAT} if index is not None and index.text else {}),
     )  # fmt: skip
     on_event(
         SleepEvent(
             SleepEventKind.RUN_END, loops=1, usage=notes.run.usage,
-            notes_chars=len(notes.text), message=run.id,
+            notes_chars=len(text), message=run.id,
         )
     )  # fmt: skip
     return SleepResult(artifact=artifact, run_id=run.id, usage=notes.run.usage, loops=())

@@ -150,8 +150,12 @@ class RunRecorder:
         rounds: int,
         details: dict[str, Any],
         anticipated: list[dict[str, Any]],
+        format_version: str = "1",
     ) -> ArtifactRecord:
         """Write the artifact and mark the run complete in one transaction.
+
+        ``format_version`` says how the artifact's text is laid out (a directory map
+        followed by an index is ``repo.index.INDEX_FORMAT``).
 
         A stop asked at the last moment (after the watcher's last look) makes the store
         refuse the artifact; the run then ends with the stop's status here, at once,
@@ -166,6 +170,7 @@ class RunRecorder:
                 rounds=rounds,
                 details=details,
                 anticipated=anticipated,
+                format_version=format_version,
                 attempt=self.attempt,
             )
         except RunEndedError:

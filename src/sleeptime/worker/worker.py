@@ -332,6 +332,7 @@ class Worker:
                 result = await run_directory_sleep(
                     db, context, revision, backend, budget, seed=spec.seed, run=run,
                     heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+                    index_chars=self.settings.repo_index_chars,
                 )  # fmt: skip
             else:
                 result = await run_sleep(

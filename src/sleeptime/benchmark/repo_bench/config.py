@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-Condition = Literal["baseline", "sleep"]
+from sleeptime.repo.index import MIN_INDEX_CHARS
+
+Condition = Literal["baseline", "sleep", "index"]
 CONDITIONS: tuple[Condition, ...] = ("baseline", "sleep")
+"""The default conditions; ``index`` (the model-free index alone) is asked for by name."""
 
 
 class RepoBenchConfig(BaseModel):
@@ -25,7 +28,8 @@ class RepoBenchConfig(BaseModel):
     budgets: list[int] = Field(default_factory=lambda: [1, 2, 4, 8])
     """Test-time step budgets ``b`` (model calls of the answering agent; the last answers)."""
     conditions: list[Condition] = Field(default_factory=lambda: list(CONDITIONS))
-    """baseline: the agent explores from scratch; sleep: it starts from the map ``c'``."""
+    """baseline: the agent explores from scratch; sleep: it starts from the map ``c'``;
+    index: from the model-free repository index alone (needs ``index_chars``)."""
     seed: int = 0
     """Seed of the task sample."""
     backend: str | None = None
@@ -44,6 +48,9 @@ class RepoBenchConfig(BaseModel):
     """Prompt plus generated tokens of one sleep run; past 80 % it must write the map."""
     notes_chars: int = Field(default=4000, ge=200, le=200_000)
     """Longest map kept."""
+    index_chars: int = Field(default=0, ge=0, le=200_000, validate_default=True)
+    """Characters of the model-free repository index put after the map in ``c'`` (0: off,
+    and every request is what it was before the index existed)."""
     reply_tokens: int = Field(default=512, ge=16, le=32768)
     """Cap on one reply of the answering agent."""
     agent_tokens: int = Field(default=40_000, ge=1)
@@ -71,5 +78,14 @@ class RepoBenchConfig(BaseModel):
     @classmethod
     def _conditions(cls, values: list[Condition]) -> list[Condition]:
         if not values:
-            raise ValueError("give at least one condition: baseline, sleep")
+            raise ValueError("give at least one condition: baseline, sleep, index")
         return list(dict.fromkeys(values))
+
+    @field_validator("index_chars")
+    @classmethod
+    def _index_chars(cls, value: int, info: ValidationInfo) -> int:
+        if 0 < value < MIN_INDEX_CHARS:
+            raise ValueError(f"the index needs at least {MIN_INDEX_CHARS} characters (0: off)")
+        if not value and "index" in info.data.get("conditions", ()):
+            raise ValueError("the index condition needs the index: give it 3000 characters or so")
+        return value

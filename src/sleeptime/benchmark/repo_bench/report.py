@@ -21,6 +21,12 @@ from sleeptime.benchmark.report import read_rows
 from sleeptime.errors import InputError
 
 BOOTSTRAP = 2000
+LABELS = {"baseline": "test-time only", "index": "index only"}
+PLOT_LABELS = {
+    "baseline": "test-time only",
+    "sleep": "sleep-time compute",
+    "index": "index only (no model at sleep)",
+}
 PAIRED_NOTE = (
     "Each task is answered with and without the map at the same step budget, so the "
     "comparison is paired: the mean F1 difference with a 95% bootstrap interval over tasks, "
@@ -129,6 +135,7 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
     """summary.json of a repository run."""
     sleeps = [r for r in rows if r.get("kind") == "sleep"]
     answers = [r for r in rows if r.get("kind") == "answer"]
+    indexes = [r for r in rows if r.get("kind") == "index"]
     settings = config.get("config", {})
     backend = config.get("backend") or {}
     ok_sleeps = [r for r in sleeps if "error" not in r]
@@ -154,6 +161,18 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
             "mean_steps": _mean([float(r.get("steps", 0)) for r in ok_sleeps]),
             "mean_notes_chars": _mean([float(r.get("notes_chars", 0)) for r in ok_sleeps]),
         },
+        **(
+            {
+                "index": {
+                    "max_chars": settings.get("index_chars"),
+                    "version": indexes[0].get("version"),
+                    "mean_chars": _mean([float(r.get("chars", 0)) for r in indexes]),
+                    "mean_files": _mean([float(r.get("files", 0)) for r in indexes]),
+                }
+            }
+            if indexes
+            else {}
+        ),
         "points": points(rows),
         "paired": paired(rows),
         "calls": calls,
@@ -162,6 +181,11 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
 
 def _f(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _which(condition: str) -> str:
+    """Marks a paired row that is not sleep's (the index alone) in the budget column."""
+    return "" if condition == "sleep" else f" ({LABELS.get(condition, condition)})"
 
 
 def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
@@ -178,6 +202,16 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
         f"({summary['sleep']['mean_generated']:.0f} generated), "
         f"{summary['sleep']['mean_steps']:.1f} steps, map "
         f"{summary['sleep']['mean_notes_chars']:.0f} characters",
+        *(
+            [
+                f"- index ({summary['index']['version']}, built without a model; sleep's "
+                f"c' is the map, then the index): cap {summary['index']['max_chars']} "
+                f"characters, mean {summary['index']['mean_chars']:.0f} characters, "
+                f"{summary['index']['mean_files']:.1f} files"
+            ]
+            if "index" in summary
+            else []
+        ),
         f"- failed samples: {summary['errors']}; model calls: {summary['calls']}",
         "",
         "## F1 over changed files (mean over tasks, 95% bootstrap interval)",
@@ -187,7 +221,7 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in summary["points"]:
-        label = "test-time only" if p["condition"] == "baseline" else p["condition"]
+        label = LABELS.get(p["condition"], p["condition"])
         lines.append(
             f"| {label} | {p['budget']} | {p['n']} | {_f(p['f1'])} | "
             f"{_f(p['ci95_low'])}-{_f(p['ci95_high'])} | {_f(p['precision'])} | "
@@ -202,7 +236,8 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
     ]
     for p in summary["paired"]:
         lines.append(
-            f"| {p['budget']} | {p['n']} | {_f(p['f1'])} / {_f(p['baseline_f1'])} | "
+            f"| {p['budget']}{_which(p['condition'])} | {p['n']} | {_f(p['f1'])} / "
+            f"{_f(p['baseline_f1'])} | "
             f"{p['f1_gain']:+.3f} ({p['gain_ci95_low']:+.3f} to {p['gain_ci95_high']:+.3f}) | "
             f"{p['wins']} / {p['losses']} / {p['ties']} | {p['p_value']:.3f} | "
             f"{p['test_tokens']:.0f} / {p['baseline_test_tokens']:.0f} | "
@@ -221,11 +256,11 @@ def render_plot(out: Path, summary: dict[str, Any]) -> list[Path]:
     if not pts:
         return []
     figure, (by_tokens, by_steps) = _figure(ncols=2)
-    for condition, marker in (("baseline", "o"), ("sleep", "s")):
+    for condition, marker in (("baseline", "o"), ("sleep", "s"), ("index", "^")):
         mine = sorted((p for p in pts if p["condition"] == condition), key=lambda p: p["budget"])
         if not mine:
             continue
-        label = "test-time only" if condition == "baseline" else "sleep-time compute"
+        label = PLOT_LABELS[condition]
         ys = [p["f1"] for p in mine]
         errors = [
             [y - p["ci95_low"] for p, y in zip(mine, ys, strict=True)],

@@ -3,9 +3,11 @@
 Tasks are mined from the history (``repo/tasks.py``); for each, the repository is checked
 out at the task's parent, the sleep agent writes a map once, and the answering agent names
 the files to change at every step budget, with the map (sleep) and without (test-time
-only). Every model call goes through the call log, so a re-run replays what was paid for
-and resumes. The clone and checkouts live under ``OUT/.work`` at stable paths (tool
-results, and so requests, are the same on a re-run) and are removed at the end.
+only). With ``index_chars`` the model-free repository index (``repo/index.py``) is built
+at the parent too (one ``index`` row) and put after the map; the ``index`` condition
+answers from it alone. Every model call goes through the call log, so a re-run replays
+what was paid for and resumes. The clone and checkouts live under ``OUT/.work`` at stable
+paths (tool results, and so requests, are the same on a re-run) and are removed at the end.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request
 from sleeptime.repo.gitio import head_commit, run_git
+from sleeptime.repo.index import INDEX_PROMPT, RenderedIndex, build_index, with_index
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import take_snapshot
@@ -115,6 +118,11 @@ class _Run:
         snapshot = await asyncio.to_thread(take_snapshot, dest)
         tools = RepoTools(snapshot, ToolLimits(read_chars=config.read_chars))
         base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
+        index: RenderedIndex | None = None
+        if config.index_chars and {"sleep", "index"} & set(config.conditions):
+            built = await asyncio.to_thread(build_index, snapshot)
+            index = built.render(config.index_chars)
+            self.write({**base, "kind": "index", **index.details()})
         notes: RepoNotes | None = None
         sleep_error: BaseException | None = None
         if "sleep" in config.conditions:
@@ -143,8 +151,13 @@ class _Run:
                     raise
                 sleep_error = exc
                 self.write({**base, "kind": "sleep", **error_fields(exc)})
+        texts = {
+            "baseline": None,
+            "sleep": with_index(notes.text, index.text if index else "") if notes else None,
+            "index": index.text if index else None,
+        }
         jobs = [
-            self._answer(task, base, tools, condition, budget, notes, sleep_error)
+            self._answer(task, base, tools, condition, budget, texts[condition], sleep_error)
             for budget in config.budgets
             for condition in config.conditions
         ]
@@ -157,7 +170,7 @@ class _Run:
         tools: RepoTools,
         condition: str,
         budget: int,
-        notes: RepoNotes | None,
+        notes: str | None,
         sleep_error: BaseException | None,
     ) -> None:
         config = self.config
@@ -171,7 +184,7 @@ class _Run:
                 self.backend,
                 tools,
                 task.request,
-                notes=notes.text if condition == "sleep" and notes else None,
+                notes=notes,
                 budget=AgentBudget(
                     max_steps=budget, max_tokens=config.agent_tokens,
                     reply_tokens=config.reply_tokens, history_chars=config.history_chars,
@@ -213,7 +226,10 @@ def _config_json(
             "context_window": info.context_window,
             "native_tools": info.native_tools,
         },
-        "prompts": {name: load_prompt(name).key for name in PROMPTS},
+        "prompts": {
+            name: load_prompt(name).key
+            for name in (*PROMPTS, *((INDEX_PROMPT,) if config.index_chars else ()))
+        },
         "repository": {"head": head_commit(repo), "mined_tasks": mined},
         "tasks": [
             {"task": task_id(t), "date": t.date, "targets": list(t.targets), "added": len(t.added)}
