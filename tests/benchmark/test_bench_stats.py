@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from sleeptime.benchmark.experiments.aggregate import grid_points
-from sleeptime.benchmark.experiments.stats import mcnemar_exact, paired_gains, wilson_interval
+from sleeptime.benchmark.experiments.stats import (
+    cross_budget_gains,
+    mcnemar_exact,
+    paired_gains,
+    wilson_interval,
+)
 from sleeptime.benchmark.report import render_markdown, summarize
 
 
@@ -72,3 +77,29 @@ def test_points_carry_intervals_and_the_report_shows_the_paired_table() -> None:
     report = render_markdown(summary, [])
     assert "| sleep:1 | 0 | 6 | 66.7% | 33.3% | +33.3 pts | 3 | 1 | 0.625 |" in report
     assert "95% CI" in report and "10-70%" in report
+
+
+def test_cross_budget_pairs_a_low_sleep_budget_with_every_higher_baseline_budget() -> None:
+    rows = [
+        *[_row(f"p{i}", "baseline", 0, False) for i in range(5)],
+        *[
+            {**_row(f"p{i}", "baseline", 4, i < 4), "test": {"completion_tokens": 300}}
+            for i in range(5)
+        ],
+        *[
+            {**_row(f"p{i}", "sleep:1", 0, i in (0, 4)), "test": {"completion_tokens": 10}}
+            for i in range(5)
+        ],
+        _row("p0", "baseline", 1, True, test_effort="high"),  # effort rows stay out
+    ]
+    (gain,) = cross_budget_gains(rows)
+    assert (gain["condition"], gain["budget"], gain["reference_budget"]) == ("sleep:1", 0, 4)
+    assert (gain["n"], gain["wins"], gain["losses"]) == (5, 1, 3)
+    assert gain["accuracy"] == pytest.approx(2 / 5) and gain["reference_accuracy"] == 0.8
+    assert gain["token_ratio"] == pytest.approx(30.0)
+    assert gain["p_value"] == pytest.approx(mcnemar_exact(1, 3))
+    config = {"experiment": "sweep", "config": {"dataset": "d"}, "backend": {}}
+    report = render_markdown(summarize(config, rows, {}), [])
+    assert (
+        "| sleep:1 | 0 | 4 | 5 | 40.0% | 80.0% | 1 / 3 | 0.625 | 10.0 | 300.0 | 30.0x |" in report
+    )

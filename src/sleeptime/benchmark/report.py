@@ -24,7 +24,7 @@ from sleeptime.benchmark.experiments.aggregate import (
     predictability_bins,
 )
 from sleeptime.benchmark.experiments.common import RunSummary
-from sleeptime.benchmark.experiments.stats import paired_gains
+from sleeptime.benchmark.experiments.stats import cross_budget_gains, paired_gains
 from sleeptime.errors import InputError
 
 PASSK_NOTE = (
@@ -36,6 +36,11 @@ PAIRED_NOTE = (
     "right' and 'only baseline right' count the problems where the two disagree, and the "
     "exact McNemar p-value asks how likely a split at least that uneven is if neither "
     "condition is better."
+)
+CROSS_NOTE = (
+    "Sleep at a budget against test-time only at each higher budget, on the same problems: "
+    "the paper's claim is that sleep reaches a higher budget's accuracy with fewer test-time "
+    "tokens. 'ratio' is the baseline's mean generated test-time tokens over sleep's."
 )
 COVERAGE_NOTE = (
     "Whether the reference answer appears among the notes' numbers (and as the final number "
@@ -102,6 +107,7 @@ def summarize(
     summary["points"] = [p.to_dict() for p in grid_points(scored)]
     if kind in ("sweep", "context-only"):
         summary["paired"] = paired_gains(scored)
+        summary["cross_budget"] = cross_budget_gains(scored)
     coverage = notes_coverage(scored)
     if coverage:
         summary["notes_coverage"] = coverage
@@ -252,6 +258,20 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
                 for g in s["paired"]
             ],
         )
+    if s.get("cross_budget"):
+        lines += ["", "## Against test-time only at a higher budget", "", CROSS_NOTE, ""]
+        lines += _table(
+            ["condition", "budget", "vs baseline at", "n", "accuracy", "baseline",
+             "only it right / only baseline", "McNemar p", "gen. tokens", "baseline's", "ratio"],
+            [
+                [g["condition"], str(g["budget"]), str(g["reference_budget"]), str(g["n"]),
+                 _pct(g["accuracy"]), _pct(g["reference_accuracy"]),
+                 f"{g['wins']} / {g['losses']}", f"{g['p_value']:.3f}",
+                 _num(g["generated_tokens"]), _num(g["reference_generated_tokens"]),
+                 "-" if g["token_ratio"] is None else f"{g['token_ratio']:.1f}x"]
+                for g in s["cross_budget"]
+            ],
+        )  # fmt: skip
     if s.get("notes_coverage"):
         lines += ["", "## What the notes held", "", COVERAGE_NOTE, ""]
         lines += _table(

@@ -85,3 +85,59 @@ def paired_gains(
             }
         )
     return found
+
+
+def _generated(row: dict[str, Any]) -> float:
+    test = row.get("test") or {}
+    return float(test.get("completion_tokens") or 0)
+
+
+def cross_budget_gains(
+    rows: Iterable[dict[str, Any]], reference: str = "baseline"
+) -> list[dict[str, Any]]:
+    """Each other condition at budget b against ``reference`` at every higher budget.
+
+    The paper's claim is sleep at a low budget matching test-time only at a higher one with
+    fewer test-time tokens; this pairs those on shared problems (exact McNemar p) and gives
+    the ratio of mean generated test-time tokens (reference / condition). Rows with a
+    test-time effort are left out.
+    """
+    right: dict[tuple[str, int], dict[str, bool]] = defaultdict(dict)
+    tokens: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    for row in rows:
+        if row.get("test_effort") is not None:
+            continue
+        key = (str(row["condition"]), int(row["budget"]))
+        right[key][str(row["problem_id"])] = bool(row.get("correct"))
+        tokens[key][str(row["problem_id"])] = _generated(row)
+    found: list[dict[str, Any]] = []
+    for (condition, budget), answers in sorted(right.items()):
+        if condition == reference:
+            continue
+        for (other, higher), base in sorted(right.items()):
+            if other != reference or higher <= budget:
+                continue
+            shared = sorted(answers.keys() & base.keys())
+            if not shared:
+                continue
+            wins = sum(1 for pid in shared if answers[pid] and not base[pid])
+            losses = sum(1 for pid in shared if base[pid] and not answers[pid])
+            own = sum(tokens[(condition, budget)][pid] for pid in shared) / len(shared)
+            theirs = sum(tokens[(reference, higher)][pid] for pid in shared) / len(shared)
+            found.append(
+                {
+                    "condition": condition,
+                    "budget": budget,
+                    "reference_budget": higher,
+                    "n": len(shared),
+                    "accuracy": sum(answers[pid] for pid in shared) / len(shared),
+                    "reference_accuracy": sum(base[pid] for pid in shared) / len(shared),
+                    "wins": wins,
+                    "losses": losses,
+                    "p_value": mcnemar_exact(wins, losses),
+                    "generated_tokens": own,
+                    "reference_generated_tokens": theirs,
+                    "token_ratio": theirs / own if own else None,
+                }
+            )
+    return found
