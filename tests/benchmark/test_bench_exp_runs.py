@@ -213,6 +213,8 @@ async def test_amortization_from_a_multi_query_file(tmp_path: Path) -> None:
     assert rows[2]["sleep_cost_total"] == 10 * 35 + 150 / 2
     assert rows[2]["sleep_accuracy"] == 1.0
     assert (config.out / "cost_per_query.png").is_file()
+    report = (config.out / "report.md").read_text()
+    assert "- Multi-Query set: `mq.jsonl` (4 questions)" in report and "- dataset:" not in report
 
 
 async def test_predictability_bins_cover_every_problem(tmp_path: Path) -> None:

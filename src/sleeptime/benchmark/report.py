@@ -203,7 +203,11 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
     lines = [
         f"# sleeptime bench: {s['experiment']}",
         "",
-        f"- dataset: `{s['dataset']}` ({s['problems']} problems, split: {s['split']})",
+        (
+            f"- Multi-Query set: `{Path(str(cfg['multi_query'])).name}` ({s['problems']} questions)"
+            if cfg.get("multi_query")
+            else f"- dataset: `{s['dataset']}` ({s['problems']} problems, split: {s['split']})"
+        ),
         f"- model: `{s['model']}` on backend `{s['backend']}`"
         + (f" (sha256 {str(s['model_sha256'])[:16]}...)" if s.get("model_sha256") else ""),
         f"- layout: `{s['layout']}`: {LAYOUT_NOTES.get(str(s['layout']), '')}",
