@@ -45,6 +45,15 @@ def mcnemar_exact(wins: int, losses: int) -> float:
     return min(1.0, 2 * tail)
 
 
+def _discordant(
+    answers: dict[str, bool], base: dict[str, bool], shared: list[str]
+) -> tuple[int, int]:
+    """(problems only ``answers`` got right, problems only ``base`` got right)."""
+    wins = sum(1 for pid in shared if answers[pid] and not base[pid])
+    losses = sum(1 for pid in shared if base[pid] and not answers[pid])
+    return wins, losses
+
+
 def paired_gains(
     rows: Iterable[dict[str, Any]], reference: str = "baseline"
 ) -> list[dict[str, Any]]:
@@ -67,8 +76,7 @@ def paired_gains(
         shared = sorted(answers.keys() & base.keys())
         if not shared:
             continue
-        wins = sum(1 for pid in shared if answers[pid] and not base[pid])
-        losses = sum(1 for pid in shared if base[pid] and not answers[pid])
+        wins, losses = _discordant(answers, base, shared)
         found.append(
             {
                 "condition": condition,
@@ -120,8 +128,7 @@ def cross_budget_gains(
             shared = sorted(answers.keys() & base.keys())
             if not shared:
                 continue
-            wins = sum(1 for pid in shared if answers[pid] and not base[pid])
-            losses = sum(1 for pid in shared if base[pid] and not answers[pid])
+            wins, losses = _discordant(answers, base, shared)
             own = sum(tokens[(condition, budget)][pid] for pid in shared) / len(shared)
             theirs = sum(tokens[(reference, higher)][pid] for pid in shared) / len(shared)
             found.append(
