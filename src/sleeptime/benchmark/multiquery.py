@@ -36,7 +36,7 @@ from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.benchmark.datasets.problem import Problem
 from sleeptime.benchmark.grading import grade_gsm
 from sleeptime.benchmark.multiquery_check import check_calculation
-from sleeptime.benchmark.multiquery_parse import GeneratedPair, parse_pairs
+from sleeptime.benchmark.multiquery_parse import GeneratedPair, normal_question, parse_pairs
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
@@ -235,6 +235,7 @@ async def _one_context_sequential(
     counts = ContextCounts(problem.id, index)
     kept: list[tuple[GeneratedPair, str | None]] = []
     asked = [problem.query]
+    seen = {normal_question(problem.query)}
     for call in range(2 * settings.n_questions):
         if len(kept) >= settings.n_questions:
             break
@@ -249,11 +250,12 @@ async def _one_context_sequential(
             break
         pairs, skipped = parse_pairs(reply, limit=1, original_query=problem.query)
         counts.malformed += skipped
-        fresh = [p for p in pairs if " ".join(p.question.lower().split()) not in _seen(asked)]
+        fresh = [p for p in pairs if normal_question(p.question) not in seen]
         counts.malformed += len(pairs) - len(fresh)
         for pair in fresh:
             counts.generated += 1
             asked.append(pair.question)
+            seen.add(normal_question(pair.question))
             agrees, extracted = await _verify(
                 backend, problem, pair, settings, limiter, stats, counts
             )
@@ -263,10 +265,6 @@ async def _one_context_sequential(
                 counts.discarded += 1
     counts.kept = len(kept)
     return counts, kept
-
-
-def _seen(questions: list[str]) -> set[str]:
-    return {" ".join(q.lower().split()) for q in questions}
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -86,7 +86,8 @@ def _numeric(raw: object) -> str | None:
     return number
 
 
-def _normal(question: str) -> str:
+def normal_question(question: str) -> str:
+    """The form two questions are compared in to count as repeats (case and spacing)."""
     return " ".join(question.lower().split())
 
 
@@ -100,7 +101,7 @@ def parse_pairs(
     """
     pairs: list[GeneratedPair] = []
     skipped = 0
-    seen = {_normal(original_query)} if original_query else set()
+    seen = {normal_question(original_query)} if original_query else set()
     for item in _candidates(text):
         if not isinstance(item, dict):
             skipped += 1
@@ -110,7 +111,7 @@ def parse_pairs(
         if not isinstance(question, str) or not question.strip() or answer is None:
             skipped += 1
             continue
-        key = _normal(question)
+        key = normal_question(question)
         if key in seen:
             skipped += 1
             continue
@@ -127,4 +128,4 @@ def parse_pairs(
     return pairs, skipped
 
 
-__all__ = ["GeneratedPair", "parse_pairs"]
+__all__ = ["GeneratedPair", "normal_question", "parse_pairs"]

@@ -7,7 +7,6 @@ dataset text (GSM-Symbolic is CC BY-NC-ND): keep it out of the repository.
 from __future__ import annotations
 
 import asyncio
-import random
 from pathlib import Path
 
 import click
@@ -108,12 +107,11 @@ def multiquery_command(
     """Ask a model for N more questions per context and keep those a check confirms."""
     from sleeptime.backends import create_backend
     from sleeptime.benchmark.datasets import load_dataset
+    from sleeptime.benchmark.experiments.common import sample_problems
     from sleeptime.benchmark.multiquery import generate_multiquery
 
     problems = load_dataset(dataset, data, limit=None if sample else limit)
-    if sample is not None and sample < len(problems):
-        chosen = sorted(random.Random(seed).sample(range(len(problems)), sample))
-        problems = [problems[index] for index in chosen]
+    problems = sample_problems(problems, sample, seed)
     if sample is not None and limit is not None:
         problems = problems[:limit]
     model_backend = create_backend(backend, model=model)

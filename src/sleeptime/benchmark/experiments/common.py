@@ -117,13 +117,23 @@ def dataset_path(dataset: str, data: Path | None) -> Path | None:
     return data / "gsm8k" / "test.jsonl"
 
 
+def sample_problems(problems: list[Problem], sample: int | None, seed: int) -> list[Problem]:
+    """``sample`` problems drawn with ``seed``, in file order (all of them when None or more).
+
+    One function for every command that takes ``--sample``, so the same seed picks the same
+    problems everywhere and a shared call log replays across experiments.
+    """
+    if sample is None or sample >= len(problems):
+        return problems
+    chosen = sorted(random.Random(seed).sample(range(len(problems)), sample))
+    return [problems[index] for index in chosen]
+
+
 def load_problems(config: ExperimentConfig) -> list[Problem]:
     """Load the configured dataset (from a file, its folder or the data root)."""
     path = dataset_path(config.dataset, config.data)
     problems = load_dataset(config.dataset, path, limit=config.limit, split=config.split)
-    if config.sample is not None and config.sample < len(problems):
-        chosen = sorted(random.Random(config.seed).sample(range(len(problems)), config.sample))
-        problems = [problems[index] for index in chosen]
+    problems = sample_problems(problems, config.sample, config.seed)
     shard = shard_slice(config.shard)
     return problems if shard is None else problems[shard[0] :: shard[1]]
 
