@@ -11,13 +11,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from sleeptime.errors import InputError
 
 Effort = Literal["low", "medium", "high"]
 """Reasoning effort, as OpenAI's reasoning models take it."""
 EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
+Layout = Literal["replace", "both", "derived", "context"]
+"""How a sleep answer sees the notes (``answer/policy.py``): ``replace``: c' instead of c;
+``both``: c then c'; ``derived``: c then the notes that add to it (``answer/derived.py``);
+``context``: c alone (notes unused)."""
+LayoutChoice = Literal["auto", "replace", "both", "derived", "context"]
+LAYOUT_CHOICES: tuple[LayoutChoice, ...] = get_args(LayoutChoice)
+"""Every ``--layout`` value, here so the CLI can list them without importing answering."""
 _E = TypeVar("_E", bound=StrEnum)
 
 

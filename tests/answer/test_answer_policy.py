@@ -15,9 +15,9 @@ def test_every_budget_level_has_an_auto_layout() -> None:
 
 
 def test_explicit_layouts_are_kept_and_unknown_ones_refused() -> None:
-    for layout in ("replace", "both", "context"):
+    for layout in ("replace", "both", "derived", "context"):
         assert resolve_layout(layout, 4) == layout
-    with pytest.raises(InputError, match="auto, replace, both, context"):
+    with pytest.raises(InputError, match="auto, replace, both, derived, context"):
         resolve_layout("notes-first", 0)
 
 

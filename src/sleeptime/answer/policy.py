@@ -17,15 +17,15 @@ different tables are never mixed up.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import get_args
 
 from sleeptime.errors import InputError
+from sleeptime.values import LAYOUT_CHOICES, Layout, LayoutChoice
 
-Layout = Literal["replace", "both", "context"]
-"""``replace``: c' instead of c; ``both``: c then c'; ``context``: c alone (notes unused)."""
-LayoutChoice = Literal["auto", "replace", "both", "context"]
+__all__ = ["AUTO_LAYOUTS", "AUTO_POLICY_VERSION", "LAYOUTS", "LAYOUT_CHOICES", "Layout",
+           "LayoutChoice", "describe_auto", "resolve_layout"]  # fmt: skip
+
 LAYOUTS: tuple[str, ...] = get_args(Layout)
-LAYOUT_CHOICES: tuple[str, ...] = get_args(LayoutChoice)
 
 AUTO_POLICY_VERSION = "auto@v2"
 AUTO_LAYOUTS: dict[int, Layout] = {
@@ -38,7 +38,12 @@ AUTO_LAYOUTS: dict[int, Layout] = {
 """Budget level -> layout used by ``auto``."""
 
 
-_SHOWN = {"replace": "c' alone", "both": "c and c'", "context": "c alone"}
+_SHOWN = {
+    "replace": "c' alone",
+    "both": "c and c'",
+    "derived": "c and the notes that add to it",
+    "context": "c alone",
+}
 
 
 def describe_auto() -> str:

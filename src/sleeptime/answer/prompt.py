@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sleeptime.answer.derived import DERIVED_VERSION, derived_notes
 from sleeptime.answer.policy import AUTO_POLICY_VERSION, LAYOUTS, Layout, resolve_layout
 from sleeptime.backends.base import Message
 from sleeptime.errors import InputError
@@ -34,11 +35,22 @@ class AnswerPrompt:
     """The concrete layout used (``auto`` resolved for the budget level)."""
 
 
+def shown_layout(layout: Layout, context: str, notes: str | None) -> Layout:
+    """The layout an answer really gets: ``derived`` with nothing left is ``context``."""
+    if layout == "derived" and notes is not None and not derived_notes(notes, context):
+        return "context"
+    return layout
+
+
 def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
-    """Return (prefix, prompt key) for a mode and layout (``context``: c alone, as baseline)."""
+    """Return (prefix, prompt key) for a mode and layout (``context``: c alone, as baseline).
+
+    ``derived`` shows c and the notes that add to it (``answer/derived.py``); when no note
+    does, the prefix is test-time only's, byte for byte, so it shares its caches.
+    """
     if mode == AnswerMode.SLEEP and notes is None:
         raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
-    if mode == AnswerMode.BASELINE or layout == "context":
+    if mode == AnswerMode.BASELINE or shown_layout(layout, context, notes) == "context":
         prompt = load_prompt("answer_baseline")
         return prompt.render(context=context), prompt.key
     assert notes is not None
@@ -46,6 +58,9 @@ def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> 
         prompt = load_prompt("answer_notes")
         return prompt.render(notes=notes), prompt.key
     prompt = load_prompt("answer_context_and_notes")
+    if layout == "derived":
+        shown = derived_notes(notes, context)
+        return prompt.render(context=context, notes=shown), f"{prompt.key}+{DERIVED_VERSION}"
     return prompt.render(context=context, notes=notes), prompt.key
 
 
@@ -80,4 +95,5 @@ def build_answer_prompt(
         keys.append(AUTO_POLICY_VERSION)
     version = "+".join(keys)
     messages = (Message("system", system.render()), Message("user", f"{prefix}\n\n{tail}"))
-    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version, layout=concrete)
+    shown = shown_layout(concrete, context, notes) if mode == "sleep" else concrete
+    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version, layout=shown)

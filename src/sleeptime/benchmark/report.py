@@ -50,6 +50,7 @@ COVERAGE_NOTE = (
 LAYOUT_NOTES = {
     "replace": "sleep answers saw only c' (notes replace the context, as in the paper's text)",
     "both": "sleep answers saw c and c' (the layout of the paper's released code)",
+    "derived": "sleep answers saw c and the notes that add to it (answer/derived.py)",
     "auto": f"sleep answers saw {describe_auto()} (answer/policy.py)",
     "context": "sleep answers saw c alone: the notes were not used",
 }

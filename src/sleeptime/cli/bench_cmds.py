@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from sleeptime.values import LAYOUT_CHOICES
+
 if TYPE_CHECKING:
     from sleeptime.benchmark.experiments import RunSummary
 
@@ -96,7 +98,7 @@ def common_options(func: F) -> F:
         click.option("--seed", type=int, default=0, show_default=True, help="Base seed."),
         click.option(
             "--layout",
-            type=click.Choice(["auto", "replace", "both", "context"]),
+            type=click.Choice(LAYOUT_CHOICES),
             default="auto",
             show_default=True,
             help="Sleep answers see c and c' only at the budgets where notes were measured not "

@@ -8,7 +8,7 @@ import click
 
 from sleeptime.cli.common import app_for, backend_option, model_option, run_with_app
 from sleeptime.cli.repo_cmds import ask_agent_cli
-from sleeptime.values import AnswerMode
+from sleeptime.values import LAYOUT_CHOICES, AnswerMode
 
 DEFAULT_AGENT_STEPS = 8
 
@@ -44,7 +44,7 @@ DEFAULT_AGENT_STEPS = 8
 )
 @click.option(
     "--layout",
-    type=click.Choice(["auto", "replace", "both", "context"]),
+    type=click.Choice(LAYOUT_CHOICES),
     default="auto",
     show_default=True,
     help="auto: c then c' at the budgets where notes were measured not to cost accuracy, c "

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sleeptime.answer.budgets import LEVELS
 from sleeptime.backends.reasoning import effort_label, parse_effort
 from sleeptime.errors import InputError
+from sleeptime.values import LayoutChoice
 
 _SHARD = re.compile(r"([0-9]+)/([0-9]+)")
 CONDITION_PATTERN = re.compile(r"^(baseline|context-only|(?:sleep|solve):(\d+))(?:@([a-z0-9]+))?$")
@@ -139,9 +140,10 @@ class ExperimentConfig(BaseModel):
     """Model requests in flight at once (replayed calls do not count)."""
     seed: int = 0
     """Base seed; parallel sleep loop i uses seed + i, pass@k sample i uses seed + i."""
-    layout: Literal["auto", "replace", "both", "context"] = "auto"
+    layout: LayoutChoice = "auto"
     """Sleep answers see c' only (replace, the paper's text), c and c' (both, its code), c
-    alone (context), or the per-budget choice of ``answer/policy.py`` (auto, the default)."""
+    and the notes that add to it (derived), c alone (context), or the per-budget choice of
+    ``answer/policy.py`` (auto, the default)."""
     split: Literal["sentence", "naive"] = "sentence"
     """Context/query split: sentence-aware (default) or the paper's naive split on '.'."""
     max_rounds: int = Field(default=3, ge=1, le=100)
