@@ -59,7 +59,11 @@ async def test_a_burst_of_updates_costs_one_run_on_the_last_revision(runtime: Ru
     assert runs[0].revision_seq == 10
 
 
-async def test_a_newer_revision_stops_the_running_run_within_a_second(runtime: Runtime) -> None:
+async def test_a_newer_revision_stops_the_running_run_before_its_call_returns(
+    runtime: Runtime,
+) -> None:
+    """The old run's model call takes 30 s; the run must be stopped long before (polling is
+    sub-second, the 10 s allowance is for a loaded CI machine, not a latency claim)."""
     started = asyncio.Event()
 
     async def slow(request: ChatRequest) -> str:
@@ -81,7 +85,7 @@ async def test_a_newer_revision_stops_the_running_run_within_a_second(runtime: R
         [*_, first] = app.runs("doc")
         if first.status != "running":
             break
-        assert time.monotonic() - began < 1.5, "the old run was not stopped in time"
+        assert time.monotonic() - began < 10, "the old run was not stopped before its call ended"
         await asyncio.sleep(0.05)
     assert first.status == "superseded" and "revision 2" in (first.error or "")
     for _ in range(200):
