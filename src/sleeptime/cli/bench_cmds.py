@@ -103,7 +103,8 @@ def common_options(func: F) -> F:
             show_default=True,
             help="Sleep answers see c and c' only at the budgets where notes were measured not "
             "to cost accuracy, c alone elsewhere (auto, table in answer/policy.py); c' only "
-            "(replace), c and c' (both) or c alone (context).",
+            "(replace), c and c' (both), c and the notes that add to it (derived) or c alone "
+            "(context).",
         ),
         click.option(
             "--split",

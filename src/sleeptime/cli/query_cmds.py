@@ -49,7 +49,7 @@ DEFAULT_AGENT_STEPS = 8
     show_default=True,
     help="auto: c then c' at the budgets where notes were measured not to cost accuracy, c "
     "alone elsewhere (table in answer/policy.py); replace: c' instead of c (smallest prompt); "
-    "both: c then c'; context: c alone.",
+    "both: c then c'; derived: c then the notes that add to it; context: c alone.",
 )
 @click.option(
     "--max-tokens",
