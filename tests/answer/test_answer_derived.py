@@ -104,3 +104,8 @@ def test_layout_shows_the_kept_notes_and_versions_the_filter() -> None:
     assert LEDGER.strip() in user
     assert prompt.layout == "derived"
     assert prompt.prompt_version.split("+").count(DERIVED_VERSION) == 1
+
+
+def test_a_percentage_worked_out_is_kept_though_its_result_is_the_percentage() -> None:
+    notes = "Q: How many play volleyball?\nA: 20% of 100 = 20"
+    assert derived_notes(notes, "Of the 100 students, 20% play volleyball.") == notes

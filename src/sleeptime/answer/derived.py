@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-DERIVED_VERSION = "derived@1"
+DERIVED_VERSION = "derived@2"
 """Joins the prompt version of every answer whose notes went through this filter."""
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
@@ -41,8 +41,9 @@ _WORDS = {
 _WORD = re.compile(r"[a-z]+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 _UNFINISHED = re.compile(r"[-+*/\u00d7=(]\s*$")
-_CALCULATION = re.compile(r"\d\s*(?:[+*/\u00d7]|\s-\s)\s*\$?\d[^=\n]*=")
-"""Worked arithmetic ("3 * 4 = 12"): derived even when its result happens to be in c."""
+_CALCULATION = re.compile(r"\d\s*(?:[+*/\u00d7]|\s-\s|%\s*of)\s*\$?\d[^=\n]*=")
+"""Worked arithmetic ("3 * 4 = 12", "20% of 100 = 20"): derived even when its result
+happens to be a number of c."""
 
 
 def _value(token: str) -> Decimal | None:
