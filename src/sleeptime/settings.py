@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     """Sampling seed, so embedded runs are repeatable."""
 
+    anticipate_accept: bool = False
+    """Let the model (a yes/no call) serve an anticipated answer the rules refused when the
+    numbers, units, tense, names and other hard slots agree (``ask --accept-anticipated``)."""
+
     heartbeat_s: float = Field(default=15.0, gt=0)
     """Seconds between heartbeats of a running sleep run (how a crashed run is noticed)."""
 

@@ -33,6 +33,12 @@ Verification has two stages, and the second can only say no:
    with a yes/no prompt (``anticipate_verify``, at most 2 generated tokens); anything but
    "yes" rejects. The model is never asked about a candidate the structural check refused.
 
+3. **Model-confirmed accept** (optional, ``accept``): when the structural check refuses
+   every stored question, those whose hard slots still agree (numbers, units, negations,
+   scope, ordering words, tense, names, compatible question words: ``accept.py``) are put
+   to the model with a stricter yes/no prompt (``anticipate_accept``); a clear "yes"
+   serves. Only the content words' meaning is left to the model.
+
 Everything the check spends is recorded in ``MatchResult`` (tokens and seconds).
 """
 
@@ -46,6 +52,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from sleeptime.anticipate.accept import accept_candidates, accept_key, ask_same, context_words
 from sleeptime.anticipate.align import align, tenses_agree
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
@@ -267,11 +274,24 @@ async def match_anticipated(
     *,
     backend: Backend | None = None,
     seed: int | None = None,
+    verify: bool = True,
+    accept: bool = False,
+    context: str | None = None,
 ) -> MatchResult:
-    """Structural check, then (when ``backend`` is given) model confirmation of the hit."""
+    """Structural check, then, when ``backend`` is given: model confirmation of a hit
+    (``verify``) and a model-confirmed accept of a miss whose hard slots agree (``accept``;
+    ``context``, the text the questions are about, lets it refuse words the text uses for
+    other things)."""
     watch = Stopwatch()
     found = match_structural(question, anticipated)
-    if backend is None or found.item is None:
+    if backend is None:
+        return found
+    if found.item is None:
+        if not accept:
+            return found
+        words = context_words(context) if context else frozenset()
+        return await _accept(question, anticipated, found, backend, seed, watch, words)
+    if not verify:
         return found
     agreed, usage = await confirm_with_model(backend, question, found.item["question"], seed=seed)
     total = Usage(wall_time_s=watch.elapsed())
@@ -288,8 +308,52 @@ async def match_anticipated(
     )
 
 
-def verifier_key(with_model: bool) -> str:
+async def _accept(
+    question: str,
+    anticipated: Sequence[Mapping[str, Any]],
+    missed: MatchResult,
+    backend: Backend,
+    seed: int | None,
+    watch: Stopwatch,
+    words: frozenset[str],
+) -> MatchResult:
+    """Ask the model about the stored questions whose hard slots agree; serve a clear yes."""
+    items = valid_items(anticipated)
+    forms = [_canonical(item["question"]) for item in items]
+    total = Usage()
+    asked = 0
+    for candidate in accept_candidates(_canonical(question), items, forms, context=words):
+        asked += 1
+        agreed, usage = await ask_same(backend, question, candidate.item["question"], seed=seed)
+        total.add(usage)
+        if agreed:
+            total.wall_time_s = watch.elapsed()
+            return MatchResult(
+                item=candidate.item,
+                checked=missed.checked,
+                verifier="structural+model-accept",
+                usage=total,
+                latency_s=total.wall_time_s,
+                reason=f"the model confirmed it ({missed.reason})",
+                candidate=candidate.item["question"],
+            )
+    total.wall_time_s = watch.elapsed()
+    why = "the model said the questions differ" if asked else missed.reason
+    return MatchResult(
+        item=None,
+        checked=missed.checked,
+        verifier="structural+model-accept" if asked else "structural",
+        usage=total,
+        latency_s=total.wall_time_s,
+        reason=why,
+        candidate=missed.candidate,
+    )
+
+
+def verifier_key(with_model: bool, *, accept: bool = False) -> str:
     """The version key recorded with a served answer (matcher rules, plus the prompt)."""
+    if accept:
+        return f"anticipate_{MATCHER_VERSION}+{accept_key()}"
     if with_model:
         return f"anticipate_{MATCHER_VERSION}+{load_prompt('anticipate_verify').key}"
     return f"anticipate_{MATCHER_VERSION}"

@@ -26,6 +26,9 @@ async def serve_anticipated(
     verifier: Backend | None = None,
     seed: int | None = None,
     unverified: bool = False,
+    verify: bool = True,
+    accept: bool = False,
+    context: str | None = None,
 ) -> tuple[Answer | None, MatchResult]:
     """Return the stored answer as an ``Answer`` on a verified hit (else None), and the match.
 
@@ -33,12 +36,22 @@ async def serve_anticipated(
     context or a checked calculation) are candidates, unless ``unverified`` is set: a wrong
     stored answer would be served with no model to catch it. The answer's usage is what
     verification cost: zero tokens for the structural check, the yes/no call's tokens when
-    ``verifier`` confirms. Latency covers the whole lookup.
+    ``verifier`` confirms. Latency covers the whole lookup. With ``verifier``, ``verify``
+    has it confirm a structural hit and ``accept`` lets it accept a structural miss whose
+    hard slots agree (``accept.py``; ``context`` is the text the questions are about).
     """
     watch = Stopwatch()
     text = validate_question(question)
     candidates = [item for item in anticipated if unverified or item.get("verified") is True]
-    match = await match_anticipated(text, candidates, backend=verifier, seed=seed)
+    match = await match_anticipated(
+        text,
+        candidates,
+        backend=verifier,
+        seed=seed,
+        verify=verify,
+        accept=accept,
+        context=context,
+    )
     if match.item is None:
         return None, match
     stored = str(match.item["answer"]).strip()
@@ -53,7 +66,10 @@ async def serve_anticipated(
         final=final,
         usage=usage,
         latency_s=latency,
-        prompt_version=verifier_key(verifier is not None),
+        prompt_version=verifier_key(
+            match.verifier == "structural+model",
+            accept=match.verifier == "structural+model-accept",
+        ),
         mode=AnswerMode.SLEEP,
         layout=layout,
         budget=budget,

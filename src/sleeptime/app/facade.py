@@ -291,6 +291,7 @@ class Sleeptime:
         model: str | None = None,
         anticipated: bool = True,
         verify_with_model: bool = False,
+        accept_with_model: bool | None = None,
         unverified_anticipated: bool = False,
         effort: str | None = None,
         thinking_tokens: int | None = None,
@@ -310,7 +311,10 @@ class Sleeptime:
 
         In sleep mode an anticipated answer stored by the sleep run is served instead when
         the question verifiably asks the same thing (``anticipated=False`` turns that off;
-        ``verify_with_model`` adds a yes/no confirmation by the model to the free check).
+        ``verify_with_model`` adds a yes/no confirmation by the model to the free check;
+        ``accept_with_model``, default ``Settings.anticipate_accept``, lets the model accept
+        a question the free check refused when its numbers, units, tense, names and the
+        like agree: ``anticipate/accept.py``).
         Only answers the sleep run verified are served unless ``unverified_anticipated``.
         ``effort`` (low/medium/high) and ``thinking_tokens`` ask a reasoning model to think.
         """
@@ -351,6 +355,7 @@ class Sleeptime:
         if stale_from is not None:
             served["stale_notes_of_revision"] = stale_from.seq
         # Stored answers of older notes may be wrong for the new text: never served.
+        accept = self.settings.anticipate_accept if accept_with_model is None else accept_with_model
         if artifact is not None and anticipated and stale_from is None:
             hit = await self._ask_anticipated(
                 question,
@@ -359,8 +364,10 @@ class Sleeptime:
                 artifact,
                 level,
                 typed_layout,
-                verifier=self.backend(backend, model) if verify_with_model else None,
+                verifier=self.backend(backend, model) if verify_with_model or accept else None,
                 unverified=unverified_anticipated,
+                verify=verify_with_model,
+                accept=accept,
             )
             if isinstance(hit, AskResult):
                 return hit
@@ -394,6 +401,8 @@ class Sleeptime:
         *,
         verifier: Backend | None,
         unverified: bool = False,
+        verify: bool = True,
+        accept: bool = False,
     ) -> AskResult | int:
         """Serve and record a verified anticipated answer, or return how many were checked."""
         answer, match = await serve_anticipated(
@@ -404,10 +413,13 @@ class Sleeptime:
             verifier=verifier,
             seed=self.settings.seed,
             unverified=unverified,
+            verify=verify,
+            accept=accept,
+            context=revision.text,
         )
         if answer is None or match.item is None:
             return match.checked
-        if verifier is not None:
+        if verifier is not None and match.verifier != "structural":
             backend_name, model_name = verifier.info.backend, verifier.info.model
         else:  # no model ran: credit the model whose sleep run precomputed the answer
             run = await self.db.call(self.store.get_run, artifact.run_id, tenant=self.tenant)

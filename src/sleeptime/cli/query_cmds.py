@@ -70,6 +70,14 @@ DEFAULT_AGENT_STEPS = 8
     help="Before serving a prepared answer, also have the model confirm the match (yes/no).",
 )
 @click.option(
+    "--accept-anticipated/--no-accept-anticipated",
+    "accept_anticipated",
+    default=None,
+    help="When the rules refuse every prepared answer, ask the model (yes/no) about those "
+    "whose numbers, units, tense and names agree, and serve on a clear yes "
+    "(default: SLEEPTIME_ANTICIPATE_ACCEPT, off).",
+)
+@click.option(
     "--serve-unverified",
     is_flag=True,
     help="Also serve prepared answers the sleep run could not verify (numbers not traced to "
@@ -111,6 +119,7 @@ def ask_command(
     max_tokens: int | None,
     no_anticipated: bool,
     verify_anticipated: bool,
+    accept_anticipated: bool | None,
     serve_unverified: bool,
     effort: str | None,
     thinking_tokens: int | None,
@@ -152,6 +161,7 @@ def ask_command(
             anticipated=not no_anticipated,
             unverified_anticipated=serve_unverified,
             verify_with_model=verify_anticipated,
+            accept_with_model=accept_anticipated,
             effort=effort,
             thinking_tokens=thinking_tokens,
             min_thinking_tokens=min_thinking_tokens,

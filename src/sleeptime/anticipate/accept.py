@@ -1,0 +1,188 @@
+"""Serve a stored answer the rules refused when the model confirms it and the hard slots agree.
+
+The structural check (``match.py``) demands the same content words, so a rewording with a
+synonym no lexicon lists, a telegraphic or a chat-like question is refused. This path
+gives such a question a second chance, with the structural guard still the last word:
+
+1. **Candidates.** Only stored questions of the same context whose *hard slots* agree with
+   the asked one go to the model (``hard_slots_differ``): numbers, units, negations,
+   quantifiers (scope), comparatives (ordering words), conjunctions, tense, the role a
+   "who"/"which" asks for, every name, and a compatible question word. These are the
+   slots the hand-written near-misses differ in (another number, unit, period, negation,
+   "each" for "all", "and" adding a condition); a model asked about them says "yes" too
+   easily. Question words may differ only when one is open ("what", "which", "how", or
+   none in a search-box question: "What's the excess?" for "How much is the excess?"); two
+   specific ones ("when" / "who", "how many" / "how long") never. What is left for the
+   model is what rules cannot judge: whether other content words mean the same here.
+   With the context's text at hand (``context_words``), a candidate is also refused when
+   the asked question has a content word the stored one lacks but the context uses
+   (``names_other_thing``): hand-written near-misses swap in another thing the text talks
+   about ("caused by theft" for "caused by escape of water"), while rewordings bring words
+   of the asker's own ("a water leak").
+2. **Model.** Each candidate, most similar first, is put to the model with a strict yes/no
+   prompt (``anticipate_accept``: the same entity, quantity, period and condition?), at
+   most ``ACCEPT_MAX_TOKENS`` generated tokens at temperature 0; only a reply starting
+   with "yes" accepts. At most ``MAX_CANDIDATES`` calls per lookup.
+
+Measured on the hand-written sets in ``bench/anticipated_accept.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Any
+
+from sleeptime.anticipate.align import tenses_agree
+from sleeptime.anticipate.canonical import canonical
+from sleeptime.anticipate.form import Canonical
+from sleeptime.backends.base import Backend, ChatRequest, Message
+from sleeptime.prompts import load_prompt
+from sleeptime.values import Usage
+
+ACCEPT_PROMPT = "anticipate_accept"
+ACCEPT_MAX_TOKENS = 2
+MAX_CANDIDATES = 2
+"""Model calls per lookup at most: the two stored questions closest in content words."""
+OPEN_WH = frozenset({"what", "which", "how"})
+"""Question words that name no kind of answer by themselves; they may stand for any other
+but "why" ("What's the excess?" asks "how much"). None at all (a search-box question) is
+open too."""
+CLOSED_WH = frozenset({"why"})
+"""Never matched by an open question word: "What is the reason" is no rule's business."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A stored question the model may be asked about, and how close its content words are."""
+
+    item: dict[str, Any]
+    similarity: float
+
+
+def _differ(a: Sequence[str], b: Sequence[str]) -> bool:
+    return Counter(a) != Counter(b)
+
+
+def wh_compatible(asked: Sequence[str], stored: Sequence[str]) -> bool:
+    """True when the question words may ask for the same thing (rules in the module doc)."""
+    if Counter(asked) == Counter(stored):
+        return True
+    left, right = set(asked), set(stored)
+    if len(left) > 1 or len(right) > 1 or left & CLOSED_WH or right & CLOSED_WH:
+        return False
+    return not left or not right or bool(left & OPEN_WH) or bool(right & OPEN_WH)
+
+
+def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
+    """Why ``a`` and ``b`` cannot ask the same thing whatever their other words mean; None
+    when every hard slot agrees."""
+    if sorted(a.numbers) != sorted(b.numbers):
+        return f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}"
+    checks: tuple[tuple[str, Sequence[str], Sequence[str]], ...] = (
+        ("units", a.units, b.units),
+        ("negations", a.negations, b.negations),
+        ("quantifiers", a.quantifiers, b.quantifiers),
+        ("comparatives", a.comparatives, b.comparatives),
+        ("conjunctions", a.conjunctions, b.conjunctions),
+    )
+    for label, left, right in checks:
+        if _differ(left, right):
+            return f"{label} differ: {sorted(left)} vs {sorted(right)}"
+    if not tenses_agree(a, b):
+        return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
+    if not wh_compatible(a.wh, b.wh):
+        return f"question words differ: {list(a.wh)} vs {list(b.wh)}"
+    if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
+        return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
+    # A name must be there on both sides, capitalised or not ("saturday" in a chat message).
+    words_a, words_b = set(a.content) | a.names, set(b.content) | b.names
+    for name in sorted(a.names | b.names):
+        if name not in words_a or name not in words_b:
+            return f"name {name!r} differs"
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+|\n+")
+
+
+@lru_cache(maxsize=64)
+def context_words(text: str) -> frozenset[str]:
+    """The content lemmas of a context, read sentence by sentence as ``canonical`` reads a
+    question (so both sides are spelled alike)."""
+    found: set[str] = set()
+    for sentence in _SENTENCE_END.split(text):
+        if sentence.strip():
+            found.update(w for w in canonical(sentence).content if w[:1] not in "#@<")
+    return frozenset(found)
+
+
+def names_other_thing(a: Canonical, b: Canonical, words: AbstractSet[str]) -> str | None:
+    """The content words only ``a`` has that the context uses, as a reason; None when there
+    are none."""
+    extra = sorted(w for w in set(a.content) - set(b.content) if w[:1] not in "#@<" and w in words)
+    return f"the context uses {extra} for something else" if extra else None
+
+
+def similarity(a: Canonical, b: Canonical) -> float:
+    """How alike the content words are in order (0-1); orders the candidates."""
+    if not a.content and not b.content:
+        return 1.0
+    return SequenceMatcher(None, a.content, b.content, autojunk=False).ratio()
+
+
+def accept_candidates(
+    asked: Canonical,
+    items: Sequence[Mapping[str, Any]],
+    forms: Sequence[Canonical],
+    *,
+    context: AbstractSet[str] = frozenset(),
+    limit: int = MAX_CANDIDATES,
+) -> list[Candidate]:
+    """The stored questions (``forms`` are their canonical forms, in order) whose hard slots
+    agree with ``asked`` and, given the ``context``'s words (``context_words``), add none
+    of them, most similar first, at most ``limit``."""
+    found = [
+        Candidate(dict(item), similarity(asked, form))
+        for item, form in zip(items, forms, strict=True)
+        if hard_slots_differ(asked, form) is None
+        and names_other_thing(asked, form, context) is None
+    ]
+    found.sort(key=lambda c: c.similarity, reverse=True)
+    return found[:limit]
+
+
+def said_yes(text: str) -> bool:
+    """A clear yes: the reply's first word is "yes" (any case, trailing punctuation)."""
+    words = text.strip().lower().split()
+    return bool(words) and words[0].strip(".,!:;\"'") == "yes"
+
+
+async def ask_same(
+    backend: Backend, asked: str, stored: str, *, seed: int | None = None
+) -> tuple[bool, Usage]:
+    """Ask the model whether ``asked`` wants exactly what ``stored`` does; True on a clear yes.
+
+    The stored question comes first in the prompt, so the model's prefix cache covers it
+    when several questions are checked against one stored question.
+    """
+    prompt = load_prompt(ACCEPT_PROMPT).render(stored=stored.strip(), asked=asked.strip())
+    result = await backend.chat(
+        ChatRequest(
+            messages=(Message("user", prompt),),
+            max_tokens=ACCEPT_MAX_TOKENS,
+            temperature=0.0,
+            seed=seed,
+        )
+    )
+    return said_yes(result.text), result.usage
+
+
+def accept_key() -> str:
+    """The version key of this path, recorded with an answer it served."""
+    return load_prompt(ACCEPT_PROMPT).key

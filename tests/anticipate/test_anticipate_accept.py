@@ -1,0 +1,190 @@
+"""Model-confirmed accept: which stored questions reach the model, and when a yes serves."""
+
+from __future__ import annotations
+
+import pytest
+
+from sleeptime.anticipate import canonical, match_anticipated
+from sleeptime.anticipate.accept import (
+    accept_candidates,
+    context_words,
+    hard_slots_differ,
+    names_other_thing,
+    said_yes,
+    wh_compatible,
+)
+from sleeptime.backends import ScriptedBackend
+
+CONTEXT = (
+    "Policy HC-7. The standard excess is 150 pounds per claim, rising to 400 pounds for "
+    "claims caused by escape of water. Thefts must be reported to the police within 48 "
+    "hours. Claims must be reported within 30 days."
+)
+STORED = [
+    {"question": "How much is the excess on a claim caused by escape of water?", "answer": "400"},
+    {"question": "Within how many days must a claim be reported?", "answer": "30 days"},
+]
+
+
+def _candidates(asked: str, context: str = "") -> list[str]:
+    forms = [canonical(item["question"]) for item in STORED]
+    words = context_words(context) if context else frozenset()
+    found = accept_candidates(canonical(asked), STORED, forms, context=words)
+    return [c.item["question"] for c in found]
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "slot"),
+    [
+        ("How much is the excess on two claims?", "How much is the excess on a claim?", "numbers"),
+        ("What is the excess in euros?", "What is the excess in pounds?", "units"),
+        ("Which claims are not covered?", "Which claims are covered?", "negations"),
+        ("How much is the excess on each claim?", "How much is the excess on all claims?", "quant"),
+        ("Which was the wettest day?", "Which was the driest day?", "content-free"),
+        ("When is the latest I can report?", "When is the earliest I can report?", "compar"),
+        ("What was the excess?", "What will the excess be?", "tense"),
+        ("When must a claim be reported?", "Who must a claim be reported to?", "question words"),
+        ("How many days is the trip?", "How long is the trip?", "question words"),
+        ("What does Ana teach?", "What does Bo teach?", "name"),
+        ("How much is the fee for cats and dogs?", "How much is the fee for cats?", "conj"),
+    ],
+)
+def test_hard_slots_refuse_near_misses(asked: str, stored: str, slot: str) -> None:
+    reason = hard_slots_differ(canonical(asked), canonical(stored))
+    if slot == "content-free":  # only content words differ: the model decides
+        assert reason is None
+    else:
+        assert reason is not None
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        ("excess for escape of water claim", "How much is the excess on a claim caused by water?"),
+        ("What's the excess for a water claim?", "How much is the excess for a water claim?"),
+        ("Which teacher runs the chess club?", "Who runs the chess club?"),
+        ("what time does the pool open on saturday", "When does the pool open on Saturday?"),
+    ],
+)
+def test_hard_slots_let_rewordings_through(asked: str, stored: str) -> None:
+    assert hard_slots_differ(canonical(asked), canonical(stored)) is None
+
+
+def test_question_words_open_and_closed() -> None:
+    assert wh_compatible(("what",), ("how much",))
+    assert wh_compatible((), ("when",))  # a search-box question has none
+    assert wh_compatible(("which",), ("who",))
+    assert not wh_compatible(("when",), ("who",))
+    assert not wh_compatible(("how many",), ("how long",))
+    assert not wh_compatible(("what",), ("why",))  # "why" is never an open question's
+    assert not wh_compatible(("what", "who"), ("who",))
+
+
+def test_candidates_are_the_stored_questions_whose_hard_slots_agree() -> None:
+    assert _candidates("excess for a water leak claim") == [STORED[0]["question"]]
+    assert _candidates("How many days do I have to report a claim?") == [STORED[1]["question"]]
+    assert _candidates("How much is the excess on a claim not caused by water?") == []
+    assert _candidates("Within how many hours must a claim be reported?") == []
+
+
+def test_a_word_the_context_uses_for_something_else_is_refused() -> None:
+    words = context_words(CONTEXT)
+    assert {"theft", "polic", "claim"} <= words
+    theft = canonical("How much is the excess on a claim caused by theft?")
+    assert names_other_thing(theft, canonical(STORED[0]["question"]), words) is not None
+    leak = canonical("How much is the excess on a claim caused by a water leak?")
+    assert names_other_thing(leak, canonical(STORED[0]["question"]), words) is None
+    asked = "How much is the excess on a claim caused by theft?"
+    assert _candidates(asked) == [STORED[0]["question"]]  # without the context: the model's
+    assert _candidates(asked, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "yes"),
+    [("yes", True), ("Yes.", True), (" YES", True), ("no", False), ("Yesterday", False),
+     ("", False), ("Maybe yes", False)],
+)  # fmt: skip
+def test_only_a_clear_yes_counts(reply: str, yes: bool) -> None:
+    assert said_yes(reply) is yes
+
+
+async def test_a_clear_yes_serves_a_candidate_the_rules_refused() -> None:
+    asked = "How much is the excess on a claim caused by a water leak?"
+    model = ScriptedBackend(["yes"])
+    found = await match_anticipated(asked, STORED, backend=model, accept=True, context=CONTEXT)
+    assert found.item is not None and found.item["answer"] == "400"
+    assert found.verifier == "structural+model-accept"
+    assert found.usage.calls == 1
+    [request] = model.requests
+    assert request.max_tokens <= 2 and request.temperature == 0.0
+    prompt = request.messages[0].content
+    assert STORED[0]["question"] in prompt and asked in prompt
+
+
+async def test_anything_but_yes_refuses_and_no_accept_without_the_flag() -> None:
+    asked = "How much is the excess on a claim caused by a water leak?"
+    model = ScriptedBackend(["no"])
+    found = await match_anticipated(asked, STORED, backend=model, accept=True)
+    assert found.item is None and found.usage.calls == 1
+    untouched = ScriptedBackend([])
+    found = await match_anticipated(asked, STORED, backend=untouched)
+    assert found.item is None and untouched.requests == []
+
+
+async def test_the_model_is_never_asked_about_a_hard_slot_mismatch() -> None:
+    model = ScriptedBackend([])  # any call would raise: no replies queued
+    for asked in (
+        "How much is the excess on a claim caused by escape of water in euros?",
+        "How much was the excess on a claim caused by escape of water?",
+        "How much is the excess on a claim caused by theft?",  # the context names theft
+    ):
+        found = await match_anticipated(asked, STORED, backend=model, accept=True, context=CONTEXT)
+        assert found.item is None
+    assert model.requests == []
+
+
+async def test_a_rule_hit_is_served_without_asking_when_only_accept_is_on() -> None:
+    model = ScriptedBackend([])
+    found = await match_anticipated(
+        STORED[1]["question"], STORED, backend=model, verify=False, accept=True
+    )
+    assert found.item is not None and model.requests == []
+    assert found.verifier == "structural"
+
+
+OFFICE = "The office opens at 9 and closes at 17. It has 3 rooms with 8 seats each."
+OFFICE_NOTES = (
+    "Rooms: 3. Seats: 24 in total.\n"
+    "Q: How many seats are there in total?\n"
+    "A: 3 rooms x 8 seats = 24. The answer is 24."
+)
+
+
+async def test_ask_accepts_with_the_model_only_when_asked_to(db_url: str) -> None:
+    from sleeptime.app import Sleeptime
+    from sleeptime.settings import Settings
+
+    app = Sleeptime(Settings(database_url=db_url, anticipate_accept=True))
+    try:
+        app.add_context("office", OFFICE)
+        sleeper = ScriptedBackend([f"<notes>{OFFICE_NOTES}</notes><finish/>"], model="sleeper")
+        await app.sleep("office", backend=sleeper)
+        asked = "How many chairs are there altogether?"  # the rules refuse "chairs"
+        checker = ScriptedBackend(["yes"], model="checker")
+        hit = await app.ask("office", asked, backend=checker)  # on through the settings
+        assert hit.query.details["served"] == "anticipated"
+        assert hit.query.details["verifier"] == "structural+model-accept"
+        assert hit.answer.prompt_version.endswith("+anticipate_accept@v1")
+        assert hit.query.model == "checker" and len(checker.requests) == 1
+        answerer = ScriptedBackend(["The answer is 24."], model="answerer")
+        off = await app.ask("office", asked, backend=answerer, accept_with_model=False)
+        assert off.query.details["served"] == "model" and len(answerer.requests) == 1
+        refuser = ScriptedBackend(["no", "The answer is 24."], model="refuser")
+        refused = await app.ask("office", asked, backend=refuser)
+        assert refused.query.details["served"] == "model" and len(refuser.requests) == 2
+        # A rule hit needs no model call, and is credited to the sleep run's model.
+        plain = ScriptedBackend([], model="unused")
+        same = await app.ask("office", "How many seats are there in total?", backend=plain)
+        assert same.query.details["verifier"] == "structural" and same.query.model == "sleeper"
+    finally:
+        await app.aclose()
