@@ -7,6 +7,7 @@ import pytest
 from sleeptime.anticipate import canonical, match_anticipated
 from sleeptime.anticipate.accept import (
     accept_candidates,
+    content_differs,
     context_words,
     hard_slots_differ,
     names_other_thing,
@@ -78,6 +79,34 @@ def test_question_words_open_and_closed() -> None:
     assert not wh_compatible(("how many",), ("how long",))
     assert not wh_compatible(("what",), ("why",))  # "why" is never an open question's
     assert not wh_compatible(("what", "who"), ("who",))
+    assert not wh_compatible(("how",), ("when",))  # "How do applications close?"
+    assert not wh_compatible(("which",), ("how many",))  # "On which days" is no count
+    assert not wh_compatible((), ("how many",))
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "refused"),
+    [
+        ("How much did Sam lend Jordan?", "How much did Jordan lend Sam?", True),
+        ("How much did Sam hand Jordan?", "How much did Sam lend Jordan?", False),
+        ("How long did the ride from the lake to Elmford take?",
+         "How long did the ride from Elmford to the lake take?", True),
+        ("How much does a bed cost?", "How much does a bed cost for a student?", True),
+        ("How long is the router still under warranty?", "How long is the router under warranty?",
+         True),
+        ("How much is the excess on a claim?",
+         "How much is the excess on a claim caused by escape of water?", True),
+        ("excess for escape of water claim",  # a rewording lost: it only drops "caused"
+         "How much is the excess on a claim caused by escape of water?", True),
+        ("excess for a water leak claim",
+         "How much is the excess on a claim caused by escape of water?", False),
+        ("How many hours of work were charged?", "How many hours of labour were charged?", False),
+    ],
+)  # fmt: skip
+def test_content_that_shows_another_role_or_condition(
+    asked: str, stored: str, refused: bool
+) -> None:
+    assert (content_differs(canonical(asked), canonical(stored)) is not None) is refused
 
 
 def test_candidates_are_the_stored_questions_whose_hard_slots_agree() -> None:

@@ -10,10 +10,13 @@ gives such a question a second chance, with the structural guard still the last 
    "who"/"which" asks for, every name, and a compatible question word. These are the
    slots the hand-written near-misses differ in (another number, unit, period, negation,
    "each" for "all", "and" adding a condition); a model asked about them says "yes" too
-   easily. Question words may differ only when one is open ("what", "which", "how", or
-   none in a search-box question: "What's the excess?" for "How much is the excess?"); two
-   specific ones ("when" / "who", "how many" / "how long") never. What is left for the
-   model is what rules cannot judge: whether other content words mean the same here.
+   easily. Question words may differ only when one is open ("what", "which", or none in a
+   search-box question: "What's the excess?" for "How much is the excess?"); two specific
+   ones ("when" / "who", "how many" / "how long") never. The content words must not show
+   a change of roles or conditions either (``content_differs``): names in the same order,
+   the same role prepositions, and neither question's words a strict part of the other's
+   (a condition added or dropped). What is left for the model is what rules cannot judge:
+   whether the words that differ mean the same here.
    With the context's text at hand (``context_words``), a candidate is also refused when
    the asked question has a content word the stored one lacks but the context uses
    (``names_other_thing``): hand-written near-misses swap in another thing the text talks
@@ -49,12 +52,12 @@ ACCEPT_PROMPT = "anticipate_accept"
 ACCEPT_MAX_TOKENS = 2
 MAX_CANDIDATES = 2
 """Model calls per lookup at most: the two stored questions closest in content words."""
-OPEN_WH = frozenset({"what", "which", "how"})
-"""Question words that name no kind of answer by themselves; they may stand for any other
-but "why" ("What's the excess?" asks "how much"). None at all (a search-box question) is
-open too."""
-CLOSED_WH = frozenset({"why"})
-"""Never matched by an open question word: "What is the reason" is no rule's business."""
+OPEN_WH = frozenset({"what", "which"})
+"""Question words that name no kind of answer by themselves: one may stand for another
+("What's the excess?" asks "how much"); none at all (a search-box question) is open too."""
+CLOSED_WH = frozenset({"why", "how", "how many"})
+"""Matched only by themselves, never by an open word: "On which days" is not "On how many
+days", "How do applications close?" is not "When ..."."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,48 @@ def wh_compatible(asked: Sequence[str], stored: Sequence[str]) -> bool:
     if Counter(asked) == Counter(stored):
         return True
     left, right = set(asked), set(stored)
-    if len(left) > 1 or len(right) > 1 or left & CLOSED_WH or right & CLOSED_WH:
+    if len(left) > 1 or len(right) > 1 or (left | right) & CLOSED_WH:
         return False
     return not left or not right or bool(left & OPEN_WH) or bool(right & OPEN_WH)
+
+
+def _plain(word: str) -> bool:
+    return word[:1] not in "#@<"
+
+
+def content_differs(a: Canonical, b: Canonical) -> str | None:
+    """Why the content words of ``a`` and ``b`` cannot ask the same thing whatever they
+    mean; None when only the model can tell.
+
+    - Two or more names must come in the same order ("Sam lend Jordan" / "Jordan lend Sam"),
+      and in one voice the same words may not come in another order ("from the lake to
+      Elmford"): the rules allow one moved block, anything else is a change of roles.
+    - The role prepositions (from, to, for, by, than) must be the same ("for a student").
+    - The asked question may not only add words ("How long is the router *still* under
+      warranty?": a condition added) or only drop them ("How much is the excess on a
+      claim?" for "... caused by escape of water?": a condition dropped); a rewording that
+      does either is lost, the price of zero false hits.
+    """
+    names = a.names | b.names
+    if len(names) >= 2:
+        order_a = [w for w in a.content if w in names]
+        order_b = [w for w in b.content if w in names]
+        if order_a != order_b:
+            return "the names come in another order (roles differ)"
+    roles_a = Counter(w for w in a.content if w.startswith("@"))
+    roles_b = Counter(w for w in b.content if w.startswith("@"))
+    if roles_a != roles_b:
+        return f"role words differ: {sorted(roles_a.elements())} vs {sorted(roles_b.elements())}"
+    words_a = Counter(w for w in a.content if _plain(w))
+    words_b = Counter(w for w in b.content if _plain(w))
+    same_voice = a.voice == b.voice  # a passive puts the object first ("a claim be reported")
+    if same_voice and Counter(a.content) == Counter(b.content) and a.content != b.content:
+        return "the same words in another order (roles differ)"
+    if words_a != words_b and not words_b - words_a:
+        return f"a condition added: {sorted((words_a - words_b).elements())}"
+    if words_a != words_b and not words_a - words_b:
+        return f"a condition dropped: {sorted((words_b - words_a).elements())}"
+    return None
 
 
 def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
@@ -125,7 +167,7 @@ def context_words(text: str) -> frozenset[str]:
 def names_other_thing(a: Canonical, b: Canonical, words: AbstractSet[str]) -> str | None:
     """The content words only ``a`` has that the context uses, as a reason; None when there
     are none."""
-    extra = sorted(w for w in set(a.content) - set(b.content) if w[:1] not in "#@<" and w in words)
+    extra = sorted(w for w in set(a.content) - set(b.content) if _plain(w) and w in words)
     return f"the context uses {extra} for something else" if extra else None
 
 
@@ -151,6 +193,7 @@ def accept_candidates(
         Candidate(dict(item), similarity(asked, form))
         for item, form in zip(items, forms, strict=True)
         if hard_slots_differ(asked, form) is None
+        and content_differs(asked, form) is None
         and names_other_thing(asked, form, context) is None
     ]
     found.sort(key=lambda c: c.similarity, reverse=True)
