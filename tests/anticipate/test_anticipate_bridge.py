@@ -46,6 +46,16 @@ from sleeptime.errors import ConfigError
         ("whats the price incl delivery?", "What is the price including delivery?"),
         ("Can you explain why the parcel was returned?", "Why was the parcel returned?"),
         ("Could you tell me how much the new tyres cost?", "How much did the new tyres cost?"),
+        # after fresh4 (match2.6): "did" with a subject of its own asks for the object,
+        # in any case; "how much" before a noun that is no money asks an amount of it
+        ("Whom did Maria Lopez replace?", "Who did Maria Lopez replace?"),
+        ("whom did maria lopez replace", "Who did Maria Lopez replace?"),
+        ("Who was replaced by Maria Lopez?", "Who did Maria Lopez replace?"),
+        ("Who was Maria Lopez replaced by?", "Who replaced Maria Lopez?"),
+        ("How much did the March gas cost?", "What did the gas cost in March?"),
+        ("How much did the gas used in March cost?", "What did the gas used in March cost?"),
+        ("How much water was used in March?", "What amount of water was used in March?"),
+        ("How much remains in the repair fund?", "How much is left in the repair fund?"),
     ],
 )  # fmt: skip
 def test_round_four_serves(asked: str, stored: str) -> None:
@@ -89,6 +99,12 @@ def test_round_four_serves(asked: str, stored: str) -> None:
         ("How much do the new tyres cost?", "How much did the new tyres cost?"),
         ("whats the price excl delivery?", "What is the price including delivery?"),
         ("spare key prices in the office?", "How many spare keys are in the office?"),
+        # who replaced whom; money for an amount of something (false hits on fresh4)
+        ("Who replaced Maria Lopez?", "Who did Maria Lopez replace?"),
+        ("who replaced maria lopez", "Who did Maria Lopez replace?"),
+        ("Who Did Maria Lopez Replace?", "Who replaced Maria Lopez?"),
+        ("How much did the gas used in March cost?", "How much gas was used in March?"),
+        ("How much did we pay for the water we used?", "How much water did we use?"),
     ],
 )  # fmt: skip
 def test_round_four_refuses(asked: str, stored: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from sleeptime.anticipate import canonical, compare_questions, one_block_apart
+from sleeptime.anticipate.measure import AMOUNT_OF
 
 _REASONS = {"voice": "voice", "subject": "asks for the", "roles": "another order",
             "content": "content words", "tense": "tense", "modals": "modals", "units": "units",
@@ -78,6 +79,10 @@ def test_canonical_slots() -> None:
     assert "priya" in form.names and "priya" in form.content
     assert canonical("Which team has conceded the most goals?").wh_role == "subject"
     assert canonical("Who does Ana train?").wh_role == "object"
+    assert canonical("who did maria lopez replace").wh_role == "object"
+    assert canonical("Who does payroll?").wh_role == "subject"
+    assert canonical("How much gas was used?").wh == (AMOUNT_OF,)
+    assert canonical("How much money was spent?").wh == ("how much",)
     assert canonical("How much was Sam paid?").voice == "passive"
     assert canonical("Who was Sam paid by?").voice == "active"
 

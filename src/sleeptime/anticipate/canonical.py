@@ -38,7 +38,7 @@ from sleeptime.anticipate.frames import (
     telegraphic_wh,
     time_frame,
 )
-from sleeptime.anticipate.measure import measure_wh
+from sleeptime.anticipate.measure import amount_wh, measure_wh
 from sleeptime.anticipate.signature import (
     _AFTER_NUMBER_UNITS,
     _SCALES,
@@ -90,6 +90,7 @@ _THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
 _PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
                  "their": "they", "theirs": "they"}  # fmt: skip
 _CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
+_DO_FORMS = {"do", "does", "did"}
 _BREAKS = lx.FILLERS | CONJUNCTIONS | _CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | _AUX
 
 
@@ -141,6 +142,8 @@ class _Reader:
         self.saw_have = False
         self.have_at: list[int] = []
         """Where "have" is a main verb: it counts as content in "how much" questions."""
+        self.how_much_noun = ""
+        """The word written right after "how much", when it is no special word."""
         self.wh_end = -1
         """Index just after the first question-word phrase (-1: none)."""
         self.aux_ci = -1
@@ -168,6 +171,7 @@ class _Reader:
         wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
             self.words, self.content
         )
+        wh = amount_wh(wh, self.how_much_noun)
         noun_only = not wh and not self.aux_tenses and not self.modals and noun_query(self.words)
         if noun_only:  # "estimated lost revenue?" asks "what is (or was) it", in no tense
             wh, tense = measure_wh(["what"], self.words, self.content, noun_only=True), set()
@@ -379,6 +383,9 @@ class _Reader:
             self.conjunctions.append("if")
             return
         if word == "how" and nxt in _HOW_HEADS:
+            after = self.words[i + 2] if i + 2 < len(self.words) else ""
+            if nxt == "much" and not self.wh and not _is_special(after):
+                self.how_much_noun = after
             self.wh.append(f"how {nxt}")
             self.words[i + 1] = ""  # consumed
             self._mark_wh_end(i + 2)
@@ -461,6 +468,8 @@ class _Reader:
             after = [w for w in rest[1:] if w not in {"not", "never"}]
             if after and (after[0] in lx.NP_STARTS or after[0] in self.names):
                 return "object"
+            if rest[0] in _DO_FORMS and len(after) >= 2:
+                return "object"  # "who did rajesh kapoor replace": "did" has its own subject
             passive = rest[0] in lx.BE_FORMS and after and is_participle(after[0])
             return "object" if passive else "subject"
         embedded = rest and (rest[0] in lx.NP_STARTS - lx.GENERIC_PRONOUNS or rest[0] in self.names)

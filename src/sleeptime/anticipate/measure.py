@@ -11,6 +11,9 @@
 - "What is a draw worth in points?" asks "how many points".
 - In a "how much" question, "amount", "sum" and "total" add nothing ("How much is the
   amount of the deposit?").
+- "How much" right before a noun that is not money asks an amount of that noun ("How
+  much electricity was used?"), another question than the price a bare "how much" asks
+  ("How much did the electricity cost?"): it reads as ``AMOUNT_OF`` (``amount_wh``).
 """
 
 from __future__ import annotations
@@ -109,6 +112,23 @@ def measure_wh(
     if noun_only and found == ["what"] and _plural_head(written):
         return ("how many",)  # "seats in the workshop?" asks how many
     return tuple(found)
+
+
+AMOUNT_OF = "how much (amount)"
+
+
+def amount_wh(wh: tuple[str, ...], noun: str) -> tuple[str, ...]:
+    """``wh`` with "how much" read as ``AMOUNT_OF`` when ``noun``, the word written right
+    after it, is a noun that names no money and no inflected verb (module docstring); "cost",
+    "pay" and "spend" then keep their meaning (``frames.implied_words`` drops them only
+    after "how much")."""
+    if "how much" not in wh or len(noun) < 3 or not noun.isalpha():
+        return wh
+    if lemma(noun) in _MONEY_LEMMAS or noun in UNITS or is_money_noun(noun):
+        return wh
+    if not wn.base_forms(noun, "n") or any(v != noun for v in wn.base_forms(noun, "v")):
+        return wh  # not a noun, or an inflected verb: "How much remains ...?"
+    return tuple(AMOUNT_OF if w == "how much" else w for w in wh)
 
 
 _HEAD_ENDS = lx.FILLERS | set(lx.ROLE_PREPOSITIONS) | {"per", "each", "this", "last", "next"}
