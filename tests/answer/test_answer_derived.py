@@ -109,3 +109,7 @@ def test_layout_shows_the_kept_notes_and_versions_the_filter() -> None:
 def test_a_percentage_worked_out_is_kept_though_its_result_is_the_percentage() -> None:
     notes = "Q: How many play volleyball?\nA: 20% of 100 = 20"
     assert derived_notes(notes, "Of the 100 students, 20% play volleyball.") == notes
+
+
+def test_a_question_answered_on_its_own_line_counts_as_answered() -> None:
+    assert derived_notes("Q: legs? A: 3 * 4 = 12", "Ann has 3 cats.") == "Q: legs? A: 3 * 4 = 12"

@@ -22,7 +22,7 @@ def test_explicit_layouts_are_kept_and_unknown_ones_refused() -> None:
 
 
 def test_description_follows_the_table() -> None:
-    assert describe_auto() == "c and c' at budget 0, c alone at budgets 1-4"
+    assert describe_auto() == "c and the notes that add to it at budget 0, c alone at budgets 1-4"
 
 
 def test_context_layout_in_sleep_mode_is_the_baseline_prompt_with_the_policy_version() -> None:
@@ -31,9 +31,12 @@ def test_context_layout_in_sleep_mode_is_the_baseline_prompt_with_the_policy_ver
     base = build_answer_prompt(mode="baseline", layout="auto", level=4, **kwargs)
     assert sleep.messages == base.messages  # identical requests: a call log replays them
     assert sleep.layout == "context" and "Q: cats?" not in sleep.messages[1].content
-    assert sleep.prompt_version == base.prompt_version + "+auto@v2"
+    assert sleep.prompt_version == base.prompt_version + "+auto@v3"
     low = build_answer_prompt(mode="sleep", layout="auto", level=0, **kwargs)
-    assert low.layout == "both" and "Q: cats?" in low.messages[1].content
+    assert low.layout == "context"  # the only note restates c (3 cats): nothing to add
+    kwargs["notes"] = "Q: legs? A: 3 * 4 = 12"
+    low = build_answer_prompt(mode="sleep", layout="auto", level=0, **kwargs)
+    assert low.layout == "derived" and "Q: legs?" in low.messages[1].content
 
 
 def test_sleep_mode_needs_notes_whatever_the_layout() -> None:

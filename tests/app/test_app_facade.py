@@ -185,8 +185,8 @@ async def test_ask_auto_layout_uses_notes_at_low_budgets_and_the_context_alone_a
     low_user, high_user = (r.messages[1].content for r in asker.requests)
     assert TEXT in low_user and NOTES in low_user
     assert TEXT in high_user and NOTES not in high_user
-    assert (low.query.layout, high.query.layout) == ("both", "context")
-    assert "auto@v2" in low.query.prompt_version and "auto@v2" in high.query.prompt_version
+    assert (low.query.layout, high.query.layout) == ("derived", "context")
+    assert "auto@v3" in low.query.prompt_version and "auto@v3" in high.query.prompt_version
     assert low.query.artifact_id == high.query.artifact_id is not None
 
 
@@ -229,7 +229,7 @@ async def test_re_adding_old_text_creates_a_new_revision_without_notes(app: Slee
     ("kwargs", "message"),
     [
         ({"mode": "fast"}, "mode must be one of sleep, baseline"),
-        ({"layout": "mixed"}, "layout must be one of auto, replace, both, context"),
+        ({"layout": "mixed"}, "layout must be one of auto, replace, both, derived, context"),
         ({"budget": 9}, "budget must be 0-4"),
         ({"max_tokens": 0}, "max tokens"),
     ],

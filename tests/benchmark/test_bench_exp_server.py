@@ -41,6 +41,7 @@ async def test_sweep_through_the_openai_compatible_server(
         max_tokens=24,
         concurrency=2,
         progress=False,
+        layout="both",  # under auto, notes that add nothing make the sleep answer a replay
     )
     problems = load_problems(config)
     backend = create_backend("openai", model=SMOLLM2_ALIAS, settings=settings)

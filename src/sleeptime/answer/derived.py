@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-DERIVED_VERSION = "derived@2"
+DERIVED_VERSION = "derived@3"
 """Joins the prompt version of every answer whose notes went through this filter."""
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
@@ -112,8 +112,8 @@ def _apply_calculator(line: str) -> str:
 
 def _unanswered(paragraph: str) -> bool:
     """A "Q:" block with no "A:" line: a question the notes were cut off before answering."""
-    lines = [line.strip() for line in paragraph.split("\n")]
-    return lines[0].startswith("Q:") and not any(line.startswith("A:") for line in lines)
+    text = paragraph.strip()
+    return text.startswith("Q:") and re.search(r"(?:^|\s)A:", text) is None
 
 
 def derived_notes(notes: str, context: str) -> str:
