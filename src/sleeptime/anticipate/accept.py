@@ -43,7 +43,7 @@ from typing import Any
 
 from sleeptime.anticipate.align import tenses_agree
 from sleeptime.anticipate.canonical import canonical
-from sleeptime.anticipate.form import Canonical
+from sleeptime.anticipate.form import Canonical, slot_difference
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Usage
@@ -66,10 +66,6 @@ class Candidate:
 
     item: dict[str, Any]
     similarity: float
-
-
-def _differ(a: Sequence[str], b: Sequence[str]) -> bool:
-    return Counter(a) != Counter(b)
 
 
 def wh_compatible(asked: Sequence[str], stored: Sequence[str]) -> bool:
@@ -121,21 +117,23 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
     return None
 
 
+_HARD_SLOTS = (
+    ("units", "units"),
+    ("negations", "negations"),
+    ("quantifiers", "quantifiers"),
+    ("comparatives", "comparatives"),
+    ("conjunctions", "conjunctions"),
+)
+
+
 def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
     """Why ``a`` and ``b`` cannot ask the same thing whatever their other words mean; None
     when every hard slot agrees."""
     if sorted(a.numbers) != sorted(b.numbers):
         return f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}"
-    checks: tuple[tuple[str, Sequence[str], Sequence[str]], ...] = (
-        ("units", a.units, b.units),
-        ("negations", a.negations, b.negations),
-        ("quantifiers", a.quantifiers, b.quantifiers),
-        ("comparatives", a.comparatives, b.comparatives),
-        ("conjunctions", a.conjunctions, b.conjunctions),
-    )
-    for label, left, right in checks:
-        if _differ(left, right):
-            return f"{label} differ: {sorted(left)} vs {sorted(right)}"
+    differs = slot_difference(a, b, _HARD_SLOTS)
+    if differs is not None:
+        return differs
     if not tenses_agree(a, b):
         return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
     if not wh_compatible(a.wh, b.wh):

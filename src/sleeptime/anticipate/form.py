@@ -37,3 +37,14 @@ class Canonical:
     """(content lemma, word as written) pairs: what ``bridge.py`` looks up in WordNet."""
     places: frozenset[int] = frozenset()
     """Positions in ``content`` that follow "in" or "at" ("served *in* the restaurant")."""
+
+
+def slot_difference(a: Canonical, b: Canonical, slots: tuple[tuple[str, str], ...]) -> str | None:
+    """Why ``a`` and ``b`` differ in the first of ``slots`` (label, attribute) whose words
+    are not the same multiset; None when all agree. The rule matcher and the model-confirmed
+    accept check different slot lists with this one comparison."""
+    for label, attribute in slots:
+        left, right = getattr(a, attribute), getattr(b, attribute)
+        if sorted(left) != sorted(right):
+            return f"{label} differ: {sorted(left)} vs {sorted(right)}"
+    return None

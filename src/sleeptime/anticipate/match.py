@@ -56,6 +56,7 @@ from sleeptime.anticipate.accept import accept_candidates, accept_key, ask_same,
 from sleeptime.anticipate.align import align, tenses_agree
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
+from sleeptime.anticipate.form import slot_difference
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Stopwatch, Usage
@@ -158,22 +159,24 @@ def compare_questions(asked: str, stored: str) -> Verdict:
     return Verdict(True, f"same question ({said})", second.similarity)
 
 
+_SLOTS = (
+    ("units", "units"),
+    ("negations", "negations"),
+    ("quantifiers", "quantifiers"),
+    ("question words", "wh"),
+    ("modals", "modals"),
+    ("conjunctions", "conjunctions"),
+    ("comparatives", "comparatives"),
+)
+
+
 def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
     """The structural check of two canonical forms."""
     if sorted(a.numbers) != sorted(b.numbers):
         return Verdict(False, f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}", 0.0)
-    checks: tuple[tuple[str, Sequence[str], Sequence[str]], ...] = (
-        ("units", a.units, b.units),
-        ("negations", a.negations, b.negations),
-        ("quantifiers", a.quantifiers, b.quantifiers),
-        ("question words", a.wh, b.wh),
-        ("modals", a.modals, b.modals),
-        ("conjunctions", a.conjunctions, b.conjunctions),
-        ("comparatives", a.comparatives, b.comparatives),
-    )
-    for label, left, right in checks:
-        if _multiset_differs(left, right):
-            return Verdict(False, f"{label} differ: {sorted(left)} vs {sorted(right)}", 0.0)
+    differs = slot_difference(a, b, _SLOTS)
+    if differs is not None:
+        return Verdict(False, differs, 0.0)
     if not tenses_agree(a, b):
         return Verdict(False, f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}", 0.0)
     aligned = align(a, b)
