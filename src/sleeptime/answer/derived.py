@@ -22,20 +22,21 @@ answer reads the context alone, exactly as test-time only does.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
-DERIVED_VERSION = "derived@3"
+from sleeptime.numbers import numbers_in
+
+DERIVED_VERSION = "derived@4"
 """Joins the prompt version of every answer whose notes went through this filter."""
 
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
-_WORDS = {
+_WORDS: dict[str, int | Fraction] = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-    "dozen": 12, "half": 0.5, "twice": 2, "double": 2, "triple": 3, "once": 1,
-    "quarter": 0.25,
+    "dozen": 12, "half": Fraction(1, 2), "twice": 2, "double": 2, "triple": 3, "once": 1,
+    "quarter": Fraction(1, 4),
 }  # fmt: skip
 """Number words a context may use where a note writes digits ("three" -> 3)."""
 _WORD = re.compile(r"[a-z]+")
@@ -46,31 +47,15 @@ _CALCULATION = re.compile(r"\d\s*(?:[+*/\u00d7]|\s-\s|%\s*of)\s*\$?\d[^=\n]*=")
 happens to be a number of c."""
 
 
-def _value(token: str) -> Decimal | None:
-    text = token.rstrip("%").replace(",", "").lstrip("+")
-    try:
-        return Decimal(text).normalize()
-    except InvalidOperation:
-        return None
-
-
-def numbers_in(text: str) -> set[Decimal]:
-    """Every number written in digits in ``text``, as a normalised value (1,200 == 1200.0)."""
-    values = {_value(token) for token in _NUMBER.findall(text)}
-    return {value for value in values if value is not None}
-
-
-def _context_numbers(context: str) -> set[Decimal]:
+def _context_numbers(context: str) -> set[Fraction]:
     values = numbers_in(context)
-    for word in _WORD.findall(context.lower()):
-        if word in _WORDS:
-            values.add(Decimal(str(_WORDS[word])).normalize())
+    values |= {Fraction(_WORDS[word]) for word in _WORD.findall(context.lower()) if word in _WORDS}
     # A percentage in the context is also the fraction a note may write ("25%" -> 0.25).
-    values |= {(value / 100).normalize() for value in values}
+    values |= {value / 100 for value in values}
     return values
 
 
-def _adds_something(block: str, known: set[Decimal]) -> bool:
+def _adds_something(block: str, known: set[Fraction]) -> bool:
     found = numbers_in(block)
     return not found or bool(found - known) or bool(_CALCULATION.search(block))
 

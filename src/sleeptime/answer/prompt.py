@@ -35,11 +35,23 @@ class AnswerPrompt:
     """The concrete layout used (``auto`` resolved for the budget level)."""
 
 
-def shown_layout(layout: Layout, context: str, notes: str | None) -> Layout:
-    """The layout an answer really gets: ``derived`` with nothing left is ``context``."""
-    if layout == "derived" and notes is not None and not derived_notes(notes, context):
-        return "context"
-    return layout
+def _prefix(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str, Layout]:
+    """(prefix, prompt key, layout really shown): ``derived`` with nothing left is
+    ``context``. The notes are filtered once here, on every answer's path."""
+    if mode == AnswerMode.SLEEP and notes is None:
+        raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
+    derived = layout == "derived" and mode == AnswerMode.SLEEP and notes is not None
+    shown = derived_notes(notes, context) if derived and notes is not None else notes
+    if mode == AnswerMode.BASELINE or layout == "context" or (derived and not shown):
+        prompt = load_prompt("answer_baseline")
+        return prompt.render(context=context), prompt.key, "context"
+    assert shown is not None
+    if layout == "replace":
+        prompt = load_prompt("answer_notes")
+        return prompt.render(notes=shown), prompt.key, layout
+    prompt = load_prompt("answer_context_and_notes")
+    key = f"{prompt.key}+{DERIVED_VERSION}" if layout == "derived" else prompt.key
+    return prompt.render(context=context, notes=shown), key, layout
 
 
 def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
@@ -48,20 +60,8 @@ def prefix_text(mode: Mode, layout: Layout, context: str, notes: str | None) -> 
     ``derived`` shows c and the notes that add to it (``answer/derived.py``); when no note
     does, the prefix is test-time only's, byte for byte, so it shares its caches.
     """
-    if mode == AnswerMode.SLEEP and notes is None:
-        raise InputError("sleep mode needs notes (an artifact); run `sleeptime sleep` first")
-    if mode == AnswerMode.BASELINE or shown_layout(layout, context, notes) == "context":
-        prompt = load_prompt("answer_baseline")
-        return prompt.render(context=context), prompt.key
-    assert notes is not None
-    if layout == "replace":
-        prompt = load_prompt("answer_notes")
-        return prompt.render(notes=notes), prompt.key
-    prompt = load_prompt("answer_context_and_notes")
-    if layout == "derived":
-        shown = derived_notes(notes, context)
-        return prompt.render(context=context, notes=shown), f"{prompt.key}+{DERIVED_VERSION}"
-    return prompt.render(context=context, notes=notes), prompt.key
+    prefix, key, _ = _prefix(mode, layout, context, notes)
+    return prefix, key
 
 
 def answer_prefix(mode: Mode, layout: Layout, context: str, notes: str | None) -> tuple[str, str]:
@@ -86,7 +86,7 @@ def build_answer_prompt(
     """
     system = load_prompt("answer_system")
     concrete = resolve_layout(layout, level)
-    prefix, prefix_key = prefix_text(mode, concrete, context, notes)
+    prefix, prefix_key, shown = _prefix(mode, concrete, context, notes)
     budget_prompt = load_prompt(f"budget_{level}")
     tail_prompt = load_prompt("answer_question")
     tail = tail_prompt.render(question=question, instruction=budget_prompt.render())
@@ -95,5 +95,5 @@ def build_answer_prompt(
         keys.append(AUTO_POLICY_VERSION)
     version = "+".join(keys)
     messages = (Message("system", system.render()), Message("user", f"{prefix}\n\n{tail}"))
-    shown = shown_layout(concrete, context, notes) if mode == "sleep" else concrete
-    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version, layout=shown)
+    used = shown if mode == AnswerMode.SLEEP else concrete
+    return AnswerPrompt(messages=messages, prefix=prefix, prompt_version=version, layout=used)

@@ -18,23 +18,18 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from sleeptime.numbers import numbers_in
 from sleeptime.sleep.arithmetic import check_notes
 
 VERIFIER_VERSION = "verify@v1"
-_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
 _UNCONFIRMED = "(unconfirmed"
 _CALCULATOR_MARK = "[calculator:"
 
 
-def _numbers(text: str) -> set[Fraction]:
-    found: set[Fraction] = set()
-    for token in _NUMBER.findall(text.replace("$", " ")):
-        try:
-            found.add(abs(Fraction(token.replace(",", ""))))
-        except (ValueError, ZeroDivisionError):
-            continue
-    return found
+def _absolute(text: str) -> set[Fraction]:
+    """The text's numbers without their signs: "-42,500" is grounded by a stated 42,500."""
+    return {abs(value) for value in numbers_in(text)}
 
 
 def verify_answer(answer: str, context: str, known_results: Iterable[Fraction]) -> tuple[bool, str]:
@@ -46,8 +41,8 @@ def verify_answer(answer: str, context: str, known_results: Iterable[Fraction]) 
     check = check_notes(answer)
     if not check.ok:
         return False, f"calculator: {check.slips[0].describe()}"
-    numbers = _numbers(re.sub(r"\(reached by \d+ of \d+ workings\)", "", answer))
-    grounded = _numbers(context) | set(known_results) | set(check.results)
+    numbers = _absolute(re.sub(r"\(reached by \d+ of \d+ workings\)", "", answer))
+    grounded = _absolute(context) | set(known_results) | set(check.results)
     missing = sorted(n for n in numbers if n not in grounded)
     if missing:
         shown = ", ".join(str(float(n)).removesuffix(".0") for n in missing[:3])
