@@ -204,6 +204,22 @@ def said_yes(text: str) -> bool:
     return bool(words) and words[0].strip(".,!:;\"'") == "yes"
 
 
+async def short_reply(
+    backend: Backend, prompt: str, max_tokens: int, *, seed: int | None = None
+) -> tuple[str, Usage]:
+    """One user message answered at temperature 0 in a few tokens: the shape of every
+    yes/no check the matcher asks a model (accept here, reject in ``match.py``)."""
+    result = await backend.chat(
+        ChatRequest(
+            messages=(Message("user", prompt),),
+            max_tokens=max_tokens,
+            temperature=0.0,
+            seed=seed,
+        )
+    )
+    return result.text, result.usage
+
+
 async def ask_same(
     backend: Backend, asked: str, stored: str, *, seed: int | None = None
 ) -> tuple[bool, Usage]:
@@ -213,15 +229,8 @@ async def ask_same(
     when several questions are checked against one stored question.
     """
     prompt = load_prompt(ACCEPT_PROMPT).render(stored=stored.strip(), asked=asked.strip())
-    result = await backend.chat(
-        ChatRequest(
-            messages=(Message("user", prompt),),
-            max_tokens=ACCEPT_MAX_TOKENS,
-            temperature=0.0,
-            seed=seed,
-        )
-    )
-    return said_yes(result.text), result.usage
+    text, usage = await short_reply(backend, prompt, ACCEPT_MAX_TOKENS, seed=seed)
+    return said_yes(text), usage
 
 
 def accept_key() -> str:

@@ -52,12 +52,18 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from sleeptime.anticipate.accept import accept_candidates, accept_key, ask_same, context_words
+from sleeptime.anticipate.accept import (
+    accept_candidates,
+    accept_key,
+    ask_same,
+    context_words,
+    short_reply,
+)
 from sleeptime.anticipate.align import align, tenses_agree
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.form import slot_difference
-from sleeptime.backends.base import Backend, ChatRequest, Message
+from sleeptime.backends.base import Backend
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Stopwatch, Usage
 
@@ -260,15 +266,8 @@ async def confirm_with_model(
 ) -> tuple[bool, Usage]:
     """Ask the model whether two questions are the same; only a reply starting "yes" is one."""
     prompt = load_prompt("anticipate_verify").render(first=stored.strip(), second=asked.strip())
-    result = await backend.chat(
-        ChatRequest(
-            messages=(Message("user", prompt),),
-            max_tokens=VERIFY_MAX_TOKENS,
-            temperature=0.0,
-            seed=seed,
-        )
-    )
-    return result.text.strip().lower().startswith("yes"), result.usage
+    text, usage = await short_reply(backend, prompt, VERIFY_MAX_TOKENS, seed=seed)
+    return text.strip().lower().startswith("yes"), usage
 
 
 async def match_anticipated(
