@@ -3,8 +3,8 @@
 The sets are ``sleeptime/examples/anticipated_natural.json`` (fifteen contexts),
 ``anticipated_fresh.json`` (six more, of other kinds), ``anticipated_fresh2.json`` (five
 more, of other kinds again), ``anticipated_fresh3.json`` (eight more, of kinds in none of
-the others) and ``anticipated_fresh4.json`` (ten more, written without reading the matcher),
-written for this project: each
+the others), ``anticipated_fresh4.json`` (ten more, written without reading the matcher) and
+``anticipated_fresh5.json`` (ten more, written the same way), written for this project: each
 context has stored (anticipated) questions and answers, natural rewordings a person might
 send instead (each should be served its stored answer) and hostile near-misses that ask
 something else (none may be served). Every lookup is against the stored questions of its
@@ -14,7 +14,8 @@ Splits, reported separately (``SPLITS``): ``tune`` was used to write the rules i
 round; ``heldout`` was held out in round 1 and used for tuning from round 2; ``fresh`` was
 committed before round 2, measured once after it, then used to fix round 3; ``fresh2`` was
 committed before round 3 and never tuned on; ``fresh3`` was committed before round 4;
-``fresh4`` before round 5 (only its two false hits were fixed after its first look). The
+``fresh4`` before round 5 (only its two false hits were fixed after its first look);
+``fresh5`` before round 6, never tuned on. The
 "before" columns run
 the matchers of older commits (``--before REV,REV``): the script extracts each commit's
 ``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
@@ -55,6 +56,7 @@ SET_FILES = (
     "anticipated_fresh2.json",
     "anticipated_fresh3.json",
     "anticipated_fresh4.json",
+    "anticipated_fresh5.json",
 )
 SPLITS = {
     "tune": "tuning contexts: the rules were written on them (every round)",
@@ -65,6 +67,7 @@ SPLITS = {
     "fresh3": "fresh3: committed before round 4, measured once",
     "fresh4": "fresh4: committed (b1b0976) before round 5, measured once blind (25 %, 2 false"
     " hits), then its 2 false hits fixed",
+    "fresh5": "fresh5: committed before round 6, never tuned on",
 }
 
 

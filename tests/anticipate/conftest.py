@@ -30,6 +30,7 @@ FRESH_SETS = [
     "anticipated_fresh2.json",
     "anticipated_fresh3.json",
     "anticipated_fresh4.json",
+    "anticipated_fresh5.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 
