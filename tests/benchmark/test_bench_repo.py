@@ -89,6 +89,7 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     assert gain2["n"] == 3 and gain2["token_ratio"] > 1  # sleep answered without searching
     report = (out / "report.md").read_text()
     assert "F1 over changed files" in report and "f1_vs_tokens.png" in report
+    assert f"model calls: {first.misses} made, 0 replayed from the call log" in report
     assert (out / "f1_vs_tokens.png").stat().st_size > 0
     assert not (out / ".work").exists()
     # The same command again replays every call and writes the same rows.
@@ -119,6 +120,11 @@ def test_a_bundle_is_cloned_and_the_cli_runs_it(history: Path, tmp_path: Path) -
     assert "repo: 1 problems, 4 samples, 0 failed" in result.output
     rerender = CliRunner().invoke(cli, ["bench", "report", str(out)])
     assert rerender.exit_code == 0 and "report.md" in rerender.output
+    # A re-render keeps the run's call counts; a folder rendered afresh says it has none.
+    assert "model calls: 5 made, 0 replayed" in (out / "report.md").read_text()
+    (out / "summary.json").unlink()
+    assert CliRunner().invoke(cli, ["bench", "report", str(out)]).exit_code == 0
+    assert "model calls: not recorded" in (out / "report.md").read_text()
 
 
 async def test_bad_repositories_are_refused(tmp_path: Path) -> None:

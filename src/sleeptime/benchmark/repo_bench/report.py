@@ -212,7 +212,7 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             if "index" in summary
             else []
         ),
-        f"- failed samples: {summary['errors']}; model calls: {summary['calls']}",
+        f"- failed samples: {summary['errors']}; model calls: {_calls_line(summary['calls'])}",
         "",
         "## F1 over changed files (mean over tasks, 95% bootstrap interval)",
         "",
@@ -287,6 +287,14 @@ def render_plot(out: Path, summary: dict[str, Any]) -> list[Path]:
     path = out / "f1_vs_tokens.png"
     figure.savefig(path)
     return [path]
+
+
+def _calls_line(calls: dict[str, Any]) -> str:
+    """Calls made and replayed by the run that wrote the report; a re-render knows neither."""
+    made, replayed = calls.get("made"), calls.get("replayed")
+    if made is None and replayed is None:
+        return "not recorded (re-rendered by `bench report` without a run)"
+    return f"{made} made, {replayed} replayed from the call log"
 
 
 def write_repo_outputs(
