@@ -19,6 +19,7 @@ NAMES = sorted(
 EXPECTED_PLACEHOLDERS = {
     "anticipate_extract": {"notes", "n"},
     "anticipate_accept": {"stored", "asked"},
+    "anticipate_rephrase": {"instruction", "question"},
     "anticipate_verify": {"first", "second"},
     "answer_baseline": {"context"},
     "answer_context_and_notes": {"context", "notes"},

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     """Let the model (a yes/no call) serve an anticipated answer the rules refused when the
     numbers, units, tense, names and other hard slots agree (``ask --accept-anticipated``)."""
 
+    anticipate_rephrase: bool = False
+    """Sleep runs have the model write checked rewordings of each verified anticipated
+    question, which the rules then also match (``sleep --rephrase-anticipated``)."""
+
     heartbeat_s: float = Field(default=15.0, gt=0)
     """Seconds between heartbeats of a running sleep run (how a crashed run is noticed)."""
 

@@ -67,6 +67,7 @@ def test_budget_to_dict_records_every_field() -> None:
         strict_protocol=True,
         reasoning_effort="high",
         thinking_tokens=2048,
+        rephrase=True,
     )
     assert budget.to_dict() == {
         "max_rounds": 3,
@@ -77,6 +78,7 @@ def test_budget_to_dict_records_every_field() -> None:
         "strict_protocol": True,
         "check_arithmetic": True,
         "anticipate": "notes",
+        "rephrase": True,
         "reasoning_effort": "high",
         "thinking_tokens": 2048,
     }

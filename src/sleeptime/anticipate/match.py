@@ -63,12 +63,15 @@ from sleeptime.anticipate.align import align, tenses_agree
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.form import slot_difference
+from sleeptime.anticipate.rephrase import REPHRASE_PROMPT, alternate_guard, stored_alternates
 from sleeptime.backends.base import Backend
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Stopwatch, Usage
 
 VERIFY_MAX_TOKENS = 2
-MATCHER_VERSION = f"match{CANONICAL_VERSION}"
+ALTERNATES_VERSION = "alt1"
+"""How stored ``alternates`` (``rephrase.py``) are matched and guarded."""
+MATCHER_VERSION = f"match{CANONICAL_VERSION}.{ALTERNATES_VERSION}"
 """Goes into query records, so a changed rule set never mixes with results of the old one."""
 
 
@@ -97,6 +100,9 @@ class MatchResult:
     """For a miss: why the closest candidate was refused (empty when there was none)."""
     candidate: str | None = None
     """The closest anticipated question, hit or not."""
+    via: str | None = None
+    """The stored alternate (``rephrase.py``) the question matched, when it was not the
+    stored question itself."""
 
     @property
     def hit(self) -> bool:
@@ -226,8 +232,24 @@ def valid_items(anticipated: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     return kept
 
 
+def _via_alternate(question: str, item: Mapping[str, Any]) -> tuple[Verdict, str] | None:
+    """The best alternate of ``item`` the question matches, when it also passes the guard
+    against the original stored question (``rephrase.alternate_guard``); else None."""
+    best: tuple[Verdict, str] | None = None
+    for alternate in stored_alternates(item):
+        verdict = compare_questions(question, alternate)
+        if verdict.ok and (best is None or verdict.similarity > best[0].similarity):
+            best = (verdict, alternate)
+    if best is None:
+        return None
+    if alternate_guard(_canonical(question), _canonical(item["question"])) is not None:
+        return None
+    return best
+
+
 def match_structural(question: str, anticipated: Sequence[Mapping[str, Any]]) -> MatchResult:
-    """Find the best structurally identical anticipated question; never calls a model."""
+    """Find the best structurally identical anticipated question, or failing that an entry
+    one of whose stored alternates it matches (guarded); never calls a model."""
     watch = Stopwatch()
     items = valid_items(anticipated)
     best: tuple[float, dict[str, Any]] | None = None
@@ -238,17 +260,25 @@ def match_structural(question: str, anticipated: Sequence[Mapping[str, Any]]) ->
             best = (verdict.similarity, item)
         if closest is None or verdict.similarity > closest[0]:
             closest = (verdict.similarity, item["question"], verdict.reason)
+    via: tuple[float, dict[str, Any], str] | None = None
+    if best is None:
+        for item in items:
+            found = _via_alternate(question, item)
+            if found is not None and (via is None or found[0].similarity > via[0]):
+                via = (found[0].similarity, item, found[1])
     elapsed = watch.elapsed()
     usage = Usage(wall_time_s=elapsed)
-    if best is not None:
+    hit = best[1] if best is not None else via[1] if via is not None else None
+    if hit is not None:
         return MatchResult(
-            item=best[1],
+            item=hit,
             checked=len(items),
             verifier="structural",
             usage=usage,
             latency_s=elapsed,
-            reason="same question",
-            candidate=best[1]["question"],
+            reason="same question" if via is None else f"same as the alternate {via[2]!r}",
+            candidate=hit["question"],
+            via=via[2] if via is not None else None,
         )
     return MatchResult(
         item=None,
@@ -307,6 +337,7 @@ async def match_anticipated(
         latency_s=total.wall_time_s,
         reason="same question" if agreed else "the model said the questions differ",
         candidate=found.candidate,
+        via=found.via,
     )
 
 
@@ -352,10 +383,14 @@ async def _accept(
     )
 
 
-def verifier_key(with_model: bool, *, accept: bool = False) -> str:
-    """The version key recorded with a served answer (matcher rules, plus the prompt)."""
+def verifier_key(with_model: bool, *, accept: bool = False, alternate: bool = False) -> str:
+    """The version key recorded with a served answer (matcher rules, plus the prompts: the
+    yes/no check's, and the rewording prompt's when a stored alternate matched)."""
+    key = f"anticipate_{MATCHER_VERSION}"
     if accept:
-        return f"anticipate_{MATCHER_VERSION}+{accept_key()}"
-    if with_model:
-        return f"anticipate_{MATCHER_VERSION}+{load_prompt('anticipate_verify').key}"
-    return f"anticipate_{MATCHER_VERSION}"
+        key = f"{key}+{accept_key()}"
+    elif with_model:
+        key = f"{key}+{load_prompt('anticipate_verify').key}"
+    if alternate:
+        key = f"{key}+{load_prompt(REPHRASE_PROMPT).key}"
+    return key

@@ -69,6 +69,7 @@ async def serve_anticipated(
         prompt_version=verifier_key(
             match.verifier == "structural+model",
             accept=match.verifier == "structural+model-accept",
+            alternate=match.via is not None,
         ),
         mode=AnswerMode.SLEEP,
         layout=layout,

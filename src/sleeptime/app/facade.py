@@ -242,12 +242,19 @@ class Sleeptime:
         model: str | None = None,
         on_event: EventSink = ignore_events,
         batch: bool | None = None,
+        rephrase: bool | None = None,
     ) -> SleepResult:
         """Compute and store ``c'`` for the current revision of ``name``.
 
         ``batch`` (default ``Settings.openai_batch``) sends the sleep calls through the
         provider's Batch API: cheaper on hosted APIs, and it needs the openai backend.
+        ``rephrase`` (default: the budget's, else ``Settings.anticipate_rephrase``) has the
+        model write checked rewordings of the anticipated questions (``anticipate/
+        rephrase.py``).
         """
+        if rephrase is None:
+            rephrase = (budget.rephrase if budget else False) or self.settings.anticipate_rephrase
+        budget = replace(budget or SleepBudget(), rephrase=rephrase)
         parsed = parse_recipe(recipe)
         context, revision = await self.db.call(self.context, name)
         if context.source is not None:  # a folder: the repository agent writes the map
@@ -261,7 +268,7 @@ class Sleeptime:
             revision,
             chosen,
             parsed,
-            budget or SleepBudget(),
+            budget,
             seed=self.settings.seed,
             on_event=on_event,
             heartbeat_s=self.settings.heartbeat_s,

@@ -61,6 +61,13 @@ if TYPE_CHECKING:
     help="Store anticipated answers: off; Q/A lines of the notes; or also one extraction call.",
 )
 @click.option(
+    "--rephrase-anticipated/--no-rephrase-anticipated",
+    "rephrase_anticipated",
+    default=None,
+    help="Have the model write checked rewordings of each verified anticipated question, "
+    "so more ways of asking it are served (default: SLEEPTIME_ANTICIPATE_REPHRASE, off).",
+)
+@click.option(
     "--effort",
     type=click.Choice(["low", "medium", "high"]),
     default=None,
@@ -104,6 +111,7 @@ def sleep_command(
     round_tokens: int,
     memory_chars: int,
     anticipate: str,
+    rephrase_anticipated: bool | None,
     effort: str | None,
     thinking_tokens: int | None,
     batch: bool | None,
@@ -158,6 +166,7 @@ def sleep_command(
                 model=model,
                 on_event=progress,
                 batch=batch,
+                rephrase=rephrase_anticipated,
             )
 
     result = run_with_app(ctx, work)

@@ -119,6 +119,10 @@ class SleepBudget:
     anticipate: AnticipateMode = "notes"
     """Anticipated answers: off, Q/A lines parsed from the notes, or notes plus one model call."""
 
+    rephrase: bool = False
+    """Have the model write checked rewordings of each verified anticipated question, stored
+    as its ``alternates`` so the rules match more ways of asking (``anticipate/rephrase.py``)."""
+
     reasoning_effort: Effort | None = None
     """Reasoning effort of every round (the paper's sleep-time axis on AIME); None: default."""
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sleeptime.anticipate import extract_anticipated
+from sleeptime.anticipate.rephrase import rephrase_anticipated
 from sleeptime.backends.base import Backend
 from sleeptime.errors import ContextTooLargeError, SleeptimeError
 from sleeptime.prompts import load_prompt
@@ -328,6 +329,11 @@ async def _think(
     progress.usage.add(anticipated.usage)
     # Only verified answers are served without a model call (``anticipate/serve.py``).
     items = verify_anticipated(anticipated.items, revision.text, notes)
+    rephrased = None
+    if budget.rephrase and items:
+        rephrased = await rephrase_anticipated(backend, items, revision.text, seed=seed)
+        progress.usage.add(rephrased.usage)
+        items = rephrased.items
     scored = await score_predictability(backend, revision.text, items)
     details = {
         **progress.details,
@@ -336,6 +342,7 @@ async def _think(
             "verifier": VERIFIER_VERSION,
             "verified": sum(1 for item in items if item["verified"]),
             "predictability_scored": scored,
+            **({"rephrase": rephrased.details()} if rephrased is not None else {}),
         },
     }
     return notes, details, items

@@ -197,7 +197,8 @@ class Worker:
             )  # fmt: skip
             base = await db.call(incremental_base, store, revision)
             sized = size_run(
-                priority, recipe, SleepBudget(), context_chars=revision.n_chars,
+                priority, recipe, SleepBudget(rephrase=self.settings.anticipate_rephrase),
+                context_chars=revision.n_chars,
                 remaining_tokens=verdict.remaining,
             )  # fmt: skip
             _, created = await db.call(
