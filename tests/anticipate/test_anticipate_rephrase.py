@@ -229,3 +229,12 @@ async def test_sleep_stores_alternates_and_ask_serves_through_them(db_url: str) 
         assert miss.query.details["served"] == "model"
     finally:
         await app.aclose()
+
+
+def test_a_rewording_the_reader_once_crashed_on_is_checked() -> None:
+    """A model's rewording ("the speed of ... being processed") raised IndexError in the
+    question reader; a sleep run must not fail on model output, nor ``ask`` on a question."""
+    asked = "What is the speed of the culture being processed?"
+    checked = check_rewordings("At what speed is the culture pelleted?", [asked])
+    assert len(checked.kept) + len(checked.dropped) + checked.redundant == 1
+    assert match_structural(asked, [_item("At what speed is the culture pelleted?", "x")]).checked

@@ -181,7 +181,8 @@ class _Reader:
         self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
         sort_coordinated_names(self.content, self.and_at, self.words, self.names)
         passive = self._voice() == "passive"
-        verb = self.content[self.participle_ci] if passive and self.participle_ci >= 0 else None
+        at = self.participle_ci  # a measure frame may have taken words out of content since
+        verb = self.content[at] if passive and 0 <= at < len(self.content) else None
         implied_words(self.content, wh, self.have_at)
         return Canonical(
             numbers=tuple(self.numbers),

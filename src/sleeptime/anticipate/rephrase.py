@@ -133,7 +133,10 @@ def check_rewordings(
         if not key or key in seen:
             continue
         seen.add(key)
-        why = rewording_problem(canonical(text), stored, words)
+        try:
+            why = rewording_problem(canonical(text), stored, words)
+        except (IndexError, KeyError, ValueError) as exc:  # model output; never fail a run
+            why = f"the question reader failed on it ({type(exc).__name__})"
         if why is not None:
             checked.dropped.append((text, why))
         elif compare_questions(text, question).ok:
