@@ -6,8 +6,9 @@ gives such a question a second chance, with the structural guard still the last 
 
 1. **Candidates.** Only stored questions of the same context whose *hard slots* agree with
    the asked one go to the model (``hard_slots_differ``): numbers, units, negations,
-   quantifiers (scope), comparatives (ordering words), conjunctions, tense, the role a
-   "who"/"which" asks for, every name, and a compatible question word. These are the
+   quantifiers (scope), comparatives (ordering words), conjunctions, tense, a state against
+   an event ("When is the shop closed?" / "When does it close?": ``align.state_event``),
+   the role a "who"/"which" asks for, every name, and a compatible question word. These are the
    slots the hand-written near-misses differ in (another number, unit, period, negation,
    "each" for "all", "and" adding a condition); a model asked about them says "yes" too
    easily. Question words may differ only when one is open ("what", "which", or none in a
@@ -41,7 +42,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from sleeptime.anticipate.align import tenses_agree
+from sleeptime.anticipate.align import state_event, tenses_agree
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical, slot_difference
 from sleeptime.backends.base import Backend, ChatRequest, Message
@@ -136,6 +137,9 @@ def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
         return differs
     if not tenses_agree(a, b):
         return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
+    state = state_event(a, b)
+    if state is not None:
+        return state
     if not wh_compatible(a.wh, b.wh):
         return f"question words differ: {list(a.wh)} vs {list(b.wh)}"
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:

@@ -7,12 +7,20 @@ differ, each under conditions that keep roles, names and numbers intact:
   "How many pastries were sold?" does. The active's subject ("the cafe", or a generic
   "they", "I") is set aside when it holds no name, number or role word, the passive lacks
   exactly those words, and the verb after it is the passive's verb. "How much did Sam pay?"
-  still differs from "How much was Sam paid?": there the subject is a name.
+  still differs from "How much was Sam paid?": there the subject is a name. Nor may the
+  subject name a class of doers (a plural or "a" noun: "How far ahead can members book
+  classes?" is not "... can classes be booked?" where non-members book too);
+  "the cafe", "people" or "you" name the one the text is about, or anyone.
 - **A passive naming the active's subject as a place**: "When is dinner served in the
   restaurant?" asks what "When does the restaurant serve dinner?" does; only after "in" or
   "at", only for a subject of common nouns.
 - **Dative "to"**: "lend Sam" = "lend to Sam", "happens to files" = "happens files" when
   no "from" makes the direction matter.
+- **Not a state for an event** (``state_event``): "When is the shop closed?" (the days it
+  is shut) is not "When does the shop close?" (the moment it closes), nor "When is the
+  pool open?" "When does the pool open?": a be-form clause with no doer read as a state
+  never matches the same verb done by the same subject. The matcher and the accept
+  guard both refuse it.
 - **Present progressive for a plan**: "Who is facilitating the next retro?" may ask what
   "Who will facilitate ...?" asks; a simple present or a past never does. A search-box
   noun phrase ("estimated lost revenue?") has no tense and agrees with any.
@@ -23,7 +31,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate.canonical import Canonical
+from sleeptime.anticipate.words import is_participle
 
 _GENERIC_SUBJECTS = {"they"}
 """Third-person pronouns that may stand for "whoever does it" as an active's subject."""
@@ -57,10 +67,35 @@ def _drop_subject(active: Canonical, passive: Canonical) -> tuple[tuple[str, ...
         return None
     if any(w[:1] in "#@<" or w in active.names for w in subject):
         return None
+    if subject and names_a_class(active, subject[-1]):
+        return None
     rest = active.content[:start] + active.content[start + size :]
     if start >= len(rest) or rest[start] != passive.passive_verb:
         return None
     return rest, size
+
+
+_INDEFINITE = {"a", "an", "any", "some", "each", "every", "no"}
+"""Determiners of a subject that means any one of a kind ("can *a* member book")."""
+
+
+def _written(form: Canonical, lemma: str) -> str:
+    """The word as written for a content lemma of ``form`` ("" when none was)."""
+    return next((w for lem, w in form.forms if lem == lemma), "")
+
+
+def names_a_class(active: Canonical, head: str) -> bool:
+    """True when the active's subject, ending in the lemma ``head``, names a class of doers
+    ("members", "the members", "a member"), which a passive without its doer drops as a
+    condition; False for one the text is about ("the cafe", or "cafe" in a chat message that
+    drops its articles) or for anyone ("people")."""
+    written = _written(active, head) or head
+    if written in lx.GENERIC_SUBJECTS:
+        return False
+    plural = written in lx.IRREGULAR_PLURAL or (
+        len(written) > 3 and written.endswith("s") and not written.endswith(("ss", "us", "is"))
+    )
+    return plural or active.subject_det in _INDEFINITE
 
 
 def _located_subject(
@@ -139,3 +174,36 @@ def tenses_agree(a: Canonical, b: Canonical) -> bool:
     return (a.tense == present and a.progressive and b.tense == future) or (
         b.tense == present and b.progressive and a.tense == future
     )
+
+
+def state_event(a: Canonical, b: Canonical) -> str | None:
+    """Why one question asks about a state and the other about an event, or None.
+
+    A be-form clause with no doer (``Canonical.state``: "When is the recycling centre
+    *closed*?", "What time is the library *open*?") asks for the span the state holds; the
+    same verb with the same subject ("When does the recycling centre *close*?") asks for
+    the moment it happens. So the verb in the other question, not read as that state,
+    written as a verb (no participle: "pallets shipped?" drops its be-form; no "-ing"
+    noun: "closing day") and made finite by an auxiliary or an "-s", differs when its
+    subject holds one of the words before the state's verb, or when it has a subject of its
+    own and none of those words at all ("When does the tip close?"). An active with that
+    thing as its object ("When do they clean the kitchen?" for "When is the kitchen
+    cleaned?", "How many pastries did the cafe sell?" for "... were sold?") is a voice
+    alternation, not an event.
+    """
+    for x, y in ((a, b), (b, a)):
+        verb = x.state
+        if verb is None or y.state == verb or verb not in y.content or verb not in x.content:
+            continue
+        written = _written(y, verb)
+        if is_participle(written) or written.endswith("ing"):
+            continue  # a be-form dropped ("pallets shipped?"), a noun ("closing day")
+        if not y.finite and not written.endswith("s"):
+            continue  # no auxiliary, no "-s": a search-box "library open saturday?"
+        thing = set(x.content[: x.content.index(verb)])
+        at = y.content.index(verb)
+        subject = set(y.content[max(y.subject_at, 0) : at])
+        if subject & thing or (subject and not thing & set(y.content)):
+            state, event = _written(x, verb) or verb, _written(y, verb) or verb
+            return f"a state ({state!r} after a be-form) against an event ({event!r})"
+    return None

@@ -31,10 +31,12 @@ from sleeptime.anticipate.form import Canonical as Canonical
 from sleeptime.anticipate.frames import (
     agent_first,
     agent_noun,
+    determiner_before,
     implied_words,
     noun_query,
     passive_participle,
     sort_coordinated_names,
+    state_word,
     telegraphic_wh,
     time_frame,
 )
@@ -151,6 +153,7 @@ class _Reader:
         self.participle_at = -1
         self.participle_ci = -1
         self.by_agent = False
+        self.subject_det: str | None = None
         self.modal_at = -99
         self.and_at: list[tuple[int, int]] = []
         self.breaks: set[int] = set()
@@ -179,6 +182,8 @@ class _Reader:
         if wh == ("who",) and self.aux_ci == 0 and self.aux_tenses and self.participle_at < 0:
             agent_noun(self.words, self.content)
         self.by_agent = agent_first(self.content, self.aux_ci, self.participle_ci, self.breaks)
+        if self.by_agent and "by" in self.words:  # the doer is the subject now
+            self.subject_det = determiner_before(self.words, self.words.index("by") + 2)
         sort_coordinated_names(self.content, self.and_at, self.words, self.names)
         passive = self._voice() == "passive"
         at = self.participle_ci  # a measure frame may have taken words out of content since
@@ -204,6 +209,9 @@ class _Reader:
             progressive=self._progressive(),
             forms=tuple(self.forms),
             places=frozenset(self.places),
+            subject_det=self.subject_det or "",
+            finite=bool(self.aux_tenses or self.modals),
+            state=None if self.agent_wh or self.by_agent else state_word(self.words),
         )
 
     def _progressive(self) -> bool:
@@ -361,6 +369,8 @@ class _Reader:
         else:
             if i == self.participle_at:
                 self.participle_ci = len(self.content)
+            if self.subject_det is None and len(self.content) == self.aux_ci:
+                self.subject_det = determiner_before(self.words, i)
             self._content(word)
 
     def _mark_aux(self, i: int) -> None:

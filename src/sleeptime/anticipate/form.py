@@ -37,6 +37,15 @@ class Canonical:
     """(content lemma, word as written) pairs: what ``bridge.py`` looks up in WordNet."""
     places: frozenset[int] = frozenset()
     """Positions in ``content`` that follow "in" or "at" ("served *in* the restaurant")."""
+    subject_det: str = ""
+    """The word that opens the subject after an inverted auxiliary ("the", "a", "my"; ""
+    for a bare noun): "can *a* member book" names a class of doers, "did *the* cafe sell"
+    the one the text is about (``align.py``)."""
+    finite: bool = False
+    """An auxiliary or modal was read ("does it close"); a search-box question has none."""
+    state: str | None = None
+    """The lemma read as a state after a be-form with no doer ("is the shop *closed*",
+    "are the gates *open*"): it asks for a span, the verb ("does it close") for a moment."""
 
 
 def slot_difference(a: Canonical, b: Canonical, slots: tuple[tuple[str, str], ...]) -> str | None:

@@ -4,6 +4,8 @@ The reader (``canonical.py``) calls these after it has filled the slots:
 
 - ``passive_participle`` finds the verb of a passive main clause ("How many pastries were
   *sold* from Monday?"), skipping participles used as adjectives ("a *failed* batch").
+- ``state_word`` finds the state a be-form clause ends in ("is the shop *closed*", "is
+  the pool *open*"), which the verb ("does it close") does not ask about.
 - ``agent_first`` puts a passive with its doer named in active order, so "How much was Sam
   lent by Jordan?" reads like "How much did Jordan lend Sam?" and a swap of the two names
   still differs.
@@ -24,6 +26,7 @@ from sleeptime.anticipate.words import is_participle, lemma
 
 _CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once",
                 "when", "where", "who", "which"}  # fmt: skip
+_AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
 _AFTER_VERB = (
     lx.FILLERS
     | set(lx.ROLE_PREPOSITIONS)
@@ -35,6 +38,9 @@ _AFTER_VERB = (
 )  # fmt: skip
 """Words that may follow the verb of a passive; a noun after a participle makes it an
 adjective ("the *estimated* revenue")."""
+
+
+_SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
 
 
 def _synonym(word: str) -> str:
@@ -75,6 +81,42 @@ def passive_participle(words: list[str]) -> int:
             if not nxt or nxt in _AFTER_VERB or nxt[0].isdigit():
                 found = i
     return found
+
+
+def _subordinate(words: list[str], at: int) -> bool:
+    """True when the word at ``at`` is in a clause opened by "if", "when", "that" ...; a
+    question word before an auxiliary ("On Saturday, when is ...") or first ("Which car
+    parks are ...") opens none."""
+    for k, word in enumerate(words[:at]):
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        asks = word in lx.WH and (nxt in _AUX or nxt in lx.MODAL_CLASS)  # "..., when is"
+        if word in _CLAUSE_ENDS and not asks and not (k == 0 and word in {"which", "who"}):
+            return True
+    return False
+
+
+def state_word(words: list[str]) -> str | None:
+    """The lemma of the state a be-form clause ends in ("When is the tip *closed*?", "Is
+    the pool *open*?", ``lexicon.STATE_WORDS``), or None: the state must follow the
+    subject and no noun may follow it ("an *open* day" is no state), in the main clause."""
+    start = next((i for i, w in enumerate(words) if w in lx.BE_FORMS), -1)
+    if start < 0 or _subordinate(words, start):
+        return None  # "What happens when a bucket is empty?": no state is asked about
+    for i in range(start + 1, len(words)):
+        word = words[i]
+        if word in _CLAUSE_ENDS:
+            return None
+        nxt = next((w for w in words[i + 1 :] if w), "")
+        if word in lx.STATE_WORDS and (not nxt or nxt in _AFTER_VERB or nxt[0].isdigit()):
+            return _SYNONYM_LEMMAS.get(lemma(word), lemma(word))  # as the content spells it
+    return None
+
+
+def determiner_before(words: list[str], i: int) -> str:
+    """The word that opens the noun phrase at ``i`` ("the", "a", "my"), or "" for a bare
+    noun ("can *members* book")."""
+    before = next((w for w in reversed(words[:i]) if w), "")
+    return before if before in lx.NP_STARTS else ""
 
 
 def agent_first(content: list[str], aux_at: int, verb_at: int, breaks: set[int]) -> bool:
@@ -152,7 +194,6 @@ def sort_coordinated_names(
             content[at - 1], content[at] = sorted((content[at - 1], content[at]))
 
 
-_SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
 _AGENT_END = {"", "of", "for", "at", "in", "on"}
 
 
@@ -176,7 +217,6 @@ def agent_noun(words: list[str], content: list[str]) -> None:
         content[content.index(noun)] = _SYNONYM_LEMMAS.get(verb, verb)
 
 
-_AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
 _COST = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "6"
+LEXICON_VERSION = "7"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
@@ -312,3 +312,14 @@ NP_STARTS = {"the", "a", "an", "this", "that", "these", "those", "my", "your", "
 GENERIC_PRONOUNS = {"i", "me", "my", "mine", "you", "your", "yours", "we", "us", "our",
                     "ours", "it", "its", "someone", "anyone", "somebody", "anybody"}  # fmt: skip
 """The asker or anyone: "How long do I simmer it?" asks what "How long should it simmer?" does."""
+
+GENERIC_SUBJECTS = {"people", "person", "everyone", "everybody", "one", "folks", "anyone",
+                    "anybody", "someone", "somebody"}  # fmt: skip
+"""Nouns for whoever does it: "How far ahead can people book?" names no class of doers."""
+
+STATE_WORDS = {"open", "closed", "shut", "locked", "unlocked", "empty", "clear", "clean", "dry"}
+"""Adjectives and participles that name a state a thing is in, of a verb for the change into
+it: after a be-form a state ("is the pool *open*", "is the tip *closed*": a span of time),
+where the verb names an event ("does the pool *open*", "does the tip *close*": a moment).
+A participle of an action ("is the soup *kept*") is no state: "does the soup keep" asks
+the same."""

@@ -27,7 +27,8 @@ Verification has two stages, and the second can only say no:
    such words, then the whole check runs again). Before the comparison ``align.py`` undoes
    the few alternations that may differ (an active with a common-noun or generic subject
    for a passive without its doer or naming it as a place, a dative "to", a planned
-   present progressive for a future).
+   present progressive for a future); a subject naming a class of doers ("can *members*
+   book") and a state read for an event ("is closed" / "does close") are no alternation.
 
 2. **Model confirmation** (optional): the best structural candidate is shown to the model
    with a yes/no prompt (``anticipate_verify``, at most 2 generated tokens); anything but
@@ -59,7 +60,7 @@ from sleeptime.anticipate.accept import (
     context_words,
     short_reply,
 )
-from sleeptime.anticipate.align import align, tenses_agree
+from sleeptime.anticipate.align import align, state_event, tenses_agree
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.form import slot_difference
@@ -191,6 +192,9 @@ def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
         return Verdict(False, differs, 0.0)
     if not tenses_agree(a, b):
         return Verdict(False, f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}", 0.0)
+    state = state_event(a, b)
+    if state is not None:
+        return Verdict(False, state, 0.0)
     aligned = align(a, b)
     if aligned is None:
         return Verdict(False, f"voice differ: {[a.voice]} vs {[b.voice]}", 0.0)
