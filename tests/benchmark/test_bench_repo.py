@@ -77,6 +77,12 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     ]
     store_orders = git(history, "rev-parse", "HEAD~1").strip()[:12]
     assert by_task[store_orders]["f1"] == pytest.approx(1 / 3)  # one of three right
+    # The model-free reference names the files the history changed most before each task:
+    # before "Store orders", the JSON export's three (one of them, models, is a target).
+    refs = {r["task"]: r for r in rows if r["kind"] == "reference"}
+    assert len(refs) == 3 and all(len(r["predicted"]) == 3 for r in refs.values())
+    assert set(refs[store_orders]["predicted"]) == {"app/cli.py", "app/export.py", "app/models.py"}
+    assert refs[store_orders]["f1"] == pytest.approx(1 / 3)
     # Test-time only at budget 1 must answer at once; at budget 2 it searched first.
     baseline2 = [r for r in answers if r["condition"] == "baseline" and r["budget"] == 2]
     assert all(r["tool_calls"] == 1 and r["steps"] == 2 for r in baseline2)
@@ -90,6 +96,9 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     report = (out / "report.md").read_text()
     assert "F1 over changed files" in report and "f1_vs_tokens.png" in report
     assert f"model calls: {first.misses} made, 0 replayed from the call log" in report
+    ref = summary["reference"]
+    assert ref["n"] == 3 and ref["f1"] == pytest.approx(sum(r["f1"] for r in refs.values()) / 3)
+    assert "Model-free reference (`most_changed_3`" in report
     assert (out / "f1_vs_tokens.png").stat().st_size > 0
     assert not (out / ".work").exists()
     # The same command again replays every call and writes the same rows.

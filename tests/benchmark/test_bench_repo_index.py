@@ -93,7 +93,7 @@ async def test_off_by_default_and_on_changes_only_the_requests_that_read_the_map
     assert len(notes) == 3 * 2 and set(notes) == {MAP}
     assert not any(MARKER in json.dumps(request_payload(r)) for r in off.requests)
     rows = [json.loads(x) for x in (tmp_path / "off" / "samples.jsonl").read_text().splitlines()]
-    assert {r["kind"] for r in rows} == {"sleep", "answer"}
+    assert {r["kind"] for r in rows} == {"reference", "sleep", "answer"}  # no index row
 
     on = FunctionBackend(_model)
     second = await run_repo_bench(

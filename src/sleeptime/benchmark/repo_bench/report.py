@@ -131,6 +131,25 @@ def paired(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+def _of_kind(rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [r for r in rows if r.get("kind") == kind]
+
+
+def reference(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The model-free reference's mean F1 over tasks, with its interval (run.reference_row)."""
+    f1 = [float(r.get("f1", 0.0)) for r in rows]
+    low, high = bootstrap_ci(f1)
+    return {
+        "name": rows[0].get("name"),
+        "n": len(rows),
+        "f1": _mean(f1),
+        "ci95_low": low,
+        "ci95_high": high,
+        "precision": _mean([float(r.get("precision", 0.0)) for r in rows]),
+        "recall": _mean([float(r.get("recall", 0.0)) for r in rows]),
+    }
+
+
 def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[str, Any]) -> Any:
     """summary.json of a repository run."""
     sleeps = [r for r in rows if r.get("kind") == "sleep"]
@@ -173,6 +192,7 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
             if indexes
             else {}
         ),
+        **({"reference": reference(refs)} if (refs := _of_kind(rows, "reference")) else {}),
         "points": points(rows),
         "paired": paired(rows),
         "calls": calls,
@@ -228,6 +248,15 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             f"{_f(p['recall'])} | {p['mean_test_tokens']:.0f} | "
             f"{p['mean_test_generated']:.0f} | {p['mean_steps']:.2f} |"
         )
+    if "reference" in summary:
+        ref = summary["reference"]
+        lines += [
+            "",
+            f"Model-free reference (`{ref['name']}`: the source files the history changed "
+            "most often before each task, the same guess for every request, 0 model tokens): "
+            f"F1 {_f(ref['f1'])} ({_f(ref['ci95_low'])}-{_f(ref['ci95_high'])}), precision "
+            f"{_f(ref['precision'])}, recall {_f(ref['recall'])} over {ref['n']} tasks.",
+        ]
     lines += ["", "## Sleep vs test-time only, paired by task", "", PAIRED_NOTE, ""]
     lines += [
         "| budget | n | F1 sleep / only | gain (95% CI) | sleep higher / lower / tie | p "
@@ -276,6 +305,12 @@ def render_plot(out: Path, summary: dict[str, Any]) -> list[Path]:
             by_tokens.annotate(
                 f"b{p['budget']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
             )
+    if "reference" in summary:
+        for axes in (by_tokens, by_steps):
+            axes.axhline(
+                summary["reference"]["f1"], color="grey", linestyle="--", linewidth=1,
+                label="most-changed files (no model)",
+            )  # fmt: skip
     _style(
         by_tokens, "mean test-time tokens per request (prompt + generated)", "F1", "F1 vs tokens"
     )

@@ -5,7 +5,10 @@ out at the task's parent, the sleep agent writes a map once, and the answering a
 the files to change at every step budget, with the map (sleep) and without (test-time
 only). With ``index_chars`` the model-free repository index (``repo/index.py``) is built
 at the parent too (one ``index`` row) and put after the map; the ``index`` condition
-answers from it alone. Every model call goes through the call log, so a re-run replays
+answers from it alone. Every task also gets a model-free ``reference`` row: F1 of the
+``REFERENCE_FILES`` source files the history changed most before the task, a constant
+guess that ignores the request; a model's F1 on a history dominated by a few files should
+be read against it. Every model call goes through the call log, so a re-run replays
 what was paid for and resumes. The clone and checkouts live under ``OUT/.work`` at stable
 paths (tool results, and so requests, are the same on a re-run) and are removed at the end.
 """
@@ -40,7 +43,13 @@ from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request
 from sleeptime.repo.gitio import head_commit, run_git
-from sleeptime.repo.index import INDEX_PROMPT, RenderedIndex, build_index, with_index
+from sleeptime.repo.index import (
+    INDEX_PROMPT,
+    RenderedIndex,
+    RepoIndex,
+    build_index,
+    with_index,
+)
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import take_snapshot
@@ -48,6 +57,8 @@ from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_chec
 from sleeptime.repo.tools import RepoTools, ToolLimits
 
 EXPERIMENT = "repo"
+REFERENCE_FILES = 3
+"""How many of the most-changed source files the model-free reference names."""
 PROMPTS = (
     "repo_sleep_system",
     "repo_sleep_task",
@@ -118,9 +129,10 @@ class _Run:
         snapshot = await asyncio.to_thread(take_snapshot, dest)
         tools = RepoTools(snapshot, ToolLimits(read_chars=config.read_chars))
         base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
+        built = await asyncio.to_thread(build_index, snapshot)
+        self.write({**base, **reference_row(built, task.targets)})
         index: RenderedIndex | None = None
         if config.index_chars and {"sleep", "index"} & set(config.conditions):
-            built = await asyncio.to_thread(build_index, snapshot)
             index = built.render(config.index_chars)
             self.write({**base, "kind": "index", **index.details()})
         notes: RepoNotes | None = None
@@ -206,6 +218,21 @@ class _Run:
                 "latency_s": round(time.perf_counter() - started, 3),
             }
         )  # fmt: skip
+
+
+def reference_row(index: RepoIndex, targets: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The model-free reference: the source files changed most often before the task.
+
+    Why: on a history where a few files change in most commits, naming them scores well
+    without reading the request; sleep and test-time only are reported beside it so that a
+    gain over test-time only is not mistaken for a good absolute result.
+    """
+    named = [e.path for e in index.entries if e.source][:REFERENCE_FILES]
+    score = file_f1(named, targets)
+    return {
+        "kind": "reference", "name": f"most_changed_{REFERENCE_FILES}", "predicted": named,
+        "f1": score.f1, "precision": score.precision, "recall": score.recall,
+    }  # fmt: skip
 
 
 def _config_json(
