@@ -99,6 +99,28 @@ async def test_malformed_calls_are_reported_and_the_loop_goes_on(tools: RepoTool
     assert "Call a tool" in backend.requests[3].messages[-1].content
 
 
+async def test_a_bare_file_list_is_the_answer_and_bare_prose_is_nudged(tools: RepoTools) -> None:
+    # Seen on Qwen2.5-Coder-1.5B: the file list without <answer> tags, then, nudged for
+    # the tags, "<answer>Done</answer>", which named nothing.
+    backend = ScriptedBackend(
+        [
+            "I should think about where exports live.",
+            "- shop/cli.py: add the flag\n- shop/export.py: write JSON",
+            "<answer>Done</answer>",
+        ]
+    )
+    answer = await answer_request(
+        backend, tools, "Add a --json flag", budget=AgentBudget(max_steps=4)
+    )
+    assert answer.files == ("shop/cli.py", "shop/export.py")
+    assert answer.run.stop == "answer" and len(answer.run.steps) == 2
+    assert "Call a tool" in backend.requests[1].messages[-1].content  # prose was nudged
+    # The generic loop (the sleep agent's) still asks for the tags.
+    plain = ScriptedBackend(["- shop/cli.py", "<answer>map</answer>"])
+    run = await run_agent(plain, tools, system="s", task="t")
+    assert run.text == "map" and len(run.steps) == 2
+
+
 async def test_the_step_budget_forces_an_answer(tools: RepoTools) -> None:
     seen: list[ChatRequest] = []
 

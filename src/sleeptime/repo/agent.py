@@ -122,11 +122,15 @@ async def run_agent(
     budget: AgentBudget | None = None,
     prompt_keys: tuple[str, ...] = (),
     on_step: Callable[[AgentStep], None] | None = None,
+    is_answer: Callable[[str], bool] | None = None,
 ) -> AgentResult:
     """Run the loop until the model answers or the budget ends; never raises for tool trouble.
 
     Backend errors propagate (a dead model is not something the model can fix).
     ``on_step`` sees every finished step (live progress, a sleep run's heartbeat).
+    ``is_answer`` recognises an answer written without the ``<answer>`` tags (a reply that
+    calls no tool): small models often reply with the bare file list, and nudging them for
+    the tags instead got "<answer>Done</answer>" on the next step, losing the list.
     """
     budget = budget or AgentBudget()
     native = backend.info.native_tools
@@ -160,6 +164,8 @@ async def run_agent(
             calls, answer = parsed.calls, parsed.answer
             if native and not calls and answer is None and text:
                 answer = text  # a native model answers in plain text
+            if not calls and answer is None and is_answer is not None and is_answer(text):
+                answer = text  # an answer without its tags
         if final and answer is None and text:
             answer = text  # out of budget: take what it wrote
         if answer is not None:

@@ -103,6 +103,7 @@ async def answer_request(
         ),
         budget=budget,
         prompt_keys=(system.key, task.key),
+        is_answer=lambda text: bool(extract_files(text, tools.snapshot.paths)[0]),
     )
     files, unknown = extract_files(run.text, tools.snapshot.paths)
     return RepoAnswer(files=files, unknown=unknown, run=run)
