@@ -136,6 +136,34 @@ def test_a_bundle_is_cloned_and_the_cli_runs_it(history: Path, tmp_path: Path) -
     assert "model calls: not recorded" in (out / "report.md").read_text()
 
 
+def test_sleep_min_tools_must_leave_a_step_for_the_map(history: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["bench", "repo", "--repo", str(history), "--sleep-steps", "3", "--sleep-min-tools",
+         "3", "--backend", "scripted", "--out", str(tmp_path / "out"), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--sleep-min-tools: Value error, sleep_min_tools (3) must be below" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+async def test_the_sleep_agent_can_be_made_to_explore(history: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def looks_when_told(request: ChatRequest) -> str:
+        told = request.messages[-1].content.startswith("Not yet")
+        if request.messages[0].content.startswith("You study a code base") and told:
+            return '<tool name="list_files">{}</tool>'
+        return _model(request)
+
+    config = _config(history, out, sleep_min_tools=2, conditions=["sleep"])
+    await run_repo_bench(config, backend=FunctionBackend(looks_when_told))
+    rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    sleeps = [r for r in rows if r["kind"] == "sleep"]
+    # One look, a map held back, a second look, then the map: 4 steps, 2 with tools.
+    assert len(sleeps) == 3 and all(r["tool_calls"] == 2 and r["steps"] == 4 for r in sleeps)
+
+
 async def test_bad_repositories_are_refused(tmp_path: Path) -> None:
     empty = init_repo(tmp_path / "empty")
     with pytest.raises(InputError, match=r"no commits|not a git repository"):

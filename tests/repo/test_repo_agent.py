@@ -121,6 +121,30 @@ async def test_a_bare_file_list_is_the_answer_and_bare_prose_is_nudged(tools: Re
     assert run.text == "map" and len(run.steps) == 2
 
 
+async def test_min_tool_steps_make_the_agent_look_before_it_answers(tools: RepoTools) -> None:
+    backend = ScriptedBackend(
+        [
+            "<answer>early map</answer>",
+            '<tool name="read_file">{"path": "shop/models.py"}</tool>',
+            "<answer>still early</answer>",
+            '<tool name="list_files">{}</tool>',
+            "<answer>map after reading</answer>",
+        ]
+    )
+    budget = AgentBudget(max_steps=8, min_tool_steps=2)
+    run = await run_agent(backend, tools, system="s", task="t", budget=budget)
+    assert run.text == "map after reading" and run.tool_calls == 2 and len(run.steps) == 5
+    assert "at least 2 more tool call(s)" in backend.requests[1].messages[-1].content
+    assert "at least 1 more tool call(s)" in backend.requests[3].messages[-1].content
+    # The last step answers whatever was explored.
+    stubborn = ScriptedBackend(["<answer>a</answer>", "<answer>b</answer>"])
+    budget = AgentBudget(max_steps=2, min_tool_steps=1)
+    run = await run_agent(stubborn, tools, system="s", task="t", budget=budget)
+    assert run.text == "b" and run.stop == "answer"
+    with pytest.raises(InputError, match="min_tool_steps"):
+        AgentBudget(min_tool_steps=-1)
+
+
 async def test_the_step_budget_forces_an_answer(tools: RepoTools) -> None:
     seen: list[ChatRequest] = []
 

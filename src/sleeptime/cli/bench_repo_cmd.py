@@ -46,6 +46,13 @@ def _ints(text: str) -> list[int]:
 )
 @click.option("--sleep-steps", type=int, default=8, show_default=True, help="Sleep agent steps.")
 @click.option(
+    "--sleep-min-tools",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Steps with tool calls the sleep agent must take before writing its map.",
+)
+@click.option(
     "--sleep-reply-tokens", type=int, default=1024, show_default=True, help="Sleep reply cap."
 )
 @click.option("--notes-chars", type=int, default=4000, show_default=True, help="Longest map kept.")

@@ -30,6 +30,10 @@ NO_ACTION = (
     'Call a tool, for example <tool name="list_files">{}</tool>, '
     "or give your final answer between <answer> and </answer>."
 )
+EXPLORE_FIRST = (
+    "Not yet: look at the code before you answer. Make at least {left} more tool call(s), "
+    "for example read the files that most changes touch, then answer."
+)
 DROPPED = "[an earlier tool result was dropped to save room; call the tool again if needed]"
 
 
@@ -47,10 +51,16 @@ class AgentBudget:
     """Tool calls carried out per reply; more are refused with a message."""
     history_chars: int = 24_000
     """Older tool results are dropped when the conversation grows past this."""
+    min_tool_steps: int = 0
+    """Steps with tool calls before an answer is taken (the final step answers anyway).
+    Why: at sleep time a small model writes its map from the file list after one step,
+    without reading code; sleep compute is the cheap side, so it can be made to look."""
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.max_tokens < 1 or self.reply_tokens < 1:
             raise InputError("agent budget: steps, tokens and reply tokens must be at least 1")
+        if self.min_tool_steps < 0:
+            raise InputError("agent budget: min_tool_steps must be 0 or more")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +178,15 @@ async def run_agent(
                 answer = text  # an answer without its tags
         if final and answer is None and text:
             answer = text  # out of budget: take what it wrote
+        explored = sum(1 for step in result.steps if step.calls)
+        if answer is not None and not final and explored < budget.min_tool_steps:
+            result.steps.append(AgentStep(number, text, (), (), reply.usage))
+            if on_step is not None:
+                on_step(result.steps[-1])
+            messages.append(Message("assistant", reply.text or "(empty reply)"))
+            left = budget.min_tool_steps - explored
+            messages.append(Message("user", EXPLORE_FIRST.format(left=left)))
+            continue
         if answer is not None:
             result.steps.append(AgentStep(number, text, (), (), reply.usage))
             if on_step is not None:

@@ -41,6 +41,8 @@ class RepoBenchConfig(BaseModel):
     concurrency: int = Field(default=1, ge=1, le=512)
     """Model requests in flight at once; tasks run side by side up to this many."""
     sleep_steps: int = Field(default=8, ge=1, le=100)
+    sleep_min_tools: int = Field(default=0, ge=0, le=100)
+    """Steps with tool calls the sleep agent must take before its map is taken."""
     """Steps of the sleep agent that writes the map (once per task)."""
     sleep_reply_tokens: int = Field(default=1024, ge=16, le=32768)
     """Cap on one reply of the sleep agent."""
@@ -80,6 +82,17 @@ class RepoBenchConfig(BaseModel):
         if not values:
             raise ValueError("give at least one condition: baseline, sleep, index")
         return list(dict.fromkeys(values))
+
+    @field_validator("sleep_min_tools")
+    @classmethod
+    def _sleep_min_tools(cls, value: int, info: ValidationInfo) -> int:
+        steps = info.data.get("sleep_steps")
+        if steps is not None and value >= steps:
+            raise ValueError(
+                f"sleep_min_tools ({value}) must be below sleep_steps ({steps}): the agent "
+                "needs a step left to write its map"
+            )
+        return value
 
     @field_validator("index_chars")
     @classmethod

@@ -145,6 +145,7 @@ class _Run:
                     max_chars=config.notes_chars,
                     budget=AgentBudget(
                         max_steps=config.sleep_steps,
+                        min_tool_steps=config.sleep_min_tools,
                         max_tokens=config.sleep_tokens,
                         reply_tokens=config.sleep_reply_tokens,
                         history_chars=config.history_chars,
