@@ -22,6 +22,7 @@ from sleeptime.app.repo_context import (
 )
 from sleeptime.backends import ChatRequest, FunctionBackend, ScriptedBackend
 from sleeptime.errors import InputError, NotFoundError
+from sleeptime.repo.index import split_index
 from sleeptime.repo.snapshot import SnapshotOptions
 from sleeptime.repo.source import parse_manifest
 from sleeptime.sleep import SleepBudget
@@ -183,7 +184,7 @@ async def test_sleep_writes_the_map_as_an_artifact_of_a_recorded_run(
     add_directory(app, "shop", repo)
     mapper = _mapper()
     result = await app.sleep("shop", backend=mapper, budget=SleepBudget(max_rounds=4))
-    assert result.artifact.text == MAP
+    assert split_index(result.artifact.text)[0] == MAP  # the index follows it by default
     run = app.run(result.run_id)
     assert run.status == "complete" and run.recipe == "repo-map" and run.rounds == 2
     assert run.details["agent"]["tool_calls"] == 1 and "incremental" not in run.details
@@ -192,6 +193,7 @@ async def test_sleep_writes_the_map_as_an_artifact_of_a_recorded_run(
         "repo_sleep_system",
         "repo_sleep_task",
         "repo_text_protocol",
+        "repo_index",
     }
     # The tool result the agent got was the real file.
     assert "def export(fmt)" in mapper.requests[1].messages[-1].content
@@ -239,10 +241,16 @@ async def test_an_agent_that_writes_nothing_fails_its_run(app: Sleeptime, repo: 
     add_directory(app, "shop", repo)
     silent = ScriptedBackend(["<answer></answer>", ""], model="silent")
     with pytest.raises(Exception, match="no map"):
-        await sleep_directory(app, "shop", backend=silent, budget=SleepBudget(max_rounds=2))
+        await sleep_directory(
+            app, "shop", backend=silent, budget=SleepBudget(max_rounds=2), index_chars=0
+        )
     [run] = app.runs("shop")
     assert run.status == "failed" and "no map" in (run.error or "")
     assert app.show("shop").artifact is None
+    # With the index (the default) c' is the index alone: still worth answering from.
+    silent = ScriptedBackend(["<answer></answer>", ""], model="silent")
+    result = await sleep_directory(app, "shop", backend=silent, budget=SleepBudget(max_rounds=2))
+    assert split_index(result.artifact.text)[0] == "" and "shop/cli.py" in result.artifact.text
 
 
 async def test_the_worker_sleeps_on_a_directory_context(app: Sleeptime, repo: Path) -> None:
@@ -262,7 +270,8 @@ async def test_the_worker_sleeps_on_a_directory_context(app: Sleeptime, repo: Pa
     await worker.execute(claimed)
     [done] = app.jobs()
     assert done.status == "complete", done.error
-    assert app.show("shop").artifact is not None and app.show("shop").artifact.text == MAP
+    artifact = app.show("shop").artifact
+    assert artifact is not None and split_index(artifact.text)[0] == MAP
 
 
 # asking ---------------------------------------------------------------------------------

@@ -44,9 +44,15 @@ def _mapper(notes: str = MAP) -> ScriptedBackend:
     )
 
 
-async def test_off_by_default_the_map_alone_is_c_prime(app: Sleeptime, repo: Path) -> None:
+async def test_on_by_default_off_at_zero(app: Sleeptime, repo: Path) -> None:
+    assert Settings().repo_index_chars == 3000  # chosen on the simonw/llm run
     add_directory(app, "shop", repo)
-    result = await sleep_directory(app, "shop", backend=_mapper())
+    default = await sleep_directory(app, "shop", backend=_mapper())
+    assert default.artifact.text.startswith(MAP + "\n\n" + MARKER + "\n")
+    assert default.artifact.format_version == INDEX_FORMAT
+    assert app.run(default.run_id).settings["index_chars"] == 3000
+    # Index 0: the map alone is c', and the run records no index.
+    result = await sleep_directory(app, "shop", backend=_mapper(), index_chars=0, refresh=False)
     assert result.artifact.text == MAP and result.artifact.format_version == "1"
     run = app.run(result.run_id)
     assert "index" not in run.details and "index_chars" not in run.settings

@@ -96,7 +96,7 @@ if TYPE_CHECKING:
     type=int,
     default=None,
     help="Directory contexts: characters of the model-free repository index put after the "
-    "map (0: off; default: SLEEPTIME_REPO_INDEX_CHARS, which is 0).",
+    "map (0: off; default: SLEEPTIME_REPO_INDEX_CHARS, which is 3000).",
 )
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
