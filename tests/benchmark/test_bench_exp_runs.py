@@ -257,6 +257,13 @@ def test_cli_sweep_and_report(tmp_path: Path) -> None:
     (out / "report.md").unlink()
     rendered = CliRunner().invoke(cli, ["bench", "report", str(out)])
     assert rendered.exit_code == 0, rendered.output
-    assert (out / "report.md").is_file()
+    assert (
+        "- model calls: 2 made, 0 replayed from the call log, 2 recorded"
+        in (out / "report.md").read_text()
+    )
+    # Without the run's summary a re-render cannot know what the run made; it says so.
+    (out / "summary.json").unlink()
+    assert CliRunner().invoke(cli, ["bench", "report", str(out)]).exit_code == 0
+    assert "- model calls: not counted (re-rendered" in (out / "report.md").read_text()
     bad = CliRunner().invoke(cli, [*args, "--conditions", "sleep:x"])
     assert bad.exit_code == 2 and "unknown condition" in bad.output

@@ -196,6 +196,18 @@ def _points_table(points: list[dict[str, Any]]) -> list[str]:
     return _table(headers, rows)
 
 
+def _calls_line(calls: dict[str, Any]) -> str:
+    """Calls made and replayed by the run that wrote the report; a re-render knows neither."""
+    recorded = calls.get("recorded")
+    log = f", {recorded} recorded in the call log" if recorded is not None else ""
+    if calls.get("misses") is None and calls.get("hits") is None:
+        return f"- model calls: not counted (re-rendered by `bench report` without a run){log}"
+    return (
+        f"- model calls: {calls.get('misses')} made, {calls.get('hits')} replayed from the "
+        f"call log{log}"
+    )
+
+
 def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
     """The report as markdown: settings, counts, tables and the plots."""
     s = summary
@@ -218,8 +230,7 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             if s["errors_by_type"]
             else ""
         ),
-        f"- model calls: {calls.get('misses', '?')} made, {calls.get('hits', '?')} replayed "
-        f"from the call log, {calls.get('recorded', '?')} recorded in the call log",
+        _calls_line(calls),
         f"- sleep: up to {cfg.get('max_rounds')} rounds of {cfg.get('round_tokens')} tokens, "
         f"notes up to {cfg.get('memory_chars')} characters; answer token cap: "
         f"{cfg.get('max_tokens') or 'per budget level'}; seed {cfg.get('seed')}",
