@@ -209,16 +209,23 @@ def said_yes(text: str) -> bool:
 
 
 async def short_reply(
-    backend: Backend, prompt: str, max_tokens: int, *, seed: int | None = None
+    backend: Backend,
+    prompt: str,
+    max_tokens: int,
+    *,
+    seed: int | None = None,
+    background: bool = False,
 ) -> tuple[str, Usage]:
     """One user message answered at temperature 0 in a few tokens: the shape of every
-    yes/no check the matcher asks a model (accept here, reject in ``match.py``)."""
+    yes/no check the matcher asks a model (accept here, reject in ``match.py``) and of the
+    sleep-time rewordings (``rephrase.py``, ``background``: sleep work yields to queries)."""
     result = await backend.chat(
         ChatRequest(
             messages=(Message("user", prompt),),
             max_tokens=max_tokens,
             temperature=0.0,
             seed=seed,
+            background=background,
         )
     )
     return result.text, result.usage

@@ -44,11 +44,12 @@ from sleeptime.anticipate.accept import (
     context_words,
     hard_slots_differ,
     names_other_thing,
+    short_reply,
 )
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.extract import question_key
 from sleeptime.anticipate.form import Canonical
-from sleeptime.backends.base import Backend, ChatRequest, Message
+from sleeptime.backends.base import Backend
 from sleeptime.errors import SleeptimeError
 from sleeptime.prompts import Prompt, load_prompt
 from sleeptime.values import Usage
@@ -176,17 +177,11 @@ async def ask_rewordings(
     found: list[str] = []
     usage = Usage()
     for prompt in rephrase_prompts(question):
-        result = await backend.chat(
-            ChatRequest(
-                messages=(Message("user", prompt),),
-                max_tokens=REPHRASE_MAX_TOKENS,
-                temperature=0.0,
-                seed=seed,
-                background=True,
-            )
+        text, spent = await short_reply(
+            backend, prompt, REPHRASE_MAX_TOKENS, seed=seed, background=True
         )
-        usage.add(result.usage)
-        if (rewording := parse_rewording(result.text)) is not None:
+        usage.add(spent)
+        if (rewording := parse_rewording(text)) is not None:
             found.append(rewording)
     return found, usage
 

@@ -150,6 +150,12 @@ async def run_agent(
         system = system + "\n\n" + protocol.render(tools=describe_tools(tools.specs))
     messages: list[Message] = [Message("system", system), Message("user", task)]
     result = AgentResult(text="", stop="steps", prompt_keys=keys)
+
+    def record(step: AgentStep) -> None:
+        result.steps.append(step)
+        if on_step is not None:
+            on_step(step)
+
     last_text = ""
     for number in range(1, budget.max_steps + 1):
         if result.usage.total_tokens >= budget.max_tokens:
@@ -180,23 +186,17 @@ async def run_agent(
             answer = text  # out of budget: take what it wrote
         explored = sum(1 for step in result.steps if step.calls)
         if answer is not None and not final and explored < budget.min_tool_steps:
-            result.steps.append(AgentStep(number, text, (), (), reply.usage))
-            if on_step is not None:
-                on_step(result.steps[-1])
+            record(AgentStep(number, text, (), (), reply.usage))
             messages.append(Message("assistant", reply.text or "(empty reply)"))
             left = budget.min_tool_steps - explored
             messages.append(Message("user", EXPLORE_FIRST.format(left=left)))
             continue
         if answer is not None:
-            result.steps.append(AgentStep(number, text, (), (), reply.usage))
-            if on_step is not None:
-                on_step(result.steps[-1])
+            record(AgentStep(number, text, (), (), reply.usage))
             result.text, result.stop = answer, "answer"
             return result
         outputs = await _execute(tools, calls, budget.calls_per_step) if calls else []
-        result.steps.append(AgentStep(number, text, calls, tuple(outputs), reply.usage))
-        if on_step is not None:
-            on_step(result.steps[-1])
+        record(AgentStep(number, text, calls, tuple(outputs), reply.usage))
         if final:
             break
         if native and calls:

@@ -41,9 +41,9 @@ class RepoBenchConfig(BaseModel):
     concurrency: int = Field(default=1, ge=1, le=512)
     """Model requests in flight at once; tasks run side by side up to this many."""
     sleep_steps: int = Field(default=8, ge=1, le=100)
+    """Steps of the sleep agent that writes the map (once per task)."""
     sleep_min_tools: int = Field(default=0, ge=0, le=100)
     """Steps with tool calls the sleep agent must take before its map is taken."""
-    """Steps of the sleep agent that writes the map (once per task)."""
     sleep_reply_tokens: int = Field(default=1024, ge=16, le=32768)
     """Cap on one reply of the sleep agent."""
     sleep_tokens: int = Field(default=120_000, ge=1)

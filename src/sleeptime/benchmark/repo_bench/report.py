@@ -152,9 +152,9 @@ def reference(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[str, Any]) -> Any:
     """summary.json of a repository run."""
-    sleeps = [r for r in rows if r.get("kind") == "sleep"]
-    answers = [r for r in rows if r.get("kind") == "answer"]
-    indexes = [r for r in rows if r.get("kind") == "index"]
+    sleeps = _of_kind(rows, "sleep")
+    answers = _of_kind(rows, "answer")
+    indexes = _of_kind(rows, "index")
     settings = config.get("config", {})
     backend = config.get("backend") or {}
     ok_sleeps = [r for r in sleeps if "error" not in r]
