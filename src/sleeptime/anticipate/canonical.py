@@ -18,6 +18,10 @@ them). Reading a question:
 3. ``content`` keeps the content words and role prepositions in order, so a matcher can
    tell "from A to B" from "from B to A"; ``wh_role`` says whether "who"/"which"/"what"
    asks for the subject ("Who trains Ana?") or not ("Who does Ana train?").
+
+The word classes the reader sorts tokens by are in ``vocab.py``; the readings that need the
+whole clause (the tense of a question without auxiliary, a progressive, the question
+word's role) are in ``clause.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import unicodedata
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.clause import bare_tense, progressive, wh_role
 from sleeptime.anticipate.form import Canonical as Canonical
 from sleeptime.anticipate.frames import (
     agent_first,
@@ -60,9 +65,21 @@ from sleeptime.anticipate.signature import (
     expand_contractions,
     format_number,
 )
+from sleeptime.anticipate.vocab import (
+    AUX,
+    BREAKS,
+    COMPARATIVE_CLASS,
+    DROP,
+    HOW_HEADS,
+    NEGATION_CLASS,
+    PRONOUN_CASE,
+    SYNONYM_LEMMAS,
+    THIRD_PERSON,
+    VERB_QUANTIFIERS,
+    is_special,
+)
 from sleeptime.anticipate.words import (
     is_participle,
-    is_past_form,
     lemma,
     normalize_chat,
     resolve_topic,
@@ -73,51 +90,6 @@ from sleeptime.anticipate.words import (
 CANONICAL_VERSION = f"2.{lx.LEXICON_VERSION}"
 
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
-_NEGATION_CLASS = {"without": "without", "lacking": "without", "except": "except",
-                   "excluding": "except", "exclude": "except", "excludes": "except",
-                   "excluded": "except", "besides": "except", "minus": "except",
-                   "unless": "unless", "never": "never"}  # fmt: skip
-_COMPARATIVE_CLASS = {"fewer": "less", "fewest": "least", "greater": "larger"}
-_ARTICLES = {"a", "an", "the", "this", "that", "these", "those"}
-_AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
-_DROP = (
-    _ARTICLES
-    | lx.FILLERS
-    | {"so", "then", "just", "also", "now", "here", "ok", "okay", "hey", "hi", "yet",
-       "while", "like", "again", "ever", "currently"}
-)  # fmt: skip
-_HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "large", "soon",
-              "late", "early", "high", "tall", "wide", "heavy"}  # fmt: skip
-_THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
-_PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
-                 "their": "they", "theirs": "they"}  # fmt: skip
-_CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
-_DO_FORMS = {"do", "does", "did"}
-_BREAKS = lx.FILLERS | CONJUNCTIONS | _CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | _AUX
-
-
-_SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
-_VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
-
-
-def _is_special(word: str) -> bool:
-    """True for words that fill a slot other than content (or are dropped)."""
-    return (
-        word in NUMBER_WORDS
-        or word in ORDINALS
-        or word in UNITS
-        or word in NEGATIONS
-        or word in COMPARATIVES
-        or word in QUANTIFIERS
-        or word in lx.WH
-        or word in lx.MODAL_CLASS
-        or word in _AUX
-        or word in PRONOUNS
-        or word in CONJUNCTIONS
-        or word in _DROP
-        or word in lx.ROLE_PREPOSITIONS
-        or word[:1].isdigit()
-    )
 
 
 class _Reader:
@@ -167,9 +139,13 @@ class _Reader:
         while i < len(words):
             word = words[i]
             i, after_number = self._one(i, after_number)
-            if word in _BREAKS:
+            if word in BREAKS:
                 self.breaks.add(len(self.content))
-        bare = None if self.aux_tenses else self._bare_tense()
+        bare = (
+            None
+            if self.aux_tenses
+            else bare_tense(self.words, self.wh_end, modal=bool(self.modals))
+        )
         tense = self.aux_tenses or ({bare} if bare else set())
         wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
             self.words, self.content
@@ -196,7 +172,15 @@ class _Reader:
             comparatives=tuple(sorted(self.comparatives)),
             quantifiers=tuple(sorted(self.quantifiers)),
             wh=wh,
-            wh_role=self._wh_role(wh),
+            wh_role=wh_role(
+                wh,
+                self.words,
+                self.wh_end,
+                agent_wh=self.agent_wh,
+                passive=self.participle_at >= 0,
+                voice=self._voice(),
+                names=self.names,
+            ),
             modals=tuple(sorted(self.modals)),
             tense=frozenset(tense),
             pronouns=tuple(sorted(self.pronouns)),
@@ -206,21 +190,13 @@ class _Reader:
             voice=self._voice(),
             subject_at=self.aux_ci if not self.have_at else -1,
             passive_verb=verb,
-            progressive=self._progressive(),
+            progressive=progressive(self.words, self.wh_end),
             forms=tuple(self.forms),
             places=frozenset(self.places),
             subject_det=self.subject_det or "",
             finite=bool(self.aux_tenses or self.modals),
             state=None if self.agent_wh or self.by_agent else state_word(self.words),
         )
-
-    def _progressive(self) -> bool:
-        """A be-form right after the question word, then an "-ing" verb: "Who is running"."""
-        at = self.wh_end
-        if at < 0 or at + 1 >= len(self.words) or self.words[at] not in {"is", "are", "am"}:
-            return False
-        nxt = self.words[at + 1]
-        return len(nxt) > 4 and nxt.endswith("ing") and not _is_special(nxt)
 
     def _time_frames(self, wh: tuple[str, ...], noun_only: bool) -> tuple[str, ...]:
         """ "What is the opening time?" asks "when does it open", "What is the crossing time?"
@@ -304,7 +280,7 @@ class _Reader:
             return i + 1, False
         if word in {"a", "an"} and nxt in lx.TIME_UNITS and i > 0:
             previous = words[i - 1]
-            if not _is_special(previous) or previous in UNITS or previous[:1].isdigit():
+            if not is_special(previous) or previous in UNITS or previous[:1].isdigit():
                 self.quantifiers.append("each")
                 return i + 1, False
         self._word(i, word, nxt)
@@ -313,11 +289,11 @@ class _Reader:
     def _word(self, i: int, word: str, nxt: str) -> None:
         """Read a token that is not a number or a unit."""
         if word in NEGATIONS:
-            self.negations.append(_NEGATION_CLASS.get(word, "not"))
+            self.negations.append(NEGATION_CLASS.get(word, "not"))
         elif word in lx.WH:
             self._wh(i, word, nxt)
         elif word in COMPARATIVES:
-            canon = _COMPARATIVE_CLASS.get(word, word)
+            canon = COMPARATIVE_CLASS.get(word, word)
             self.comparatives.append(canon)
             self.content.append(f"<{canon}")  # in order: "more A than B" != "more B than A"
         elif word in lx.QUANTIFIER_CLASS or word in QUANTIFIERS:
@@ -349,12 +325,12 @@ class _Reader:
             self.saw_have = self.saw_have or word in {"has", "have", "had"}
         elif word == "got" and self.saw_have:
             pass  # "have the Kites got" = "do the Kites have"
-        elif word in _AUX:
+        elif word in AUX:
             pass
         elif word in lx.GET_FORMS and is_participle(nxt):
             pass  # "get paged" is a passive: "get" adds nothing
-        elif word in _THIRD_PERSON:
-            self.pronouns.append(_PRONOUN_CASE.get(word, word))
+        elif word in THIRD_PERSON:
+            self.pronouns.append(PRONOUN_CASE.get(word, word))
         elif word in PRONOUNS or word in lx.GENERIC_PRONOUNS:
             pass
         elif word in CONJUNCTIONS:
@@ -363,7 +339,7 @@ class _Reader:
                 self.and_at.append((len(self.content), i))
         elif word in lx.ROLE_PREPOSITIONS:
             self._preposition(i, word, nxt)
-        elif word in _DROP:
+        elif word in DROP:
             if word in {"in", "at"}:
                 self.places.add(len(self.content))
         else:
@@ -380,7 +356,7 @@ class _Reader:
     def _perfect(self, i: int) -> bool:
         """True for "has/have/had" + participle, with up to three words between."""
         for later in [w for w in self.words[i + 1 : i + 6] if w][:4]:
-            if later in {"got", "to"} or later in _AUX:
+            if later in {"got", "to"} or later in AUX:
                 return False
             if is_participle(later):
                 return True
@@ -390,18 +366,18 @@ class _Reader:
         # "what happens when a bucket is empty", "When it is empty, what happens?"; but
         # "(do you know) when the kitchen is cleaned" asks when.
         subordinate = i > 0 or any(w in lx.WH for w in self.words[1:])
-        if word == "when" and nxt and nxt not in _AUX | set(lx.MODAL_CLASS) and subordinate:
+        if word == "when" and nxt and nxt not in AUX | set(lx.MODAL_CLASS) and subordinate:
             self.conjunctions.append("if")
             return
-        if word == "how" and nxt in _HOW_HEADS:
+        if word == "how" and nxt in HOW_HEADS:
             after = self.words[i + 2] if i + 2 < len(self.words) else ""
-            if nxt == "much" and not self.wh and not _is_special(after):
+            if nxt == "much" and not self.wh and not is_special(after):
                 self.how_much_noun = after
             self.wh.append(f"how {nxt}")
             self.words[i + 1] = ""  # consumed
             self._mark_wh_end(i + 2)
             return
-        if word == "what" and nxt and (not _is_special(nxt) or nxt in UNITS):
+        if word == "what" and nxt and (not is_special(nxt) or nxt in UNITS):
             word = "which"  # "what month" = "which month"
         if word == "who" and nxt == "by":
             self.agent_wh = True
@@ -428,65 +404,12 @@ class _Reader:
         if not word:
             return
         base = lemma(word)
-        if base in _VERB_QUANTIFIERS:
-            self.quantifiers.append(_VERB_QUANTIFIERS[base])
+        if base in VERB_QUANTIFIERS:
+            self.quantifiers.append(VERB_QUANTIFIERS[base])
             return
-        item = _SYNONYM_LEMMAS.get(base, base)
+        item = SYNONYM_LEMMAS.get(base, base)
         self.content.append(item)
         self.forms.append((item, word))
-
-    def _bare_tense(self) -> str | None:
-        """Tense of a question with no auxiliary: its first verb ("Who rode ...?"); None
-        when that verb has one form for both ("how much the pads cost")."""
-        if self.modals:
-            return "present"
-        if any(w in lx.IRREGULAR_PAST for w in self.words):
-            return "past"
-        start = max(self.wh_end, 0)
-        if any(w in lx.SAME_PAST for w in self.words[start:]):
-            return None
-        for k in range(start, min(start + 3, len(self.words))):
-            word = self.words[k]
-            if not word or _is_special(word):
-                continue
-            if is_past_form(word):
-                if k > 0 and self.words[k - 1] in _ARTICLES:
-                    continue  # "how much a fixed desk costs": an adjective, not the verb
-                return "past"
-            if word.endswith("s") and not word.endswith("ss"):
-                if k + 1 < len(self.words) and is_past_form(self.words[k + 1]):
-                    continue  # "How many attempts failed?": the plural noun, then the verb
-                return "present"
-        return "present"
-
-    def _wh_role(self, wh: tuple[str, ...]) -> str | None:
-        """ "subject" when who/which/what asks for the doer, "object" otherwise."""
-        if not wh or wh[0] not in {"who", "which", "what"} or self.wh_end < 0:
-            return None
-        if self.agent_wh:
-            return "subject"
-        rest = [w for w in self.words[self.wh_end :] if w]
-        if wh[0] == "which":  # skip the noun of "which team"
-            while rest and not _is_special(rest[0]):
-                rest = rest[1:]
-        if rest and (rest[0] in _AUX or rest[0] in lx.MODAL_CLASS):
-            if self.participle_at >= 0:
-                return "object"  # a passive: the question word is not the doer
-            if rest[0] in lx.BE_FORMS and self._voice() == "active" and not self.agent_wh:
-                # "What is the total?": a copula has no doer; but "Who is the group's guide?"
-                # asks for the one who guides, as "Who guides the group?" does
-                return "subject" if wh[0] == "who" else None
-            after = [w for w in rest[1:] if w not in {"not", "never"}]
-            if after and (after[0] in lx.NP_STARTS or after[0] in self.names):
-                return "object"
-            if rest[0] in _DO_FORMS and len(after) >= 2:
-                return "object"  # "who did rajesh kapoor replace": "did" has its own subject
-            passive = rest[0] in lx.BE_FORMS and after and is_participle(after[0])
-            return "object" if passive else "subject"
-        embedded = rest and (rest[0] in lx.NP_STARTS - lx.GENERIC_PRONOUNS or rest[0] in self.names)
-        if embedded and wh[0] != "which":
-            return "object"  # an embedded question: "(Do you know) who the engineer reports to"
-        return "subject"
 
 
 def canonical(question: str) -> Canonical:

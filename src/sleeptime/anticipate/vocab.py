@@ -1,0 +1,71 @@
+"""The word classes the question reader sorts tokens into, in one place.
+
+``canonical.py`` reads a question token by token and ``clause.py`` reads its tense and the
+role of its question word; both need to know the same things about a word (is it an
+auxiliary, an article, a word that fills a slot other than content), so the classes live
+here rather than in either reader. All of it is built from ``lexicon.py`` and
+``signature.py``: this module adds no vocabulary of its own, only the groupings.
+"""
+
+from __future__ import annotations
+
+from sleeptime.anticipate import lexicon as lx
+from sleeptime.anticipate.signature import (
+    COMPARATIVES,
+    CONJUNCTIONS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PRONOUNS,
+    QUANTIFIERS,
+    UNITS,
+)
+from sleeptime.anticipate.words import lemma
+
+NEGATION_CLASS = {"without": "without", "lacking": "without", "except": "except",
+                  "excluding": "except", "exclude": "except", "excludes": "except",
+                  "excluded": "except", "besides": "except", "minus": "except",
+                  "unless": "unless", "never": "never"}  # fmt: skip
+COMPARATIVE_CLASS = {"fewer": "less", "fewest": "least", "greater": "larger"}
+ARTICLES = {"a", "an", "the", "this", "that", "these", "those"}
+AUX = set(lx.AUX_TENSE) | lx.BE_FORMS | {"being", "been", "having", "done"}
+DROP = (
+    ARTICLES
+    | lx.FILLERS
+    | {"so", "then", "just", "also", "now", "here", "ok", "okay", "hey", "hi", "yet",
+       "while", "like", "again", "ever", "currently"}
+)  # fmt: skip
+"""Words that change nothing about what is asked: read, then dropped."""
+HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "large", "soon",
+             "late", "early", "high", "tall", "wide", "heavy"}  # fmt: skip
+"""Words that make one question word with "how" before them ("how long")."""
+THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
+PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
+                "their": "they", "theirs": "they"}  # fmt: skip
+CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
+DO_FORMS = {"do", "does", "did"}
+BREAKS = lx.FILLERS | CONJUNCTIONS | CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | AUX
+"""Words after which a new phrase starts (where a passive's doer ends: ``frames.py``)."""
+
+SYNONYM_LEMMAS = {lemma(word): lemma(head) for word, head in lx.SYNONYMS.items()}
+VERB_QUANTIFIERS = {lemma(word): q for word, q in lx.VERB_QUANTIFIERS.items()}
+
+
+def is_special(word: str) -> bool:
+    """True for words that fill a slot other than content (or are dropped)."""
+    return (
+        word in NUMBER_WORDS
+        or word in ORDINALS
+        or word in UNITS
+        or word in NEGATIONS
+        or word in COMPARATIVES
+        or word in QUANTIFIERS
+        or word in lx.WH
+        or word in lx.MODAL_CLASS
+        or word in AUX
+        or word in PRONOUNS
+        or word in CONJUNCTIONS
+        or word in DROP
+        or word in lx.ROLE_PREPOSITIONS
+        or word[:1].isdigit()
+    )
