@@ -22,7 +22,9 @@ differ, each under conditions that keep roles, names and numbers intact:
   never matches the same verb done by the same subject. The matcher and the accept
   guard both refuse it.
 - **Present progressive for a plan**: "Who is facilitating the next retro?" may ask what
-  "Who will facilitate ...?" asks; a simple present or a past never does. A search-box
+  "Who will facilitate ...?" asks; a past never does, and a simple present only with a
+  question word that asks for a place on a timetable ("When does the race start?" =
+  "When will the race start?", ``tenses_agree``). A search-box
   noun phrase ("estimated lost revenue?") has no tense and agrees with any.
 """
 
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate.canonical import Canonical
-from sleeptime.anticipate.words import is_participle
+from sleeptime.anticipate.words import is_participle, lemma
 
 _GENERIC_SUBJECTS = {"they"}
 """Third-person pronouns that may stand for "whoever does it" as an active's subject."""
@@ -165,15 +167,43 @@ def _dative(
     return tuple(w for w in left if w != "@to"), tuple(w for w in right if w != "@to")
 
 
+SCHEDULE_WH = frozenset({"when", "how long", "how soon"})
+"""Question words that ask where an event sits on a timetable: with them a simple present
+("When does the course start?") and a future ("When will the course start?") ask the same.
+"How often" is read as "how many" + "times" (``lexicon.PHRASES``): ``_asks_schedule``."""
+_TIMES = lemma("times")
+
+
+def _asks_schedule(form: Canonical) -> bool:
+    if form.wh == ("how many",):
+        return form.content[:1] == (_TIMES,)  # "how often" = "how many times"
+    return bool(form.wh) and set(form.wh) <= SCHEDULE_WH
+
+
 def tenses_agree(a: Canonical, b: Canonical) -> bool:
-    """Same tense, or a present progressive against a future ("is running" / "will run");
-    a search-box noun phrase has no tense ("closing time?") and agrees with any."""
+    """Same tense, or a present against a future where the present can only mean the plan
+    or the timetable; a search-box noun phrase has no tense ("closing time?") and agrees
+    with any.
+
+    Two presents read as a future: a progressive ("Who is facilitating the next retro?" /
+    "Who will facilitate ...?") and a simple present asked with ``SCHEDULE_WH`` ("When does
+    the race start?", "How long does the refund take?", "How often do the buses run?"):
+    English uses that present for scheduled and habitual events, and "when" or "how long"
+    asks about the event's place on that schedule, which "will" asks too. With any other
+    question word the present may be about now ("Who teaches French?" is not "Who will
+    teach French?"); a past never agrees with either.
+    """
     if a.tense == b.tense or not a.tense or not b.tense:
         return True
     future, present = frozenset({"future"}), frozenset({"present"})
-    return (a.tense == present and a.progressive and b.tense == future) or (
-        b.tense == present and b.progressive and a.tense == future
-    )
+    for now, later in ((a, b), (b, a)):
+        if now.tense != present or later.tense != future:
+            continue
+        if now.progressive:
+            return True
+        if now.wh == later.wh and _asks_schedule(now):
+            return True
+    return False
 
 
 def state_event(a: Canonical, b: Canonical) -> str | None:
