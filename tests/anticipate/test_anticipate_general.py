@@ -50,3 +50,43 @@ def test_a_timetable_present_is_a_future(asked: str, stored: str) -> None:
 )
 def test_a_timetable_present_keeps_other_tenses_apart(asked: str, stored: str) -> None:
     _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # "what date", "which day", "what hours" are "when"
+        ("What date does the exhibition open?", "When does the exhibition open?"),
+        ("On which days is the market held?", "When is the market held?"),
+        ("What hours can guests use the sauna?", "When can guests use the sauna?"),
+        # a phrase headed by a date word asks "when", even after a money word
+        ("What is the closing date for entries?", "When do entries close?"),
+        ("What is the deadline for essays?", "When is the deadline for essays?"),
+        ("rent due date?", "When is the rent due date?"),
+        ("What are the surgery's consulting hours?", "When are the surgery's consulting hours?"),
+        # opening hours: the span the place is open
+        ("What are the opening hours of the pool?", "When is the pool open?"),
+        ("pool opening hours on sunday", "When is the pool open on Sunday?"),
+    ],
+)
+def test_when_by_another_name(asked: str, stored: str) -> None:
+    _same(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # a clock time is not a day
+        ("What time is the market held?", "On which days is the market held?"),
+        ("What day does the exhibition open?", "What time does the exhibition open?"),
+        # opening hours are a span, not the moment of opening
+        ("What are the opening hours of the pool?", "What time does the pool open?"),
+        ("pool opening hours", "What time does the pool open?"),
+        # a money question stays one when no date word heads the phrase
+        ("rent due date?", "How much is the rent?"),
+        # a bare plural of days or hours counts them
+        ("overtime hours?", "When are the overtime hours?"),
+    ],
+)
+def test_when_by_another_name_keeps_these_apart(asked: str, stored: str) -> None:
+    _differs(asked, stored)

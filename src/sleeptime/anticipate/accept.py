@@ -45,6 +45,7 @@ from typing import Any
 from sleeptime.anticipate.align import state_event, tenses_agree
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical, slot_difference
+from sleeptime.anticipate.when import kinds_differ
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Usage
@@ -137,6 +138,9 @@ def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
         return differs
     if not tenses_agree(a, b):
         return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
+    kinds = kinds_differ(a.when_kind, b.when_kind)
+    if kinds is not None:
+        return kinds
     state = state_event(a, b)
     if state is not None:
         return state

@@ -78,6 +78,7 @@ from sleeptime.anticipate.vocab import (
     VERB_QUANTIFIERS,
     is_special,
 )
+from sleeptime.anticipate.when import date_head, span_state, when_kind
 from sleeptime.anticipate.words import (
     is_participle,
     lemma,
@@ -128,6 +129,9 @@ class _Reader:
         self.subject_det: str | None = None
         self.modal_at = -99
         self.and_at: list[tuple[int, int]] = []
+        self.when_kind = ""
+        self.span: str | None = None
+        """ "time" or "day": which "when" the question named (``when.py``)."""
         self.breaks: set[int] = set()
         """Positions in ``content`` where a preposition, conjunction or clause word stood."""
 
@@ -147,13 +151,22 @@ class _Reader:
             else bare_tense(self.words, self.wh_end, modal=bool(self.modals))
         )
         tense = self.aux_tenses or ({bare} if bare else set())
-        wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
-            self.words, self.content
-        )
+        phrase = not self.wh and not self.aux_tenses and not self.modals
+        phrase = phrase and noun_query(self.words)
+        dated, kind = date_head(self.wh, self.words, noun_phrase=phrase)
+        self.when_kind = kind or self.when_kind
+        if dated:  # "pay date?", "What is the end date?" ask "when", whatever the money word
+            wh: tuple[str, ...] = (dated,)
+        else:
+            wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
+                self.words, self.content
+            )
         wh = amount_wh(wh, self.how_much_noun)
-        noun_only = not wh and not self.aux_tenses and not self.modals and noun_query(self.words)
-        if noun_only:  # "estimated lost revenue?" asks "what is (or was) it", in no tense
-            wh, tense = measure_wh(["what"], self.words, self.content, noun_only=True), set()
+        noun_only = phrase and (not wh or bool(dated))
+        if noun_only and not dated:  # "estimated lost revenue?" asks "what is (or was) it"
+            wh = measure_wh(["what"], self.words, self.content, noun_only=True)
+        if noun_only:  # a noun phrase has no tense
+            tense = set()
         wh = self._time_frames(wh, noun_only)
         if wh == ("who",) and self.aux_ci == 0 and self.aux_tenses and self.participle_at < 0:
             agent_noun(self.words, self.content)
@@ -195,8 +208,14 @@ class _Reader:
             places=frozenset(self.places),
             subject_det=self.subject_det or "",
             finite=bool(self.aux_tenses or self.modals),
-            state=None if self.agent_wh or self.by_agent else state_word(self.words),
+            state=None if self.agent_wh or self.by_agent else self._state(),
+            when_kind=self.when_kind,
         )
+
+    def _state(self) -> str | None:
+        """The state a be-form clause ends in ("is the pool *open*"), or the one opening
+        hours name (``when.span_state``)."""
+        return state_word(self.words) or self.span
 
     def _time_frames(self, wh: tuple[str, ...], noun_only: bool) -> tuple[str, ...]:
         """ "What is the opening time?" asks "when does it open", "What is the crossing time?"
@@ -420,4 +439,6 @@ def canonical(question: str) -> Canonical:
     body = strip_frame(rewrite_phrases(framed))
     names = {n for n in _capitalized_words(text)}
     words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]
-    return _Reader(words, names).read()
+    reader = _Reader(words, names)
+    reader.when_kind, reader.span = when_kind(framed), span_state(body)
+    return reader.read()

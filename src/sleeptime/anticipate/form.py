@@ -43,6 +43,9 @@ class Canonical:
     the one the text is about (``align.py``)."""
     finite: bool = False
     """An auxiliary or modal was read ("does it close"); a search-box question has none."""
+    when_kind: str = ""
+    """ "time" or "day" when the question named which "when" it asks ("what time", "what
+    date", "the closing date"; ``when.py``), "" for a plain "when" or none."""
     state: str | None = None
     """The lemma read as a state after a be-form with no doer ("is the shop *closed*",
     "are the gates *open*"): it asks for a span, the verb ("does it close") for a moment."""

@@ -103,6 +103,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:on|at) (?:what|which) date\b", "when"),
     (r"\bversion (?=\d+\.\d)", ""),  # "in version 3.2.0" = "in 3.2.0"
     (r"^(how long (?:does|do|did|will) .+?) last(?=\s*[?.!]*$)", r"\1"),  # "... last?" = "is"
+    # issue 13, seventh round: "when" by another name (``when.py`` keeps time and day apart)
+    (r"\b(?:on |for )?(?:what|which) (?:dates?|days?)\b", "when"),
+    (r"\b(?:during |in )?(?:what|which) hours\b", "when"),
+    (r"\b(opening|closing) hours\b", r"\1 times"),  # read as "the opening time" is
 )
 
 CHAT = {

@@ -65,6 +65,7 @@ from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.form import slot_difference
 from sleeptime.anticipate.rephrase import REPHRASE_PROMPT, alternate_guard, stored_alternates
+from sleeptime.anticipate.when import kinds_differ
 from sleeptime.backends.base import Backend
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Stopwatch, Usage
@@ -192,6 +193,9 @@ def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
         return Verdict(False, differs, 0.0)
     if not tenses_agree(a, b):
         return Verdict(False, f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}", 0.0)
+    kinds = kinds_differ(a.when_kind, b.when_kind)
+    if kinds is not None:
+        return Verdict(False, kinds, 0.0)
     state = state_event(a, b)
     if state is not None:
         return Verdict(False, state, 0.0)
