@@ -90,3 +90,46 @@ def test_when_by_another_name(asked: str, stored: str) -> None:
 )
 def test_when_by_another_name_keeps_these_apart(asked: str, stored: str) -> None:
     _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # short day and month names in chat text
+        ("when does the pool open on weds", "When does the pool open on Wednesday?"),
+        ("how much was the gas bill in feb", "How much was the gas bill in February?"),
+        ("what time does the market open on sat", "What time does the market open on Saturday?"),
+        ("what happened on 3 oct", "What happened on 3 October?"),
+        # "1st" is "first"
+        ("who finished 1st", "Who finished first?"),
+        # "come to" asks a sum
+        ("What did the plumber's invoice come to?", "How much was the plumber's invoice?"),
+        # an embedded yes/no question is the question
+        ("Could you check whether the soup contains nuts?", "Does the soup contain nuts?"),
+        ("I wonder whether the hall was booked", "Was the hall booked?"),
+        # "in advance" is "ahead"
+        ("How far in advance must tables be reserved?", "How far ahead must tables be reserved?"),
+    ],
+)
+def test_general_spellings(asked: str, stored: str) -> None:
+    _same(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # another day, or a short form that is a word where no date stands
+        ("when does the pool open on weds", "When does the pool open on Thursday?"),
+        ("who sat next to jan", "Who sat next to January?"),
+        ("who finished 1st", "Who finished last?"),
+        ("who finished 2nd", "Who finished first?"),
+        # "come to" only as the whole predicate asks a sum
+        ("What did the repair come to?", "What did the repair lead to?"),
+        ("Who came to the meeting?", "How much was the meeting?"),
+        # an embedded question keeps its tense and its negation
+        ("Could you check whether the soup contained nuts?", "Does the soup contain nuts?"),
+        ("Could you check whether the soup contains no nuts?", "Does the soup contain nuts?"),
+    ],
+)
+def test_general_spellings_keep_these_apart(asked: str, stored: str) -> None:
+    _differs(asked, stored)

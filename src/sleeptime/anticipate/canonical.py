@@ -131,6 +131,8 @@ class _Reader:
         self.and_at: list[tuple[int, int]] = []
         self.when_kind = ""
         self.span: str | None = None
+        self.yes_no = False
+        """An embedded yes/no question ("whether the pool is open"): a clause, no phrase."""
         """ "time" or "day": which "when" the question named (``when.py``)."""
         self.breaks: set[int] = set()
         """Positions in ``content`` where a preposition, conjunction or clause word stood."""
@@ -151,7 +153,7 @@ class _Reader:
             else bare_tense(self.words, self.wh_end, modal=bool(self.modals))
         )
         tense = self.aux_tenses or ({bare} if bare else set())
-        phrase = not self.wh and not self.aux_tenses and not self.modals
+        phrase = not self.wh and not self.aux_tenses and not self.modals and not self.yes_no
         phrase = phrase and noun_query(self.words)
         dated, kind = date_head(self.wh, self.words, noun_phrase=phrase)
         self.when_kind = kind or self.when_kind
@@ -261,11 +263,9 @@ class _Reader:
             if word == "second" and after_number:
                 self.units.append("second")
             else:
-                rank = (
-                    word
-                    if word in {"first", "last"}
-                    else f"n{int(m.group(1)) if m else ORDINALS[word]}"
-                )
+                place = int(m.group(1)) if m else ORDINALS.get(word, 0)
+                # "1st" is "first" (an ordering word like "last"), "2nd" is "second"
+                rank = word if word in {"first", "last"} else "first" if place == 1 else f"n{place}"
                 self.comparatives.append(rank)
                 self.content.append(f"<{rank}")
             return i + 1, False
@@ -382,6 +382,10 @@ class _Reader:
         return False
 
     def _wh(self, i: int, word: str, nxt: str) -> None:
+        if word == "whether" and i == 0:
+            self.yes_no = True  # "(Could you check) whether X is ...": the yes/no question
+            self._mark_wh_end(i + 1)  # its verb comes after the subject
+            return
         # "what happens when a bucket is empty", "When it is empty, what happens?"; but
         # "(do you know) when the kitchen is cleaned" asks when.
         subordinate = i > 0 or any(w in lx.WH for w in self.words[1:])

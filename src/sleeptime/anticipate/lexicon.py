@@ -107,6 +107,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:on |for )?(?:what|which) (?:dates?|days?)\b", "when"),
     (r"\b(?:during |in )?(?:what|which) hours\b", "when"),
     (r"\b(opening|closing) hours\b", r"\1 times"),  # read as "the opening time" is
+    # "What did the bill come to?" asks its sum, as "How much did the bill cost?" does
+    (r"^what (do|does|did|will) (.+?) (?:come|came) to(?=\s*[?.!]*$)", r"how much \1 \2 cost"),
+    (r"\bin advance\b", "ahead"),  # "how far in advance" = "how far ahead"
 )
 
 CHAT = {
@@ -120,6 +123,25 @@ CHAT = {
 }  # fmt: skip
 """Chat spellings without the apostrophe, the shortest forms of "you" and "please", and
 "incl"/"excl"."""
+
+CALENDAR_SHORT = {
+    "tues": "tuesday", "tue": "tuesday", "weds": "wednesday", "thurs": "thursday",
+    "thur": "thursday", "thu": "thursday", "fri": "friday", "feb": "february", "apr": "april",
+    "aug": "august", "sept": "september", "sep": "september", "oct": "october",
+    "nov": "november", "dec": "december",
+}  # fmt: skip
+"""Standard short forms of day and month names that are no other English word: spelled out
+wherever they stand ("on weds", "9 oct")."""
+CALENDAR_SHORT_AMBIGUOUS = {
+    "mon": "monday", "wed": "wednesday", "sat": "saturday", "sun": "sunday",
+    "jan": "january", "mar": "march", "jun": "june", "jul": "july",
+}  # fmt: skip
+"""Short forms that are also words or names ("sat", "sun", "Jan"): spelled out only where a
+date stands, after a time preposition or next to a number ("on sat", "in jan", "sat 14")."""
+CALENDAR_BEFORE = {"on", "in", "until", "till", "before", "after", "next", "last", "this",
+                   "every", "each"}  # fmt: skip
+"""Words after which a short form is a date; not "to", "by" or "from", which also stand
+before a person ("lent to jan")."""
 
 MONEY_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:take|takes|took|taken|taking|bring|brings|brought|bringing) in\b", "earn"),

@@ -19,10 +19,29 @@ def strip_frame(text: str) -> str:
 
 
 def normalize_chat(text: str) -> str:
-    """Spell out chat forms ("whats", "dont", "u") in lower-case text, and drop the "'s" of
-    a possessive after a number ("version 3.2.0's size", "day 5's hike")."""
+    """Spell out chat forms ("whats", "dont", "u") and short day and month names ("weds",
+    ``expand_calendar``) in lower-case text, and drop the "'s" of a possessive after a
+    number ("version 3.2.0's size", "day 5's hike")."""
     text = re.sub(r"(?<=\d)'s\b", "", text)
-    return _CHAT.sub(lambda m: lx.CHAT[m.group(0)], text)
+    return expand_calendar(_CHAT.sub(lambda m: lx.CHAT[m.group(0)], text))
+
+
+def expand_calendar(text: str) -> str:
+    """Spell out short day and month names in lower-case text ("on weds" -> "on wednesday",
+    "9 oct" -> "9 october"), so a chat message names the same day as the stored question;
+    a short form that is also a word ("sat", "sun") only where a date stands."""
+    words = text.split(" ")
+    for k, word in enumerate(words):
+        core = word.rstrip("?.!,;:")
+        tail = word[len(core) :]
+        if core in lx.CALENDAR_SHORT:
+            words[k] = lx.CALENDAR_SHORT[core] + tail
+        elif core in lx.CALENDAR_SHORT_AMBIGUOUS:
+            before = words[k - 1] if k > 0 else ""
+            after = words[k + 1] if k + 1 < len(words) else ""
+            if before in lx.CALENDAR_BEFORE or before[:1].isdigit() or after[:1].isdigit():
+                words[k] = lx.CALENDAR_SHORT_AMBIGUOUS[core] + tail
+    return " ".join(words)
 
 
 _CHAT = re.compile(r"\b(?:" + "|".join(sorted(lx.CHAT, key=len, reverse=True)) + r")\b")
