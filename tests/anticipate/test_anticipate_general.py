@@ -133,3 +133,34 @@ def test_general_spellings(asked: str, stored: str) -> None:
 )
 def test_general_spellings_keep_these_apart(asked: str, stored: str) -> None:
     _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # a yes/no question's subject starts after its opening auxiliary, so its active
+        # with a generic subject may match its passive, as a wh-question's does
+        ("Can I bring dogs into the garden?", "Can dogs be brought into the garden?"),
+        ("Can we store bikes in the hall?", "Can bikes be stored in the hall?"),
+        ("Was the kitchen cleaned by Omar?", "Did Omar clean the kitchen?"),
+        # an adverb of frequency after a participle keeps the passive
+        ("Is the hall mopped weekly?", "Do they mop the hall weekly?"),
+    ],
+)
+def test_yes_no_questions_alternate_voice(asked: str, stored: str) -> None:
+    _same(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # a subject naming a class of doers, or a name, is no generic subject
+        ("Can members bring dogs into the garden?", "Can dogs be brought into the garden?"),
+        ("Can a guest store bikes in the hall?", "Can bikes be stored in the hall?"),
+        ("Did Omar clean the kitchen?", "Was the kitchen cleaned?"),
+        ("Was the kitchen cleaned by Omar?", "Did Lena clean the kitchen?"),
+        ("Is the hall mopped weekly?", "Is the hall mopped daily?"),
+    ],
+)
+def test_yes_no_voice_keeps_these_apart(asked: str, stored: str) -> None:
+    _differs(asked, stored)

@@ -369,7 +369,11 @@ class _Reader:
             self._content(word)
 
     def _mark_aux(self, i: int) -> None:
-        if self.aux_ci < 0 and 0 <= self.wh_end <= i:
+        """Note where the subject starts: after the first auxiliary that follows the
+        question word, or after the auxiliary a yes/no question opens with ("Can I trade
+        coins?"), so that an active may match its passive there too (``align.py``)."""
+        opens = i == 0 and not self.wh and not self.yes_no
+        if self.aux_ci < 0 and (0 <= self.wh_end <= i or opens):
             self.aux_ci = len(self.content)
 
     def _perfect(self, i: int) -> bool:

@@ -35,6 +35,7 @@ _AFTER_VERB = (
     | {"than", "before", "after", "until", "each", "every", "per", "this", "last", "next",
        "yet", "so", "only", "again", "today", "yesterday", "tomorrow", "early", "late",
        "already", "ever", "first", "most", "least"}
+    | set(lx.ADVERB_UNITS)  # "is the kitchen cleaned *daily*": an adverb, not a noun
 )  # fmt: skip
 """Words that may follow the verb of a passive; a noun after a participle makes it an
 adjective ("the *estimated* revenue")."""
