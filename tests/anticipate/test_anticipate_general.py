@@ -164,3 +164,23 @@ def test_yes_no_questions_alternate_voice(asked: str, stored: str) -> None:
 )
 def test_yes_no_voice_keeps_these_apart(asked: str, stored: str) -> None:
     _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # a four-letter slip keeping the first letter is a typo
+        ("When is the yoga class in the hlal?", "When is the yoga class in the hall?", True),
+        ("How much is the rnet for May?", "How much is the rent for May?", True),
+        ("Who do the Hawks paly next?", "Who do the Hawks play next?", True),
+        # a real word is never corrected, nor a short slip that starts differently
+        ("How much is the tent for May?", "How much is the rent for May?", False),
+        ("How much is the xent for May?", "How much is the rent for May?", False),
+        ("Who do the Hawks pay next?", "Who do the Hawks play next?", False),
+    ],
+)
+def test_short_typos(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

@@ -5,7 +5,8 @@ looks for a one-to-one pairing of the words only the asked question has with the
 the stored one has, each pair either
 
 - **a typo**: one word is no English word (``wordnet.is_word``, nor a form the lexicon
-  knows), has at least ``TYPO_MIN_LENGTH`` letters, and is one edit (a letter inserted,
+  knows), has at least ``TYPO_MIN_LENGTH`` letters (or four, keeping the first letter:
+  ``SHORT_TYPO_LENGTH``), and is one edit (a letter inserted,
   dropped, changed, or two neighbours swapped) away from the other: "shool" for "school",
   "tablts" for "tablets". A real word is never "corrected" ("costs" is not "coats"); or
 - **a derived form**: one is the other with a suffix and WordNet links them ("the
@@ -29,6 +30,10 @@ from sleeptime.anticipate import wordnet as wn
 from sleeptime.anticipate.canonical import Canonical
 
 TYPO_MIN_LENGTH = 5
+SHORT_TYPO_LENGTH = 4
+"""A slip of four letters is a typo only when it keeps the word's first letter ("paly" for
+"play", "shwo" for "show"): people rarely mistype the first letter, and a short non-word
+that starts differently is more often another word or an abbreviation."""
 MAX_PAIRS = 2
 """At most this many words may be bridged in one question, and at most one of them a
 synonym or derived form."""
@@ -77,8 +82,10 @@ def is_typo_of(x: str, y: str) -> bool:
     x_known, y_known = is_known(x), is_known(y)
     if x_known == y_known:
         return False
-    slip = y if x_known else x
-    return len(slip) >= TYPO_MIN_LENGTH and slip.isalpha()
+    slip, word = (y, x) if x_known else (x, y)
+    if not slip.isalpha() or len(slip) < SHORT_TYPO_LENGTH:
+        return False
+    return len(slip) >= TYPO_MIN_LENGTH or slip[0] == word[0]
 
 
 def _common_senses(word: str, pos: str) -> dict[int, int]:
