@@ -184,3 +184,30 @@ def test_short_typos(asked: str, stored: str, same: bool) -> None:
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # a slip of a slot word is read as that word
+        ("What is the yearly fee?", "What is the yaerly fee?", True),
+        ("How much is the anual fee?", "How much is the annual fee?", True),
+        ("Waht is the gate code?", "What is the gate code?", True),
+        (
+            "How many rooms are free durign the festival?",
+            "How many rooms are free during the festival?",
+            True,
+        ),
+        # the repaired word keeps its slot: another unit, scope or question word still differs
+        ("How much is the montly fee?", "How much is the weekly fee?", False),
+        ("Waht is the gate code?", "Where is the gate code?", False),
+        # a function word is never repaired, nor a four-letter slip by a changed letter
+        ("Who sits beside Ana?", "Who sits besides Ana?", False),
+        ("What is the ofer price?", "What is the price over?", False),
+    ],
+)
+def test_slot_word_typos(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

@@ -5,8 +5,8 @@ looks for a one-to-one pairing of the words only the asked question has with the
 the stored one has, each pair either
 
 - **a typo**: one word is no English word (``wordnet.is_word``, nor a form the lexicon
-  knows), has at least ``TYPO_MIN_LENGTH`` letters (or four, keeping the first letter:
-  ``SHORT_TYPO_LENGTH``), and is one edit (a letter inserted,
+  knows), has at least five letters (or four, keeping the first letter: ``typo.py``),
+  and is one edit (a letter inserted,
   dropped, changed, or two neighbours swapped) away from the other: "shool" for "school",
   "tablts" for "tablets". A real word is never "corrected" ("costs" is not "coats"); or
 - **a derived form**: one is the other with a suffix and WordNet links them ("the
@@ -28,12 +28,9 @@ from dataclasses import replace
 from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate import wordnet as wn
 from sleeptime.anticipate.canonical import Canonical
+from sleeptime.anticipate.typo import is_typo_of
+from sleeptime.anticipate.typo import one_edit_apart as one_edit_apart  # re-exported
 
-TYPO_MIN_LENGTH = 5
-SHORT_TYPO_LENGTH = 4
-"""A slip of four letters is a typo only when it keeps the word's first letter ("paly" for
-"play", "shwo" for "show"): people rarely mistype the first letter, and a short non-word
-that starts differently is more often another word or an abbreviation."""
 MAX_PAIRS = 2
 """At most this many words may be bridged in one question, and at most one of them a
 synonym or derived form."""
@@ -43,49 +40,6 @@ hit, "returned" for "delivered", shared only rare senses)."""
 MAX_SYNSET_WORDS = 6
 """A sense shared by more words is too vague to stand for one meaning ("batch" and "heap"
 share {batch, lot, heap, pile, raft, slew, ...}: a large amount)."""
-
-_KNOWN_FORMS = set(lx.IRREGULAR_PAST) | set(lx.IRREGULAR_PARTICIPLE) | set(lx.IRREGULAR_PLURAL)
-
-
-def one_edit_apart(x: str, y: str) -> bool:
-    """True when ``y`` is ``x`` with one letter inserted, dropped, changed, or two
-    neighbouring letters swapped."""
-    if x == y or abs(len(x) - len(y)) > 1:
-        return False
-    if len(x) == len(y):
-        diff = [k for k in range(len(x)) if x[k] != y[k]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and x[diff[0]] == y[diff[1]]
-            and x[diff[1]] == y[diff[0]]
-        )
-    short, long = (x, y) if len(x) < len(y) else (y, x)
-    k = 0
-    while k < len(short) and short[k] == long[k]:
-        k += 1
-    return short[k:] == long[k + 1 :]
-
-
-def is_known(word: str) -> bool:
-    """True for an English word (WordNet, with regular inflections) or a form the lexicon
-    lists."""
-    return word in _KNOWN_FORMS or wn.is_word(word)
-
-
-def is_typo_of(x: str, y: str) -> bool:
-    """True when one of the two is no word and a one-edit slip of the other."""
-    if not one_edit_apart(x, y):
-        return False
-    x_known, y_known = is_known(x), is_known(y)
-    if x_known == y_known:
-        return False
-    slip, word = (y, x) if x_known else (x, y)
-    if not slip.isalpha() or len(slip) < SHORT_TYPO_LENGTH:
-        return False
-    return len(slip) >= TYPO_MIN_LENGTH or slip[0] == word[0]
 
 
 def _common_senses(word: str, pos: str) -> dict[int, int]:

@@ -65,6 +65,7 @@ from sleeptime.anticipate.signature import (
     expand_contractions,
     format_number,
 )
+from sleeptime.anticipate.typo import repair_slot_word
 from sleeptime.anticipate.vocab import (
     AUX,
     BREAKS,
@@ -73,6 +74,7 @@ from sleeptime.anticipate.vocab import (
     HOW_HEADS,
     NEGATION_CLASS,
     PRONOUN_CASE,
+    SLOT_WORDS,
     SYNONYM_LEMMAS,
     THIRD_PERSON,
     VERB_QUANTIFIERS,
@@ -447,6 +449,7 @@ def canonical(question: str) -> Canonical:
     body = strip_frame(rewrite_phrases(framed))
     names = {n for n in _capitalized_words(text)}
     words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]
+    words = [w if w in names else repair_slot_word(w, SLOT_WORDS) for w in words]
     reader = _Reader(words, names)
     reader.when_kind, reader.span = when_kind(framed), span_state(body)
     return reader.read()

@@ -69,3 +69,25 @@ def is_special(word: str) -> bool:
         or word in lx.ROLE_PREPOSITIONS
         or word[:1].isdigit()
     )
+
+
+OTHER_FUNCTION_WORDS = {"beside", "whereas", "whither", "whence", "thence", "hence",
+                        "noone", "amongst", "amidst", "whilst", "unto", "albeit", "whom",
+                        "whose"}  # fmt: skip
+"""Function words no slot reads and WordNet does not list: never repaired into a slot word
+they are one edit from ("beside" is not "besides")."""
+
+SLOT_WORDS = frozenset(
+    w
+    for w in (
+        set(NUMBER_WORDS) | set(ORDINALS) | set(UNITS) | set(lx.ADVERB_UNITS) | NEGATIONS
+        | COMPARATIVES | QUANTIFIERS | set(lx.QUANTIFIER_CLASS) | lx.WH | set(lx.MODAL_CLASS)
+        | AUX | lx.FILLERS | set(lx.ROLE_PREPOSITIONS) | DROP | PRONOUNS | CONJUNCTIONS
+        | lx.NP_STARTS | lx.GENERIC_PRONOUNS | lx.GENERIC_SUBJECTS | CLAUSE_ENDS
+        | lx.SUBORDINATORS | set(lx.CHAT) | OTHER_FUNCTION_WORDS
+    )
+    if len(w) >= 3 and w.isalpha()
+)  # fmt: skip
+"""The closed vocabulary of words that fill a slot (or are dropped): a slip of one of them
+("montly", "waht") is repaired before reading (``typo.repair_slot_word``), as the bridge
+repairs a content word; the words themselves are never repaired."""
