@@ -211,3 +211,23 @@ def test_slot_word_typos(asked: str, stored: str, same: bool) -> None:
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # a present that names a day or month is about that day, as the future is
+        ("What will the low be on Tuesday?", "What is the low on Tuesday?", True),
+        ("Who will open the hall on Friday?", "Who opens the hall on Friday?", True),
+        ("How much will the rent be in March?", "How much is the rent in March?", True),
+        # but never a past, nor another day, nor a present without a day
+        ("What was the low on Tuesday?", "What is the low on Tuesday?", False),
+        ("What will the low be on Tuesday?", "What is the low on Wednesday?", False),
+        ("Who will open the hall?", "Who opens the hall?", False),
+    ],
+)
+def test_a_present_naming_a_day(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

@@ -174,6 +174,19 @@ SCHEDULE_WH = frozenset({"when", "how long", "how soon"})
 _TIMES = lemma("times")
 
 
+_CALENDAR = frozenset(
+    lemma(w)
+    for w in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december")
+)  # fmt: skip
+"""Days and months: a present naming one asks about that day, later or now."""
+
+
+def _names_a_day(form: Canonical) -> bool:
+    return any(w in _CALENDAR for w in form.content)
+
+
 def _asks_schedule(form: Canonical) -> bool:
     if form.wh == ("how many",):
         return form.content[:1] == (_TIMES,)  # "how often" = "how many times"
@@ -189,9 +202,11 @@ def tenses_agree(a: Canonical, b: Canonical) -> bool:
     "Who will facilitate ...?") and a simple present asked with ``SCHEDULE_WH`` ("When does
     the race start?", "How long does the refund take?", "How often do the buses run?"):
     English uses that present for scheduled and habitual events, and "when" or "how long"
-    asks about the event's place on that schedule, which "will" asks too. With any other
-    question word the present may be about now ("Who teaches French?" is not "Who will
-    teach French?"); a past never agrees with either.
+    asks about the event's place on that schedule, which "will" asks too. A present that
+    names a day or month ("What is the high temperature on Saturday?") is about that day
+    as the future is. With any other question word and no day the present may be about
+    now ("Who teaches French?" is not "Who will teach French?"); a past never agrees with
+    either.
     """
     if a.tense == b.tense or not a.tense or not b.tense:
         return True
@@ -203,6 +218,8 @@ def tenses_agree(a: Canonical, b: Canonical) -> bool:
             return True
         if now.wh == later.wh and _asks_schedule(now):
             return True
+        if _names_a_day(now) and _names_a_day(later):
+            return True  # "What is the high on Saturday?" = "What will the high be on Saturday?"
     return False
 
 
