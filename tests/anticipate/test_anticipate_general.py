@@ -231,3 +231,9 @@ def test_a_present_naming_a_day(asked: str, stored: str, same: bool) -> None:
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+def test_a_stranded_by_after_when_is_the_deadline() -> None:
+    _same("When must the form be returned by?", "By when must the form be returned?")
+    _differs("When must the form be returned by?", "When must the form be returned?")
+    _same("Who is the hall cleaned by?", "Who cleans the hall?")

@@ -424,8 +424,10 @@ class _Reader:
             nxt in lx.NP_STARTS or nxt[:1].isdigit() or nxt in self.names or nxt in NUMBER_WORDS
         ):
             return  # "to" before a verb: an infinitive, not a direction
-        if word == "by" and not nxt and self.wh[:1] != ["how much"]:
-            self.agent_wh = True  # "Who is the shed unlocked by?"; but "How much ... cut by?"
+        if word == "by" and not nxt and self.wh[:1] not in (["how much"], ["when"]):
+            # "Who is the shed unlocked by?"; but "How much ... cut by?" and "When must the
+            # form be in by?" keep the "by" that "By how much", "By when" put in front
+            self.agent_wh = True
             return
         self.content.append(f"@{role}")
 
