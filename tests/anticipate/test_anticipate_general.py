@@ -237,3 +237,24 @@ def test_a_stranded_by_after_when_is_the_deadline() -> None:
     _same("When must the form be returned by?", "By when must the form be returned?")
     _differs("When must the form be returned by?", "When must the form be returned?")
     _same("Who is the hall cleaned by?", "Who cleans the hall?")
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # "do the X-ing" is the verb X
+        ("Who does the cleaning of the kitchen?", "Who cleans the kitchen?", True),
+        ("Who did the baking for the fair?", "Who baked for the fair?", True),
+        ("When do they do the mowing?", "When do they mow?", True),
+        ("Who is doing the shopping on Monday?", "Who is shopping on Monday?", True),
+        # another activity, another tense, or an auxiliary "does" before an "-ing" noun
+        ("Who does the cleaning?", "Who does the cooking?", False),
+        ("Who did the baking for the fair?", "Who bakes for the fair?", False),
+        ("When does the meeting start?", "When does it meet?", False),
+    ],
+)
+def test_light_verb_do(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

@@ -72,8 +72,32 @@ def resolve_topic(text: str) -> str:
     return _TOPIC_PRONOUN.sub(lambda p: f"{p.group(1)} {topic}", rest, count=1)
 
 
+_LIGHT_DO = re.compile(
+    r"\b(who|will|would|can|could|should|must|may|might|to|is|are|was|were|has|have|had|i|we"
+    r"|you|they|he|she) (do|does|did|doing|done) the (\w{3,}?)ing(?: of)?(?= |[?.!,]|$)"
+)
+_DO_ENDINGS = {"do": "", "does": "s", "did": "ed", "done": "ed"}
+
+
+def _light_do(match: re.Match[str]) -> str:
+    before, do, stem = match.group(1), match.group(2), match.group(3)
+    if do == "doing":
+        return f"{before} {stem}ing"  # "is doing the shopping" = "is shopping"
+    return f"{before} {_undouble(stem)}{_DO_ENDINGS[do]}"
+
+
+def undo_light_verb(text: str) -> str:
+    """ "do the X-ing (of Y)" is the verb X said with a light verb: "Who does the cleaning
+    of the kitchen?" asks what "Who cleans the kitchen?" does, "When do they do the
+    mowing?" what "When do they mow?" does. Only where "do" is the main verb: after "who"
+    (its subject), a pronoun, a modal or another auxiliary; "When does the meeting
+    start?" has an auxiliary "does" and a noun in "-ing", and is left alone."""
+    return _LIGHT_DO.sub(_light_do, text)
+
+
 def rewrite_phrases(text: str) -> str:
-    """Apply ``lexicon.PHRASES`` in order (lower-case text)."""
+    """Apply ``lexicon.PHRASES`` in order (lower-case text), after ``undo_light_verb``."""
+    text = undo_light_verb(text)
     for pattern, replacement in lx.PHRASES:
         text = re.sub(pattern, replacement, text)
     if "how much" in text:
