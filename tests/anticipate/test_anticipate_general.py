@@ -258,3 +258,12 @@ def test_light_verb_do(asked: str, stored: str, same: bool) -> None:
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+def test_how_much_asks_what_the_head_noun_names() -> None:
+    # "how much overtime pay": the head "pay" is money, so a plain "how much"
+    _same("How much overtime pay did Lena get?", "How much did Lena get in overtime pay?")
+    _same("How much overtme pay did Lena get?", "How much overtime pay did Lena get?")
+    # "how much electricity": an amount of it, never its price
+    _differs("How much electricity was used?", "How much did the electricity cost?")
+    _differs("How much water bill was paid?", "How much water was used?")

@@ -401,7 +401,7 @@ class _Reader:
         if word == "how" and nxt in HOW_HEADS:
             after = self.words[i + 2] if i + 2 < len(self.words) else ""
             if nxt == "much" and not self.wh and not is_special(after):
-                self.how_much_noun = after
+                self.how_much_noun = self._phrase_head(i + 2)
             self.wh.append(f"how {nxt}")
             self.words[i + 1] = ""  # consumed
             self._mark_wh_end(i + 2)
@@ -413,6 +413,17 @@ class _Reader:
             self.words[i + 1] = ""
         self.wh.append(word)
         self._mark_wh_end(i + 1)
+
+    def _phrase_head(self, start: int) -> str:
+        """The last word of the noun phrase from ``start`` up to the next slot word: the
+        head says what "how much" asks ("how much overtime *pay*" a sum of money, "how
+        much *electricity*" an amount of it)."""
+        head = ""
+        for word in self.words[start:]:
+            if not word or is_special(word):
+                break
+            head = word
+        return head
 
     def _mark_wh_end(self, end: int) -> None:
         if self.wh_end < 0:
