@@ -267,3 +267,26 @@ def test_how_much_asks_what_the_head_noun_names() -> None:
     # "how much electricity": an amount of it, never its price
     _differs("How much electricity was used?", "How much did the electricity cost?")
     _differs("How much water bill was paid?", "How much water was used?")
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # a place word heads a phrase that asks "where"
+        ("What is the location of the depot?", "Where is the depot?", True),
+        ("What is the address of the clinic?", "Where is the clinic?", True),
+        ("bike drop-off location?", "Where are bikes dropped off?", True),
+        # a search-box noun phrase has no voice, as it has no tense
+        ("water meter reading frequency?", "What is the frequency of water meter reading?", True),
+        ("parcel collection location", "Where are parcels collected?", True),
+        # another question word, another verb, another place
+        ("depot location", "When is the depot open?", False),
+        ("parcel collection location", "Where are parcels delivered?", False),
+        ("What is the address of the clinic?", "Where is the pharmacy?", False),
+    ],
+)
+def test_place_heads_and_voiceless_phrases(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

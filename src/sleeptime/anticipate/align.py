@@ -131,7 +131,7 @@ def align(a: Canonical, b: Canonical) -> Aligned | None:
     in a way none of them explains."""
     left, right = a.content, b.content
     pa, pb = a.pronouns, b.pronouns
-    if a.voice != b.voice:
+    if a.voice != b.voice and not (_noun_phrase(a) or _noun_phrase(b)):
         active, passive = (a, b) if a.voice == "active" else (b, a)
         dropped = _drop_subject(active, passive)
         located = _located_subject(active, passive) if dropped is None else None
@@ -153,6 +153,12 @@ def align(a: Canonical, b: Canonical) -> Aligned | None:
             right, pb = rest, kept
     left, right = _dative(left, right)
     return Aligned(tuple(left), tuple(right), pa, pb)
+
+
+def _noun_phrase(form: Canonical) -> bool:
+    """A search-box noun phrase ("car return location?"): no verb, so no voice, as it has
+    no tense; its words are compared with the passive's as they stand."""
+    return not form.finite and not form.tense and form.voice == "active"
 
 
 def _dative(

@@ -80,7 +80,7 @@ from sleeptime.anticipate.vocab import (
     VERB_QUANTIFIERS,
     is_special,
 )
-from sleeptime.anticipate.when import date_head, span_state, when_kind
+from sleeptime.anticipate.when import PLACE_HEADS, head_wh, span_state, when_kind
 from sleeptime.anticipate.words import (
     is_participle,
     lemma,
@@ -93,6 +93,7 @@ from sleeptime.anticipate.words import (
 CANONICAL_VERSION = f"2.{lx.LEXICON_VERSION}"
 
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
+_PLACE_LEMMAS = {lemma(w) for w in PLACE_HEADS}
 
 
 class _Reader:
@@ -157,10 +158,13 @@ class _Reader:
         tense = self.aux_tenses or ({bare} if bare else set())
         phrase = not self.wh and not self.aux_tenses and not self.modals and not self.yes_no
         phrase = phrase and noun_query(self.words)
-        dated, kind = date_head(self.wh, self.words, noun_phrase=phrase)
+        dated, kind = head_wh(self.wh, self.words, noun_phrase=phrase)
         self.when_kind = kind or self.when_kind
         if dated:  # "pay date?", "What is the end date?" ask "when", whatever the money word
             wh: tuple[str, ...] = (dated,)
+            places = [k for k, w in enumerate(self.content) if w in _PLACE_LEMMAS]
+            if dated == "where" and places:
+                del self.content[places[-1]]  # "where" says it: "depot location" = "depot"
         else:
             wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
                 self.words, self.content

@@ -4,8 +4,9 @@
 date" and "what hours" are rewritten to "when" (``lexicon.PHRASES``), as "what time"
 already was; a copula "what" whose noun phrase ends in a date word ("What is the end date
 of the tariff?", "paper form deadline?", "What are the office hours?") asks "when" too
-(``date_head``), even when a money word stands before it ("next pay date?" asks a date,
-not an amount: the head of the phrase says what is asked).
+(``head_wh``), even when a money word stands before it ("next pay date?" asks a date,
+not an amount: the head of the phrase says what is asked). A place word heads a phrase that
+asks "where" the same way ("car return location?").
 
 "Opening hours" and "opening times" name the span a place is open, so they read as the state
 "open" (``span_state``): they match "When is the pool open?" and, like it, never "What time
@@ -28,6 +29,8 @@ _TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:times?|hours?)\b")
 _DAY = re.compile(r"\b(?:what|which) (?:dates?|days?)\b")
 _DAY_HEADS = {"date", "deadline", "day"}
 """Nouns that name a point on a calendar: a phrase that ends in one asks "when"."""
+PLACE_HEADS = {"location", "address", "venue", "whereabouts"}
+"""Nouns that name a place: a phrase that ends in one asks "where"."""
 _COPULA_HEADS = {"dates": "day", "deadlines": "day", "days": "day", "hours": "time"}
 """Plurals that ask "when" only after "what are the": a bare "holiday days?" or "overtime
 hours?" asks how many (``measure.py``)."""
@@ -56,10 +59,11 @@ def _head(written: list[str]) -> str:
     return head
 
 
-def date_head(wh: list[str], words: list[str], *, noun_phrase: bool) -> tuple[str, str]:
+def head_wh(wh: list[str], words: list[str], *, noun_phrase: bool) -> tuple[str, str]:
     """("when", kind) when a copula "what" question or a search-box noun phrase asks for a
     date or hours by its head noun ("What is the closing date for entries?", "collection
-    day?", "What are the office hours?"); ("", "") otherwise.
+    day?", "What are the office hours?"), ("where", "") when it names a place ("What is the
+    location of the depot?", "car return location?"); ("", "") otherwise.
 
     Only the head counts: "What is the date of the pay rise?" ends its first phrase in
     "date", but "What is the deadline extension?" ends in "extension" and asks something
@@ -76,6 +80,8 @@ def date_head(wh: list[str], words: list[str], *, noun_phrase: bool) -> tuple[st
         return "when", ""  # "pool opening hours": the span it is open (``span_state``)
     if head in _DAY_HEADS:
         return "when", "day"
+    if head in PLACE_HEADS:
+        return "where", ""
     if copula and head in _COPULA_HEADS:
         return "when", _COPULA_HEADS[head]
     return "", ""
