@@ -290,3 +290,33 @@ def test_place_heads_and_voiceless_phrases(asked: str, stored: str, same: bool) 
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "same"),
+    [
+        # chat openers are frames
+        ("Hi, quick one: when does the choir meet?", "When does the choir meet?", True),
+        ("Sorry to bother you, where is the key kept?", "Where is the key kept?", True),
+        ("sorry if this was already asked, who runs the stall?", "Who runs the stall?", True),
+        # "tell me if X" asks whether X; "remind me by when X" asks by when
+        ("Can you tell me if the hall is heated?", "Is the hall heated?", True),
+        ("Could you remind me by when the form is due?", "By when is the form due?", True),
+        # a distance asked both ways
+        ("How far is the hut from the lake?", "How far is the lake from the hut?", True),
+        # a conditional "if" in front is no frame; roles of a verb still count
+        ("If the hall is heated, who pays?", "Who pays?", False),
+        ("Can you tell me if the hall is heated?", "Is the hall booked?", False),
+        ("How far did Omar drive Lena?", "How far did Lena drive Omar?", False),
+        (
+            "How long is the walk from the lake to the hut?",
+            "How long is the walk from the hut to the lake?",
+            False,
+        ),
+    ],
+)
+def test_frames_embedded_questions_and_distance(asked: str, stored: str, same: bool) -> None:
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)

@@ -398,7 +398,9 @@ class _Reader:
             return
         # "what happens when a bucket is empty", "When it is empty, what happens?"; but
         # "(do you know) when the kitchen is cleaned" asks when.
-        subordinate = i > 0 or any(w in lx.WH for w in self.words[1:])
+        # A preposition alone in front ("(remind me) by when X has to reply") opens no clause.
+        fronted = i == 1 and self.words[0] in {*lx.ROLE_PREPOSITIONS, "until", "since"}
+        subordinate = (i > 0 and not fronted) or any(w in lx.WH for w in self.words[i + 1 :])
         if word == "when" and nxt and nxt not in AUX | set(lx.MODAL_CLASS) and subordinate:
             self.conjunctions.append("if")
             return
@@ -461,7 +463,10 @@ class _Reader:
 def canonical(question: str) -> Canonical:
     """Read ``question`` into its canonical form (see the module docstring)."""
     text = unicodedata.normalize("NFKC", question).replace("\u2019", "'").replace("\u2018", "'")
-    framed = strip_frame(re.sub(r"\s+", " ", normalize_chat(expand_contractions(text))))
+    plain = re.sub(r"\s+", " ", normalize_chat(expand_contractions(text))).strip()
+    framed = strip_frame(plain)
+    if framed != plain and framed.startswith("if ") and "," not in framed:
+        framed = "whether " + framed[3:]  # "I'd like to know if the museum opens": whether
     framed = resolve_topic(framed)
     body = strip_frame(rewrite_phrases(framed))
     names = {n for n in _capitalized_words(text)}

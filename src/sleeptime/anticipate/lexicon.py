@@ -15,7 +15,9 @@ LEXICON_VERSION = "8"
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
 _OPENER = (
-    r"(?:(?:quick|short|simple|small) (?:question|check)|question|ok|okay|well|sorry)[,:!.]?\s+"
+    r"(?:(?:(?:just )?(?:a )?(?:quick|short|simple|small) (?:question|check|one)|question|ok|okay"
+    r"|well|sorry(?: to (?:bother|trouble) you| if this (?:was|has been|is) (?:already )?asked"
+    r"(?: before)?)?)[,:!.]?\s+)+"
 )
 _ASK = (
     r"(?:(?:could|can|would|will) (?:you|someone|anyone)(?: please)?"

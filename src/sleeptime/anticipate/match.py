@@ -19,7 +19,8 @@ Verification has two stages, and the second can only say no:
    - the content words (lemmas, synonyms merged) and role prepositions (from, to, for,
      by, than) are the same multiset, and their order differs by at most one moved
      block: "On Tuesdays, how much ...?" matches "How much ... on Tuesdays?", but
-     "from A to B" never matches "from B to A", nor "A lent B" "B lent A".
+     "from A to B" never matches "from B to A", nor "A lent B" "B lent A" (but a
+     distance is the same both ways: "How far is A from B?" = "How far is B from A?").
 
    So a substituted, added or dropped content word rejects, whatever the length of the
    question, unless it is a one-edit typo of the stored word (and no English word), a
@@ -184,6 +185,16 @@ _SLOTS = (
 )
 
 
+def _swapped_around(left: Sequence[str], right: Sequence[str], pivot: str = "@from") -> bool:
+    """True when ``right`` is ``left`` with the words on the two sides of its one ``pivot``
+    swapped ("station @from museum" / "museum @from station"): a distance asked both ways."""
+    if list(left).count(pivot) != 1:
+        return False
+    k = list(left).index(pivot)
+    before, after = list(left[:k]), list(left[k + 1 :])
+    return bool(before and after) and list(right) == [*after, pivot, *before]
+
+
 def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
     """The structural check of two canonical forms."""
     if sorted(a.numbers) != sorted(b.numbers):
@@ -220,7 +231,8 @@ def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
         missing = sorted((right_counts - left_counts).elements())
         return Verdict(False, f"content words differ: +{extra} -{missing}", similarity)
     entities = a.names | b.names | {w for w in aligned.left if w.startswith("#")}
-    if not one_block_apart(aligned.left, aligned.right, fixed=entities):
+    symmetric = a.wh == b.wh == ("how far",) and _swapped_around(aligned.left, aligned.right)
+    if not symmetric and not one_block_apart(aligned.left, aligned.right, fixed=entities):
         return Verdict(False, "the same words in another order (roles differ)", similarity)
     return Verdict(True, "same question", similarity)
 
