@@ -26,6 +26,7 @@ def _differs(asked: str, stored: str) -> None:
     ("asked", "stored"),
     [
         ("When will the evening class begin?", "When does the evening class begin?"),
+        ("How soon will the new boiler arrive?", "When does the new boiler arrive?"),
         ("When does the ferry leave Oban?", "When will the ferry leave Oban?"),
         ("How long will the repair take?", "How long does the repair take?"),
         ("How often will the shuttle run?", "How often does the shuttle run?"),

@@ -173,10 +173,11 @@ def _dative(
     return tuple(w for w in left if w != "@to"), tuple(w for w in right if w != "@to")
 
 
-SCHEDULE_WH = frozenset({"when", "how long", "how soon"})
+SCHEDULE_WH = frozenset({"when", "how long"})
 """Question words that ask where an event sits on a timetable: with them a simple present
 ("When does the course start?") and a future ("When will the course start?") ask the same.
-"How often" is read as "how many" + "times" (``lexicon.PHRASES``): ``_asks_schedule``."""
+"How often" is read as "how many" + "times" (``lexicon.PHRASES``): ``_asks_schedule``; "how
+soon" is read as "when"."""
 _TIMES = lemma("times")
 
 

@@ -112,6 +112,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     # "What did the bill come to?" asks its sum, as "How much did the bill cost?" does
     (r"^what (do|does|did|will) (.+?) (?:come|came) to(?=\s*[?.!]*$)", r"how much \1 \2 cost"),
     (r"\bin advance\b", "ahead"),  # "how far in advance" = "how far ahead"
+    (r"\bhow soon\b", "when"),  # "How soon will it arrive?" asks when it will
 )
 
 CHAT = {
