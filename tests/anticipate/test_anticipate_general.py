@@ -321,3 +321,10 @@ def test_frames_embedded_questions_and_distance(asked: str, stored: str, same: b
         _same(asked, stored)
     else:
         _differs(asked, stored)
+
+
+def test_chat_r_for_are_after_a_question_word() -> None:
+    _same("when r the bins emptied", "When are the bins emptied?")
+    _same("how much r the tickets", "How much are the tickets?")
+    _differs("When does Plan R start?", "When does Plan are start?")
+    _differs("when r the bins emptied", "When were the bins emptied?")

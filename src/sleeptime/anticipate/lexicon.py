@@ -113,6 +113,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"^what (do|does|did|will) (.+?) (?:come|came) to(?=\s*[?.!]*$)", r"how much \1 \2 cost"),
     (r"\bin advance\b", "ahead"),  # "how far in advance" = "how far ahead"
     (r"\bhow soon\b", "when"),  # "How soon will it arrive?" asks when it will
+    # chat "r" for "are", only right after a question word ("Plan R" stays a name)
+    (r"\b(what|when|where|who|why|which|how(?: much| many| long| far| often)?) r\b", r"\1 are"),
 )
 
 CHAT = {
