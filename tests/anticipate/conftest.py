@@ -31,6 +31,7 @@ FRESH_SETS = [
     "anticipated_fresh3.json",
     "anticipated_fresh4.json",
     "anticipated_fresh5.json",
+    "anticipated_fresh6.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 
