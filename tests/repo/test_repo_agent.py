@@ -136,6 +136,13 @@ async def test_min_tool_steps_make_the_agent_look_before_it_answers(tools: RepoT
     assert run.text == "map after reading" and run.tool_calls == 2 and len(run.steps) == 5
     assert "at least 2 more tool call(s)" in backend.requests[1].messages[-1].content
     assert "at least 1 more tool call(s)" in backend.requests[3].messages[-1].content
+    # A model that repeats the answer it was sent back with will not explore: the repeat
+    # is taken instead of nudging it again for the rest of the budget.
+    repeating = ScriptedBackend(["<answer>same map</answer>"] * 2 + ["<answer>never</answer>"])
+    run = await run_agent(
+        repeating, tools, system="s", task="t", budget=AgentBudget(max_steps=8, min_tool_steps=3)
+    )
+    assert run.text == "same map" and run.stop == "answer" and len(run.steps) == 2
     # The last step answers whatever was explored.
     stubborn = ScriptedBackend(["<answer>a</answer>", "<answer>b</answer>"])
     budget = AgentBudget(max_steps=2, min_tool_steps=1)

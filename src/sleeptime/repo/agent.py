@@ -52,9 +52,10 @@ class AgentBudget:
     history_chars: int = 24_000
     """Older tool results are dropped when the conversation grows past this."""
     min_tool_steps: int = 0
-    """Steps with tool calls before an answer is taken (the final step answers anyway).
-    Why: at sleep time a small model writes its map from the file list after one step,
-    without reading code; sleep compute is the cheap side, so it can be made to look."""
+    """Steps with tool calls before an answer is taken (the final step answers anyway, and
+    so does a step that repeats an answer already sent back). Why: at sleep time a small
+    model writes its map from the file list after one step, without reading code; sleep
+    compute is the cheap side, so it can be asked to look."""
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.max_tokens < 1 or self.reply_tokens < 1:
@@ -157,6 +158,10 @@ async def run_agent(
             on_step(step)
 
     last_text = ""
+    # Answers sent back with EXPLORE_FIRST. A model that writes the same one again will not
+    # explore (Qwen2.5-Coder-1.5B at temperature 0 repeated its map for all 8 steps of every
+    # sleep, about 10x the tokens, never calling a tool), so a repeat is taken.
+    held_back: set[str] = set()
     for number in range(1, budget.max_steps + 1):
         if result.usage.total_tokens >= budget.max_tokens:
             result.stop = "tokens"
@@ -185,7 +190,9 @@ async def run_agent(
         if final and answer is None and text:
             answer = text  # out of budget: take what it wrote
         explored = sum(1 for step in result.steps if step.calls)
-        if answer is not None and not final and explored < budget.min_tool_steps:
+        repeated = answer is not None and answer in held_back
+        if answer is not None and not final and explored < budget.min_tool_steps and not repeated:
+            held_back.add(answer)
             record(AgentStep(number, text, (), (), reply.usage))
             messages.append(Message("assistant", reply.text or "(empty reply)"))
             left = budget.min_tool_steps - explored
