@@ -7,6 +7,7 @@ import pytest
 from sleeptime.anticipate import canonical, match_anticipated
 from sleeptime.anticipate.accept import (
     accept_candidates,
+    answer_kind,
     content_differs,
     context_words,
     hard_slots_differ,
@@ -224,3 +225,80 @@ async def test_ask_accepts_with_the_model_only_when_asked_to(db_url: str) -> Non
         assert same.query.details["verifier"] == "structural" and same.query.model == "sleeper"
     finally:
         await app.aclose()
+
+
+PEPPER = [
+    {"question": "What time does Pepper get fed?", "answer": "At 7 am and 6 pm."},
+    {"question": "What does Pepper get fed?", "answer": "Dry kibble."},
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What does Pepper get fed?", "thing"),  # a bare "what" before an auxiliary
+        ("What should I bring?", "thing"),
+        ("What is the cat given?", "thing"),  # a passive: "what" is the object
+        ("What is causing the delay?", "thing"),  # a progressive: "what" is the subject
+        ("What time does Pepper get fed?", "time"),  # read as "when" (when.py)
+        ("What date does Pepper get fed?", "time"),
+        ("When does Pepper get fed?", "time"),
+        ("Where does Pepper get fed?", "place"),
+        ("Why does Pepper get fed twice?", "reason"),
+        ("What is the excess?", ""),  # a copula: its noun says what it asks
+        ("What's the excess for a claim caused by escape of water?", ""),
+        ("What does the membership cost?", ""),  # read as "how much": an amount is open
+        ("Which food does Pepper get?", ""),
+        ("Pepper food?", ""),
+    ],
+)
+def test_the_kind_of_answer_a_question_word_asks_for(question: str, kind: str) -> None:
+    assert answer_kind(canonical(question)) == kind
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        # fresh6's false hit through the model: the food is not the hour
+        ("What does Pepper get fed?", "What time does Pepper get fed?"),
+        ("What does Pepper get fed?", "When does Pepper get fed?"),
+        ("What time does Pepper get fed?", "What does Pepper get fed?"),
+        ("What does Pepper get fed?", "Where does Pepper get fed?"),
+        ("what does pepper get fed", "What day does Pepper get fed?"),
+    ],
+)
+def test_a_thing_is_never_a_time_or_a_place(asked: str, stored: str) -> None:
+    reason = hard_slots_differ(canonical(asked), canonical(stored))
+    assert reason is not None and "answer kinds differ" in reason
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        ("When does Pepper get fed?", "What time does Pepper get fed?"),  # both ask a time
+        ("What does Pepper eat?", "What does Pepper get fed?"),  # both ask a thing
+        ("What food does Pepper get?", "What does Pepper get fed?"),  # "which food": open
+        ("What does the parcel weigh?", "How heavy is the parcel?"),  # an amount is open
+        ("What's the excess for a claim caused by escape of water?",
+         "How much is the excess on a claim caused by escape of water?"),
+    ],
+)  # fmt: skip
+def test_the_same_kind_of_answer_still_reaches_the_model(asked: str, stored: str) -> None:
+    assert hard_slots_differ(canonical(asked), canonical(stored)) is None
+
+
+async def test_the_model_is_never_asked_whether_a_thing_is_a_time() -> None:
+    stored = PEPPER[:1]
+    model = ScriptedBackend([])  # any call would raise: no replies queued
+    found = await match_anticipated("What does Pepper get fed?", stored, backend=model, accept=True)
+    assert found.item is None and model.requests == []
+    forms = [canonical(item["question"]) for item in PEPPER]
+    found_for = accept_candidates(canonical("What does Pepper get fed?"), PEPPER, forms)
+    assert [c.item["question"] for c in found_for] == [PEPPER[1]["question"]]
+    # the rules serve a time for a time, as before
+    rules = ScriptedBackend([])
+    found = await match_anticipated(
+        "When does Pepper get fed?", stored, backend=rules, verify=False, accept=True
+    )
+    assert found.item is not None and found.item["answer"] == PEPPER[0]["answer"]
+    assert found.verifier == "structural" and rules.requests == []

@@ -8,16 +8,19 @@ gives such a question a second chance, with the structural guard still the last 
    the asked one go to the model (``hard_slots_differ``): numbers, units, negations,
    quantifiers (scope), comparatives (ordering words), conjunctions, tense, a state against
    an event ("When is the shop closed?" / "When does it close?": ``align.state_event``),
-   the role a "who"/"which" asks for, every name, and a compatible question word. These are the
-   slots the hand-written near-misses differ in (another number, unit, period, negation,
-   "each" for "all", "and" adding a condition); a model asked about them says "yes" too
-   easily. Question words may differ only when one is open ("what", "which", or none in a
-   search-box question: "What's the excess?" for "How much is the excess?"); two specific
-   ones ("when" / "who", "how many" / "how long") never. The content words must not show
-   a change of roles or conditions either (``content_differs``): names in the same order,
-   the same role prepositions, and neither question's words a strict part of the other's
-   (a condition added or dropped). What is left for the model is what rules cannot judge:
-   whether the words that differ mean the same here.
+   the role a "who"/"which" asks for, every name, a compatible question word and the kind
+   of answer it asks for. These are the slots the hand-written near-misses differ in
+   (another number, unit, period, negation, "each" for "all", "and" adding a condition); a
+   model asked about them says "yes" too easily. Question words may differ only when one
+   is open ("what", "which", or none in a search-box question: "What's the excess?" for
+   "How much is the excess?"); two specific ones ("when" / "who", "how many" / "how long")
+   never. A bare "what" that is the verb's object or subject is not open: it asks for a
+   thing ("What does Pepper get fed?": the food), never a time, place, frequency, manner
+   or reason (``answer_kind``; "What time does Pepper get fed?" asks when). The content
+   words must not show a change of roles or conditions either (``content_differs``): names
+   in the same order, the same role prepositions, and neither question's words a strict
+   part of the other's (a condition added or dropped). What is left for the model is what
+   rules cannot judge: whether the words that differ mean the same here.
    With the context's text at hand (``context_words``), a candidate is also refused when
    the asked question has a content word the stored one lacks but the context uses
    (``names_other_thing``): hand-written near-misses swap in another thing the text talks
@@ -60,6 +63,12 @@ OPEN_WH = frozenset({"what", "which"})
 CLOSED_WH = frozenset({"why", "how", "how many"})
 """Matched only by themselves, never by an open word: "On which days" is not "On how many
 days", "How do applications close?" is not "When ..."."""
+ADJUNCT_KINDS = {
+    "when": "time", "how soon": "time", "where": "place", "how often": "frequency",
+    "how": "manner", "why": "reason",
+}  # fmt: skip
+"""The kind of answer a question word asks for when it asks for the circumstances of the
+event, not for one of its participants."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,23 @@ def wh_compatible(asked: Sequence[str], stored: Sequence[str]) -> bool:
     if len(left) > 1 or len(right) > 1 or (left | right) & CLOSED_WH:
         return False
     return not left or not right or bool(left & OPEN_WH) or bool(right & OPEN_WH)
+
+
+def answer_kind(form: Canonical) -> str:
+    """What kind of answer ``form``'s question word asks for: "thing" for a bare "what"
+    in the verb's object or subject place (``Canonical.bare_what``: "What does Pepper get
+    fed?"), a circumstance for "when", "where", "how", "why", "how often", "how soon"
+    (``ADJUNCT_KINDS``), "" for every other (open) reading.
+
+    A thing is one of the event's participants, a circumstance is not: "What does Pepper
+    get fed?" asks for the food, "What time (= when) does Pepper get fed?" for the hour,
+    whatever a model says about two questions that share every other word. An amount or a
+    person is left open: a bare "what" may stand for either ("What does the parcel weigh?"
+    is "How heavy is the parcel?"; "What did the radiator sell for?" asks a price).
+    """
+    if form.bare_what:
+        return "thing"
+    return ADJUNCT_KINDS.get(form.wh[0], "") if len(form.wh) == 1 else ""
 
 
 def _plain(word: str) -> bool:
@@ -146,6 +172,9 @@ def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
         return state
     if not wh_compatible(a.wh, b.wh):
         return f"question words differ: {list(a.wh)} vs {list(b.wh)}"
+    kind_a, kind_b = answer_kind(a), answer_kind(b)
+    if kind_a and kind_b and kind_a != kind_b:
+        return f"answer kinds differ: {kind_a} vs {kind_b}"
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
     # A name must be there on both sides, capitalised or not ("saturday" in a chat message).

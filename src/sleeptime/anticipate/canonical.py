@@ -31,7 +31,7 @@ import unicodedata
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
-from sleeptime.anticipate.clause import bare_tense, progressive, wh_role
+from sleeptime.anticipate.clause import bare_tense, bare_what, progressive, wh_role
 from sleeptime.anticipate.form import Canonical as Canonical
 from sleeptime.anticipate.frames import (
     agent_first,
@@ -218,6 +218,13 @@ class _Reader:
             finite=bool(self.aux_tenses or self.modals),
             state=None if self.agent_wh or self.by_agent else self._state(),
             when_kind=self.when_kind,
+            bare_what=bare_what(
+                wh,
+                self.words,
+                self.wh_end,
+                passive=passive,
+                progressive=progressive(self.words, self.wh_end),
+            ),
         )
 
     def _state(self) -> str | None:

@@ -10,6 +10,8 @@ they run once the pass is over:
 - ``progressive``: "Who *is running* ...?", a present that may ask about a plan.
 - ``wh_role``: whether "who"/"which"/"what" asks for the doer ("Who trains Ana?") or not
   ("Who does Ana train?"); two questions asking for different roles differ.
+- ``bare_what``: whether "what" stands alone for an argument of the verb ("What does Pepper
+  get fed?"), not for the value of a copula ("What is the excess?") nor with a head noun.
 """
 
 from __future__ import annotations
@@ -94,3 +96,21 @@ def wh_role(
     if embedded and wh[0] != "which":
         return "object"  # an embedded question: "(Do you know) who the engineer reports to"
     return "subject"
+
+
+def bare_what(
+    wh: tuple[str, ...], words: list[str], wh_end: int, *, passive: bool, progressive: bool
+) -> bool:
+    """True when the one question word is a "what" right before an auxiliary that starts a
+    clause in which it fills the object's or subject's place: "What does Pepper get fed?",
+    "What should I bring?", "What is the cat given?" (``passive``: a passive main clause),
+    "What is causing the delay?" (``progressive``). Such a "what" asks for the thing itself,
+    never a time or a place (``accept.answer_kind``). A copula "What is the excess?" asks for
+    whatever its noun names, and "what time"/"what month" were read as "when"/"which".
+    """
+    if wh != ("what",) or wh_end < 0:
+        return False
+    nxt = next((w for w in words[wh_end:] if w), "")
+    if nxt in lx.BE_FORMS:
+        return passive or progressive
+    return nxt in AUX or nxt in lx.MODAL_CLASS

@@ -46,6 +46,9 @@ class Canonical:
     when_kind: str = ""
     """ "time" or "day" when the question named which "when" it asks ("what time", "what
     date", "the closing date"; ``when.py``), "" for a plain "when" or none."""
+    bare_what: bool = False
+    """The question word is a "what" alone in the verb's object or subject place ("What does
+    Pepper get fed?"): it asks for a thing, not a time or a place (``clause.bare_what``)."""
     state: str | None = None
     """The lemma read as a state after a be-form with no doer ("is the shop *closed*",
     "are the gates *open*"): it asks for a span, the verb ("does it close") for a moment."""
