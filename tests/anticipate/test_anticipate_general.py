@@ -22,6 +22,14 @@ def _differs(asked: str, stored: str) -> None:
     assert not verdict.ok, verdict.reason
 
 
+def _check(asked: str, stored: str, same: bool) -> None:
+    """One parametrized case: the pair must match, or must not."""
+    if same:
+        _same(asked, stored)
+    else:
+        _differs(asked, stored)
+
+
 @pytest.mark.parametrize(
     ("asked", "stored"),
     [
@@ -181,10 +189,7 @@ def test_yes_no_voice_keeps_these_apart(asked: str, stored: str) -> None:
     ],
 )
 def test_short_typos(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 @pytest.mark.parametrize(
@@ -208,10 +213,7 @@ def test_short_typos(asked: str, stored: str, same: bool) -> None:
     ],
 )
 def test_slot_word_typos(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 @pytest.mark.parametrize(
@@ -228,10 +230,7 @@ def test_slot_word_typos(asked: str, stored: str, same: bool) -> None:
     ],
 )
 def test_a_present_naming_a_day(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 def test_a_stranded_by_after_when_is_the_deadline() -> None:
@@ -255,10 +254,7 @@ def test_a_stranded_by_after_when_is_the_deadline() -> None:
     ],
 )
 def test_light_verb_do(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 def test_how_much_asks_what_the_head_noun_names() -> None:
@@ -287,10 +283,7 @@ def test_how_much_asks_what_the_head_noun_names() -> None:
     ],
 )
 def test_place_heads_and_voiceless_phrases(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 @pytest.mark.parametrize(
@@ -317,10 +310,7 @@ def test_place_heads_and_voiceless_phrases(asked: str, stored: str, same: bool) 
     ],
 )
 def test_frames_embedded_questions_and_distance(asked: str, stored: str, same: bool) -> None:
-    if same:
-        _same(asked, stored)
-    else:
-        _differs(asked, stored)
+    _check(asked, stored, same)
 
 
 def test_chat_r_for_are_after_a_question_word() -> None:
