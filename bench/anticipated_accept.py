@@ -14,7 +14,7 @@ Only the five splits above are read; any other split in the packaged files is sk
 (the final unseen set is measured once, on purpose, with ``--data FILE --split NAME``).
 
 Usage: ``SLEEPTIME_N_THREADS=1 .venv/bin/python bench/anticipated_accept.py --model
-PATH.gguf [--split fresh3] [--out FILE] [--show]``. Writes
+PATH.gguf [--split fresh3] [--max-candidates N] [--out FILE] [--show]``. Writes
 ``bench/results/anticipated_accept_<model>.json`` by default.
 """
 
@@ -52,9 +52,14 @@ async def evaluate(
     *,
     seed: int = 0,
     with_context: bool = True,
+    max_candidates: int | None = None,
 ) -> dict[str, Any]:
-    """Look every question up with the rules and with the model-confirmed accept path."""
+    """Look every question up with the rules and with the model-confirmed accept path
+    (at most ``max_candidates`` model calls per lookup; the library's limit when None)."""
     from sleeptime.anticipate import match_anticipated, match_structural
+    from sleeptime.anticipate.accept import MAX_CANDIDATES
+
+    limit = MAX_CANDIDATES if max_candidates is None else max_candidates
 
     parts: dict[str, dict[str, Any]] = defaultdict(_empty_part)
     ms_all: list[float] = []
@@ -80,7 +85,7 @@ async def evaluate(
             start = time.perf_counter()
             found = await match_anticipated(
                 text, items, backend=backend, seed=seed, verify=False, accept=True,
-                context=context["text"] if with_context else None,
+                context=context["text"] if with_context else None, accept_limit=limit,
             )  # fmt: skip
             ms = (time.perf_counter() - start) * 1000
             ms_all.append(ms)
@@ -163,6 +168,12 @@ def main() -> None:
     parser.add_argument(
         "--no-context-guard", action="store_true", help="do not give the matcher the context"
     )
+    parser.add_argument(
+        "--max-candidates",
+        type=int,
+        default=None,
+        help="model calls per lookup at most (default: the library's MAX_CANDIDATES)",
+    )
     parser.add_argument("--show", action="store_true", help="print what the model served")
     parser.add_argument("--note", default=None, help="a sentence saying what this run measured")
     args = parser.parse_args()
@@ -176,8 +187,17 @@ def main() -> None:
     if args.data is None and not set(splits) <= set(MEASURED_SPLITS):
         parser.error(f"--split must be one of {', '.join(MEASURED_SPLITS)} without --data")
     started = time.perf_counter()
+    limit = MAX_CANDIDATES if args.max_candidates is None else args.max_candidates
+    if limit < 1:
+        parser.error("--max-candidates must be at least 1")
     report = asyncio.run(
-        evaluate(load_set(args.data), splits, backend, with_context=not args.no_context_guard)
+        evaluate(
+            load_set(args.data),
+            splits,
+            backend,
+            with_context=not args.no_context_guard,
+            max_candidates=limit,
+        )
     )
     _print(report)
     if args.show:
@@ -193,7 +213,7 @@ def main() -> None:
         "threads": threads,
         "matcher": MATCHER_VERSION,
         "prompt": accept_key(),
-        "max_candidates": MAX_CANDIDATES,
+        "max_candidates": limit,
         "context_guard": not args.no_context_guard,
         "elapsed_s": time.perf_counter() - started,
     }

@@ -302,3 +302,25 @@ async def test_the_model_is_never_asked_whether_a_thing_is_a_time() -> None:
     )
     assert found.item is not None and found.item["answer"] == PEPPER[0]["answer"]
     assert found.verifier == "structural" and rules.requests == []
+
+
+FLAT = [
+    {"question": "What is the rent?", "answer": "900 pounds a month"},
+    {"question": "How big is the garden?", "answer": "20 metres long"},
+    {"question": "Are pets allowed?", "answer": "Yes, one cat or dog"},
+]
+
+
+async def test_the_limit_caps_the_model_calls_and_a_larger_one_asks_the_third() -> None:
+    asked = "can i keep a dog there"  # no content word in common: all three pass the guard
+    forms = [canonical(item["question"]) for item in FLAT]
+    every = accept_candidates(canonical(asked), FLAT, forms, limit=len(FLAT))
+    assert [c.item["question"] for c in every] == [item["question"] for item in FLAT]
+    model = ScriptedBackend(["no", "no"])  # a third call would raise: nothing more queued
+    found = await match_anticipated(asked, FLAT, backend=model, accept=True)
+    assert found.item is None and found.usage.calls == 2
+    assert FLAT[2]["question"] not in "".join(r.messages[0].content for r in model.requests)
+    model = ScriptedBackend(["no", "no", "yes"])
+    found = await match_anticipated(asked, FLAT, backend=model, accept=True, accept_limit=3)
+    assert found.item is not None and found.item["answer"] == FLAT[2]["answer"]
+    assert found.usage.calls == 3 and FLAT[2]["question"] in model.requests[2].messages[0].content

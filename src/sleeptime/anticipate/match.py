@@ -55,6 +55,7 @@ from functools import lru_cache
 from typing import Any
 
 from sleeptime.anticipate.accept import (
+    MAX_CANDIDATES,
     accept_candidates,
     accept_key,
     ask_same,
@@ -329,11 +330,12 @@ async def match_anticipated(
     verify: bool = True,
     accept: bool = False,
     context: str | None = None,
+    accept_limit: int = MAX_CANDIDATES,
 ) -> MatchResult:
     """Structural check, then, when ``backend`` is given: model confirmation of a hit
     (``verify``) and a model-confirmed accept of a miss whose hard slots agree (``accept``;
     ``context``, the text the questions are about, lets it refuse words the text uses for
-    other things)."""
+    other things; at most ``accept_limit`` model calls, for benchmarks of the limit)."""
     watch = Stopwatch()
     found = match_structural(question, anticipated)
     if backend is None:
@@ -342,7 +344,9 @@ async def match_anticipated(
         if not accept:
             return found
         words = context_words(context) if context else frozenset()
-        return await _accept(question, anticipated, found, backend, seed, watch, words)
+        return await _accept(
+            question, anticipated, found, backend, seed, watch, words, accept_limit
+        )
     if not verify:
         return found
     agreed, usage = await confirm_with_model(backend, question, found.item["question"], seed=seed)
@@ -369,13 +373,16 @@ async def _accept(
     seed: int | None,
     watch: Stopwatch,
     words: frozenset[str],
+    limit: int,
 ) -> MatchResult:
-    """Ask the model about the stored questions whose hard slots agree; serve a clear yes."""
+    """Ask the model about the stored questions whose hard slots agree, at most ``limit``
+    of them; serve a clear yes."""
     items = valid_items(anticipated)
     forms = [_canonical(item["question"]) for item in items]
     total = Usage()
     asked = 0
-    for candidate in accept_candidates(_canonical(question), items, forms, context=words):
+    candidates = accept_candidates(_canonical(question), items, forms, context=words, limit=limit)
+    for candidate in candidates:
         asked += 1
         agreed, usage = await ask_same(backend, question, candidate.item["question"], seed=seed)
         total.add(usage)
