@@ -32,6 +32,7 @@ FRESH_SETS = [
     "anticipated_fresh4.json",
     "anticipated_fresh5.json",
     "anticipated_fresh6.json",
+    "anticipated_fresh7.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 
