@@ -45,10 +45,9 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from sleeptime.anticipate.align import state_event, tenses_agree
+from sleeptime.anticipate.align import fixed_slots_differ
 from sleeptime.anticipate.canonical import canonical
-from sleeptime.anticipate.form import Canonical, slot_difference
-from sleeptime.anticipate.when import kinds_differ
+from sleeptime.anticipate.form import Canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Usage
@@ -165,19 +164,9 @@ _HARD_SLOTS = (
 def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
     """Why ``a`` and ``b`` cannot ask the same thing whatever their other words mean; None
     when every hard slot agrees."""
-    if sorted(a.numbers) != sorted(b.numbers):
-        return f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}"
-    differs = slot_difference(a, b, _HARD_SLOTS)
+    differs = fixed_slots_differ(a, b, _HARD_SLOTS)
     if differs is not None:
         return differs
-    if not tenses_agree(a, b):
-        return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
-    kinds = kinds_differ(a.when_kind, b.when_kind)
-    if kinds is not None:
-        return kinds
-    state = state_event(a, b)
-    if state is not None:
-        return state
     if not wh_compatible(a.wh, b.wh):
         return f"question words differ: {list(a.wh)} vs {list(b.wh)}"
     kind_a, kind_b = answer_kind(a), answer_kind(b)

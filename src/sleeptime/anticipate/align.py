@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate.canonical import Canonical
+from sleeptime.anticipate.form import slot_difference
+from sleeptime.anticipate.when import kinds_differ
 from sleeptime.anticipate.words import is_participle, lemma
 
 _GENERIC_SUBJECTS = {"they"}
@@ -228,6 +230,26 @@ def tenses_agree(a: Canonical, b: Canonical) -> bool:
         if _names_a_day(now) and _names_a_day(later):
             return True  # "What is the high on Saturday?" = "What will the high be on Saturday?"
     return False
+
+
+def fixed_slots_differ(
+    a: Canonical, b: Canonical, slots: tuple[tuple[str, str], ...]
+) -> str | None:
+    """Why ``a`` and ``b`` differ in a slot no rewording may change, or None: the numbers,
+    ``slots`` (the rules' and the accept guard's own lists), the tense, which "when" they
+    name (``when.kinds_differ``) and a state against an event (``state_event``).
+
+    One sequence for both checks, so that a slot added to it guards the rules and the
+    model-confirmed accept alike.
+    """
+    if sorted(a.numbers) != sorted(b.numbers):
+        return f"numbers differ: {list(a.numbers)} vs {list(b.numbers)}"
+    differs = slot_difference(a, b, slots)
+    if differs is not None:
+        return differs
+    if not tenses_agree(a, b):
+        return f"tense differ: {sorted(a.tense)} vs {sorted(b.tense)}"
+    return kinds_differ(a.when_kind, b.when_kind) or state_event(a, b)
 
 
 def state_event(a: Canonical, b: Canonical) -> str | None:
