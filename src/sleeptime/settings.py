@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     F1 rose from 0.21/0.28 (map only) to 0.36/0.40 at step budgets 1/2, against 0.12/0.21
     for test-time only, at about 850 more prompt tokens per request."""
 
+    repo_notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    """Directory contexts, ``ask --agent`` with a map: paths the repository overview lists
+    beside c' (0: counts and folders only, the map and index standing in for the path
+    list; test-time only always gets 60). Measured in bench/results/repo-qwen1.5b-compact/."""
+
     worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
     """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""
 

@@ -250,6 +250,23 @@ async def test_answer_with_notes_puts_them_in_the_task(tools: RepoTools) -> None
     assert len(answer.run.steps) == 1
 
 
+async def test_notes_can_stand_in_for_the_overview_path_list(tools: RepoTools) -> None:
+    """With notes and ``overview_paths=0`` the task keeps counts and folders, not paths;
+    without notes the full overview is shown whatever ``overview_paths`` says."""
+    reply = "<answer>- shop/cli.py: flag</answer>"
+    brief = ScriptedBackend([reply])
+    await answer_request(brief, tools, "Add JSON", notes="MAP: cli", overview_paths=0)
+    task = brief.requests[0].messages[1].content
+    assert "files," in task and "Top-level folders: shop/" in task
+    assert "shop/export.py" not in task and "list_files shows the rest" in task
+    full = ScriptedBackend([reply])
+    await answer_request(full, tools, "Add JSON", notes="MAP: cli")
+    assert "shop/export.py" in full.requests[0].messages[1].content
+    blind = ScriptedBackend([reply])
+    await answer_request(blind, tools, "Add JSON", overview_paths=0)
+    assert "shop/export.py" in blind.requests[0].messages[1].content
+
+
 def test_extract_files_from_prose_and_lists() -> None:
     known = ("llm/cli.py", "llm/models.py", "docs/usage.md", "tests/test_cli.py", "a/cli.py")
     prose = "Change ./llm/models.py and docs\\usage.md, then `tests/test_cli.py`."

@@ -239,8 +239,9 @@ async def ask_agent(
     chosen = app.backend(backend, model)
     started = time.perf_counter()
     answer = await answer_request(
-        chosen, RepoTools(looked.snapshot), request, notes=notes, budget=budget
-    )
+        chosen, RepoTools(looked.snapshot), request, notes=notes, budget=budget,
+        overview_paths=app.settings.repo_notes_overview_paths,
+    )  # fmt: skip
     latency = time.perf_counter() - started
     query = await app.db.call(
         _record_query, app, looked, artifact, stale_from, request, typed_mode, budget, answer,

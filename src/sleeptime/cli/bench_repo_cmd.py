@@ -63,6 +63,13 @@ def _ints(text: str) -> list[int]:
     show_default=True,
     help="Model-free repository index after the map in c', in characters (0: off).",
 )
+@click.option(
+    "--notes-overview-paths",
+    type=int,
+    default=60,
+    show_default=True,
+    help="Paths the overview lists when the agent has c' (0: counts and folders only).",
+)
 @click.option("--reply-tokens", type=int, default=512, show_default=True, help="Answer reply cap.")
 @click.option(
     "--agent-tokens",

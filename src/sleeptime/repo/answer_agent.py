@@ -17,6 +17,8 @@ from sleeptime.repo.agent import AgentBudget, AgentResult, run_agent
 from sleeptime.repo.overview import overview
 from sleeptime.repo.tools import RepoTools
 
+OVERVIEW_PATHS = 60
+"""Paths the overview lists for an agent without notes (and with notes, by default)."""
 NO_NOTES = "There are no notes about this repository; explore it with the tools."
 
 _PATHLIKE = re.compile(
@@ -89,8 +91,14 @@ async def answer_request(
     *,
     notes: str | None = None,
     budget: AgentBudget | None = None,
+    overview_paths: int = OVERVIEW_PATHS,
 ) -> RepoAnswer:
-    """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``."""
+    """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``.
+
+    ``overview_paths`` caps the paths the overview lists when there are notes (0: the
+    brief overview, counts and folders only); without notes the full overview is shown,
+    since an agent with nothing else to go on would spend its first step listing files.
+    """
     system = load_prompt("repo_answer_system")
     task = load_prompt("repo_answer_task")
     notes_text = f"Notes written earlier about this repository:\n{notes}" if notes else NO_NOTES
@@ -99,7 +107,9 @@ async def answer_request(
         tools,
         system=system.render(),
         task=task.render(
-            notes=notes_text, overview=overview(tools.snapshot), request=request.strip()
+            notes=notes_text,
+            overview=overview(tools.snapshot, overview_paths if notes else OVERVIEW_PATHS),
+            request=request.strip(),
         ),
         budget=budget,
         prompt_keys=(system.key, task.key),

@@ -12,7 +12,12 @@ from sleeptime.repo.snapshot import Snapshot
 
 
 def overview(snapshot: Snapshot, max_paths: int = 60) -> str:
-    """Describe the tree: file count, top-level folders, then up to ``max_paths`` paths."""
+    """Describe the tree: file count, top-level folders, then up to ``max_paths`` paths.
+
+    ``max_paths=0`` gives the brief form (counts and folders only), for an agent whose
+    notes already name the files that matter: the path list is most of the overview's
+    tokens, and list_files is one tool call away.
+    """
     paths = snapshot.paths
     if not paths:
         return "The repository has no readable files."
@@ -23,6 +28,9 @@ def overview(snapshot: Snapshot, max_paths: int = 60) -> str:
             "Top-level folders: "
             + ", ".join(f"{name}/ ({count})" for name, count in sorted(folders.items()))
         )
+    if max_paths <= 0:
+        lines.append("The notes name the files that matter; list_files shows the rest.")
+        return "\n".join(lines)
     # Shallow paths first: they say more about the layout than deep ones.
     shown = sorted(paths, key=lambda p: (p.count("/"), p))[:max_paths]
     lines.append("Files:" if len(shown) == len(paths) else f"Some files ({len(shown)} shown):")

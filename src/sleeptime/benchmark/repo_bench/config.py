@@ -53,6 +53,9 @@ class RepoBenchConfig(BaseModel):
     index_chars: int = Field(default=0, ge=0, le=200_000, validate_default=True)
     """Characters of the model-free repository index put after the map in ``c'`` (0: off,
     and every request is what it was before the index existed)."""
+    notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    """Paths the overview lists in the sleep and index conditions (0: counts and folders
+    only, c' standing in for the path list); test-time only always gets 60."""
     reply_tokens: int = Field(default=512, ge=16, le=32768)
     """Cap on one reply of the answering agent."""
     agent_tokens: int = Field(default=40_000, ge=1)

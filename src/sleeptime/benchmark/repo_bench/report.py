@@ -172,6 +172,7 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
         "samples": len(answers),
         "errors": sum(1 for r in rows if "error" in r),
         "budgets": settings.get("budgets"),
+        "notes_overview_paths": settings.get("notes_overview_paths", 60),
         "sleep": {
             "runs": len(sleeps),
             "failed": len(sleeps) - len(ok_sleeps),
@@ -230,6 +231,16 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
                 f"{summary['index']['mean_files']:.1f} files"
             ]
             if "index" in summary
+            else []
+        ),
+        *(
+            [
+                "- overview with c': counts and folders only (no path list); test-time "
+                "only: 60 paths"
+                if paths == 0
+                else f"- overview with c': up to {paths} paths; test-time only: 60"
+            ]
+            if (paths := summary.get("notes_overview_paths", 60)) != 60
             else []
         ),
         f"- failed samples: {summary['errors']}; model calls: {_calls_line(summary['calls'])}",

@@ -198,6 +198,7 @@ class _Run:
                 tools,
                 task.request,
                 notes=notes,
+                overview_paths=config.notes_overview_paths,
                 budget=AgentBudget(
                     max_steps=budget, max_tokens=config.agent_tokens,
                     reply_tokens=config.reply_tokens, history_chars=config.history_chars,
