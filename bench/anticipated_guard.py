@@ -165,6 +165,12 @@ def _passing(result: dict[str, Any]) -> set[tuple[str, str]]:
     return {(m["asked"], m["stored"]) for m in result["near_misses"] if m["reason"] == PASSED}
 
 
+def _passing_rewordings(result: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (r["asked"], r["stored"]) for r in result["rewordings_refused"] if r["reason"] == PASSED
+    }
+
+
 def _reaching(result: dict[str, Any]) -> set[str]:
     return {m["asked"] for m in result["near_misses"] if m["reaches_model"] == "yes"}
 
@@ -216,12 +222,32 @@ def main() -> None:
                 print(f"REFUSED [{r['split']} {r['kind']}] {r['asked']}  <-  {r['stored']}"
                       f"\n        {r['reason']}")  # fmt: skip
     newly: list[str] = []
+    lost: list[str] = []
     if before is not None:
         newly = sorted(f"{a}  ->  {s}" for a, s in _passing(after) - _passing(before))
         newly += sorted(f"{a}  (reaches the model)" for a in _reaching(after) - _reaching(before))
         print(f"\nnear-misses newly passing the guard: {len(newly)}")
         for line in newly:
             print(f"  NEW  {line}")
+        lost = sorted(
+            f"{r['asked']}  <-  {r['stored']}: {r['reason']}"
+            for r in after["rewordings_refused"]
+            if r["reason"] != PASSED and (r["asked"], r["stored"]) in _passing_rewordings(before)
+        )
+        gained = sorted(
+            f"{r['asked']}  <-  {r['stored']}"
+            for r in after["rewordings_refused"]
+            if r["reason"] == PASSED
+            and (r["asked"], r["stored"]) not in _passing_rewordings(before)
+        )
+        print(f"rewordings the rules refuse whose stored question newly passes: {len(gained)}")
+        for line in gained:
+            print(f"  GAIN {line}")
+        print(
+            f"rewordings the rules still refuse whose stored question no longer passes: {len(lost)}"
+        )
+        for line in lost:
+            print(f"  LOST {line}")
     if args.split == "all":
         from sleeptime.anticipate import MATCHER_VERSION
 
@@ -234,6 +260,7 @@ def main() -> None:
         if before is not None:
             report["before"] = {"rev": before["rev"], "parts": before["parts"]}
             report["near_misses_newly_passing"] = newly
+            report["rewordings_no_longer_passing"] = lost
         report["elapsed_s"] = time.perf_counter() - started
         if args.note is not None:
             report["note"] = args.note

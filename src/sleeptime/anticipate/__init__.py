@@ -10,6 +10,7 @@ costing no model tokens, optionally confirmed by a 2-token yes/no model call.
 ones are ``sleeptime/examples/anticipated_natural.json`` and ``anticipated_fresh.json``.
 """
 
+from sleeptime.anticipate.align import one_block_apart
 from sleeptime.anticipate.canonical import Canonical, canonical
 from sleeptime.anticipate.extract import (
     ANTICIPATE_MODES,
@@ -29,7 +30,6 @@ from sleeptime.anticipate.match import (
     confirm_with_model,
     match_anticipated,
     match_structural,
-    one_block_apart,
     valid_items,
     verifier_key,
 )

@@ -14,12 +14,14 @@ gives such a question a second chance, with the structural guard still the last 
    model asked about them says "yes" too easily. Question words may differ only when one
    is open ("what", "which", or none in a search-box question: "What's the excess?" for
    "How much is the excess?"); two specific ones ("when" / "who", "how many" / "how long")
-   never. A bare "what" that is the verb's object or subject is not open: it asks for a
-   thing ("What does Pepper get fed?": the food), never a time, place, frequency, manner
-   or reason (``answer_kind``; "What time does Pepper get fed?" asks when). The content
-   words must not show a change of roles or conditions either (``content_differs``): names
-   in the same order, the same role prepositions, and neither question's words a strict
-   part of the other's (a condition added or dropped). What is left for the model is what
+   never, and "which" (a pick among things) never stands for a "how ..." measure. A bare
+   "what" that is the verb's object or subject is not open: it asks for a thing ("What
+   does Pepper get fed?": the food), never a time, place, frequency, manner or reason
+   (``answer_kind``; "What time does Pepper get fed?" asks when). The content words must
+   not show a change of roles or conditions either (``content_differs``): names in the
+   same order (but for one moved block), the same role prepositions, and neither
+   question's words a strict part of the other's (a condition added or dropped). What is
+   left for the model is what
    rules cannot judge: whether the words that differ mean the same here.
    With the context's text at hand (``context_words``), a candidate is also refused when
    the asked question has a content word the stored one lacks but the context uses
@@ -45,7 +47,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from sleeptime.anticipate.align import fixed_slots_differ
+from sleeptime.anticipate.align import fixed_slots_differ, one_block_apart
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
@@ -93,7 +95,15 @@ def wh_compatible(asked: Sequence[str], stored: Sequence[str]) -> bool:
     left, right = set(asked), set(stored)
     if len(left) > 1 or len(right) > 1 or (left | right) & CLOSED_WH:
         return False
+    if _picks_against_measure(left, right) or _picks_against_measure(right, left):
+        return False
     return not left or not right or bool(left & OPEN_WH) or bool(right & OPEN_WH)
+
+
+def _picks_against_measure(left: AbstractSet[str], right: AbstractSet[str]) -> bool:
+    """ "which" picks one of a set of things ("Which receipts must I keep?"); a "how ..."
+    question ("How long must I keep receipts?") asks for a measure, never a pick."""
+    return "which" in left and any(w.startswith("how ") for w in right)
 
 
 def answer_kind(form: Canonical) -> str:
@@ -123,7 +133,9 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
 
     - Two or more names must come in the same order ("Sam lend Jordan" / "Jordan lend Sam"),
       and in one voice the same words may not come in another order ("from the lake to
-      Elmford"): the rules allow one moved block, anything else is a change of roles.
+      Elmford"), unless the words both share are one moved block apart, as the rules
+      allow ("In the Roam Zone, how much does roaming cost?"; ``_one_block_moved``): two
+      blocks of names or numbers never trade places.
     - The role prepositions (from, to, for, by, than) must be the same ("for a student").
     - The asked question may not only add words ("How long is the router *still* under
       warranty?": a condition added) or only drop them ("How much is the excess on a
@@ -131,10 +143,11 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
       does either is lost, the price of zero false hits.
     """
     names = a.names | b.names
+    moved = _one_block_moved(a, b, names)
     if len(names) >= 2:
         order_a = [w for w in a.content if w in names]
         order_b = [w for w in b.content if w in names]
-        if order_a != order_b:
+        if order_a != order_b and not moved:
             return "the names come in another order (roles differ)"
     roles_a = Counter(w for w in a.content if w.startswith("@"))
     roles_b = Counter(w for w in b.content if w.startswith("@"))
@@ -143,13 +156,35 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
     words_a = Counter(w for w in a.content if _plain(w))
     words_b = Counter(w for w in b.content if _plain(w))
     same_voice = a.voice == b.voice  # a passive puts the object first ("a claim be reported")
-    if same_voice and Counter(a.content) == Counter(b.content) and a.content != b.content:
+    if same_voice and Counter(a.content) == Counter(b.content) and not moved:
         return "the same words in another order (roles differ)"
     if words_a != words_b and not words_b - words_a:
         return f"a condition added: {sorted((words_a - words_b).elements())}"
     if words_a != words_b and not words_a - words_b:
         return f"a condition dropped: {sorted((words_b - words_a).elements())}"
     return None
+
+
+def _shared(content: Sequence[str], common: Counter[str]) -> list[str]:
+    """``content`` cut to the words of ``common``, as many of each as it holds, in order."""
+    left = Counter(common)
+    kept = []
+    for word in content:
+        if left[word] > 0:
+            kept.append(word)
+            left[word] -= 1
+    return kept
+
+
+def _one_block_moved(a: Canonical, b: Canonical, names: AbstractSet[str]) -> bool:
+    """True when the words both questions share come in the same order but for one moved
+    block, two blocks of names or numbers never trading places: the rules' test of word
+    order (``align.one_block_apart``) on what the two have in common, so "In the Roam
+    Zone, how much does roaming cost?" keeps its roles and "How much did Sam lend Jordan?"
+    for "... Jordan lend Sam?" does not."""
+    common = Counter(a.content) & Counter(b.content)
+    fixed = set(names) | {w for w in common if w.startswith("#")}
+    return one_block_apart(_shared(a.content, common), _shared(b.content, common), fixed=fixed)
 
 
 _HARD_SLOTS = (

@@ -65,8 +65,8 @@ _DATE = lemma("date")
 
 def passive_participle(words: list[str]) -> int:
     """Index of the verb of a passive main clause ("were sold", "is a failed batch retried"),
-    or -1. The last participle between a be- or get-form and the end of the clause counts,
-    and only where no noun follows it."""
+    or -1. The last participle between a be- or get-form and the end of the clause (or the
+    doer's "by") counts, and only where no noun follows it."""
     start = next((i for i, w in enumerate(words) if w in lx.BE_FORMS or w in lx.GET_FORMS), -1)
     if start < 0 or any(w in _CLAUSE_ENDS - lx.WH for w in words[:start]):
         return -1  # the be-form is in a clause in front: "If it is registered, how long ..."
@@ -75,8 +75,8 @@ def passive_participle(words: list[str]) -> int:
         word = words[i]
         if not word:
             continue
-        if word in _CLAUSE_ENDS:
-            break
+        if word in _CLAUSE_ENDS or (word == "by" and found >= 0):
+            break  # a participle in the doer's phrase describes it ("by children *aged* 10")
         if is_participle(word):
             nxt = next((w for w in words[i + 1 :] if w), "")
             if not nxt or nxt in _AFTER_VERB or nxt[0].isdigit():

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "9"
+LEXICON_VERSION = "10"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
 _OPENER = (
-    r"(?:(?:(?:just )?(?:a )?(?:quick|short|simple|small) (?:question|check|one)|question|ok|okay"
+    r"(?:(?:(?:just )?(?:a )?(?:quick|short|simple|small) (?:\w+ )?(?:question|check|one)|question"
+    r"|ok|okay|just checking"
     r"|well|sorry(?: to (?:bother|trouble) you| if this (?:was|has been|is) (?:already )?asked"
     r"(?: before)?)?)[,:!.]?\s+)+"
 )
@@ -24,8 +25,8 @@ _ASK = (
     r" (?:tell me|remind me|let me know|work out|figure out|check|find out|say|explain)"
     r"|(?:do|does) (?:you|anyone|somebody|someone) know"
     r"|any idea|i (?:would|want to|need to|wanted to) (?:like to )?know"
-    r"|i (?:was )?wonder(?:ing)?|please (?:tell|remind) me|tell me|remind me"
-    r"|i have a question|(?:can|may) i ask)"
+    r"|(?:i (?:was |am )?)?(?:just )?wonder(?:ing)?|please (?:tell|remind) me|tell me|remind me"
+    r"|i have a question|(?:can|could|may|might) i ask(?=[,:]?\s+(?:wh|how\b|if\b)))"
 )
 FRAME_PREFIX = re.compile(
     rf"^\s*{_GREETING}?(?:{_OPENER})?(?:please[,]?\s+)?(?:{_ASK}[,:]?\s+)?(?:please[,]?\s+)?"
@@ -189,6 +190,11 @@ IRREGULAR_PAST = {
     "swam": "swim", "taught": "teach", "thought": "think", "threw": "throw", "told": "tell",
     "took": "take", "understood": "understand", "was": "be", "went": "go", "were": "be",
     "won": "win", "wore": "wear", "wrote": "write", "broke": "break", "froze": "freeze",
+    "fed": "feed", "fled": "flee", "hid": "hide", "dug": "dig", "shook": "shake",
+    "woke": "wake", "sang": "sing", "sank": "sink", "hung": "hang", "struck": "strike",
+    "swept": "sweep", "wept": "weep", "fought": "fight", "sought": "seek", "slid": "slide",
+    "spun": "spin", "swung": "swing", "heard": "hear", "crept": "creep", "knelt": "kneel",
+    "forgave": "forgive", "tore": "tear", "swore": "swear",
 }  # fmt: skip
 IRREGULAR_PARTICIPLE = {
     "eaten": "eat", "begun": "begin", "chosen": "choose", "done": "do", "drawn": "draw",
@@ -197,6 +203,10 @@ IRREGULAR_PARTICIPLE = {
     "known": "know", "ridden": "ride", "risen": "rise", "seen": "see", "spoken": "speak",
     "stolen": "steal", "swum": "swim", "taken": "take", "thrown": "throw", "worn": "wear",
     "written": "write", "broken": "break", "frozen": "freeze", "been": "be",
+    "shown": "show", "blown": "blow", "mown": "mow", "sewn": "sew", "torn": "tear",
+    "sworn": "swear", "beaten": "beat", "bitten": "bite", "hidden": "hide",
+    "forgiven": "forgive", "shaken": "shake", "woken": "wake", "sung": "sing", "sunk": "sink",
+    "proven": "prove",
 }  # fmt: skip
 
 SAME_PAST = {"cost", "put", "cut", "set", "let", "hit", "hurt", "shut", "spread", "quit",

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -62,7 +61,7 @@ from sleeptime.anticipate.accept import (
     context_words,
     short_reply,
 )
-from sleeptime.anticipate.align import align, fixed_slots_differ
+from sleeptime.anticipate.align import align, fixed_slots_differ, one_block_apart
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.rephrase import REPHRASE_PROMPT, alternate_guard, stored_alternates
@@ -119,41 +118,6 @@ def _canonical(question: str) -> Canonical:
 
 def _multiset_differs(a: Sequence[str], b: Sequence[str]) -> bool:
     return Counter(a) != Counter(b)
-
-
-def one_block_apart(
-    a: Sequence[str], b: Sequence[str], *, fixed: AbstractSet[str] = frozenset()
-) -> bool:
-    """True when ``b`` is ``a`` (same multiset) with at most one contiguous block moved.
-
-    Moving block ``a[i:j]`` behind ``a[j:k]`` rotates ``a[i:k]``; every ``i`` up to the
-    common prefix and ``k`` from the common suffix is tried, since repeated words can make
-    the shortest differing span the wrong one. Two blocks made only of ``fixed`` words
-    (names, numbers) may not trade places: "leave Gull Island for Northport" is another
-    trip than "leave Northport for Gull Island", "20 divided by 5" is not "5 divided by 20".
-    """
-    if len(a) != len(b):
-        return False
-    if list(a) == list(b):
-        return True
-    n = len(a)
-    lo = 0
-    while lo < n and a[lo] == b[lo]:
-        lo += 1
-    hi = n
-    while hi > lo and a[hi - 1] == b[hi - 1]:
-        hi -= 1
-    for i in range(lo + 1):
-        for k in range(max(hi, i + 2), n + 1):
-            span, target = list(a[i:k]), list(b[i:k])
-            for j in range(i + 1, k):
-                first, second = span[: j - i], span[j - i :]
-                if second + first != target:
-                    continue
-                if all(w in fixed for w in first) and all(w in fixed for w in second):
-                    continue
-                return True
-    return False
 
 
 def compare_questions(asked: str, stored: str) -> Verdict:

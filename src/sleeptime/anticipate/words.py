@@ -106,6 +106,14 @@ def rewrite_phrases(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
+def _short_e_stem(word: str) -> bool:
+    """A two-letter stem starting with a vowel, whose verb ends in a silent "e", with "-ed"
+    or "-ing": "used", "using", "owed", "aged", "eyed" (the general rules keep four- and
+    five-letter forms whole, so "used" never met "use")."""
+    ending = (len(word) == 4 and word.endswith("ed")) or (len(word) == 5 and word.endswith("ing"))
+    return ending and word[0] in "aeiou" and word[1] not in "aeiouy"
+
+
 def _has_vowel(word: str) -> bool:
     return any(c in "aeiouy" for c in word)
 
@@ -143,6 +151,8 @@ def lemma(word: str) -> str:
             w = _undouble(w[:-3])
         elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed") and _has_vowel(w[:-2]):
             w = _undouble(w[:-2])
+        elif _short_e_stem(w):
+            w = w[:-3] + "e" if w.endswith("ing") else w[:-1]  # "using", "used" -> "use"
     if len(w) > 3 and w.endswith("e") and not w.endswith("ee"):
         w = w[:-1]
     if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":
@@ -156,6 +166,8 @@ def is_past_form(word: str) -> bool:
         return True
     if word.startswith("re") and word[2:] in lx.IRREGULAR_PAST:
         return True
+    if _short_e_stem(word) and word.endswith("ed"):
+        return True  # "used", "owed"
     return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
