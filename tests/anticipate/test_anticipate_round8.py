@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from sleeptime.anticipate import canonical, compare_questions
-from sleeptime.anticipate.accept import content_differs, hard_slots_differ, wh_compatible
+from sleeptime.anticipate.accept import (
+    content_differs,
+    context_words,
+    hard_slots_differ,
+    names_other_thing,
+    wh_compatible,
+)
 
 
 def _check(asked: str, stored: str, same: bool) -> None:
@@ -107,3 +113,33 @@ def test_which_never_asks_for_a_measure() -> None:
     assert hard_slots_differ(asked, stored) is not None
     same = canonical("What is the boiler's service interval?")
     assert hard_slots_differ(same, canonical("Which service interval is the boiler on?")) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored", "refused"),
+    [
+        # the noun of a "which" phrase naming people only restates "who"
+        ("Which nurse works on Sundays?", "Who works on Sundays?", False),
+        ("Which club won the cup?", "Who won the cup?", False),
+        ("Which shift manager signs the timesheets?", "Who signs the timesheets?", False),
+        # things are not people, and words past the phrase are a condition
+        ("Which parcels arrived late?", "Who arrived late?", True),
+        ("Which nurse works on Sundays in the ward?", "Who works on Sundays?", True),
+        # the other way round the question drops nothing but the people it names
+        ("Who works on Sundays?", "Which nurse works on Sundays?", False),
+        ("Who works?", "Which nurse works nights?", True),
+    ],
+)
+def test_a_which_phrase_naming_people_restates_who(asked: str, stored: str, refused: bool) -> None:
+    a, b = canonical(asked), canonical(stored)
+    assert hard_slots_differ(a, b) is None
+    assert (content_differs(a, b) is not None) is refused
+
+
+def test_a_restated_which_phrase_is_no_other_thing_of_the_context() -> None:
+    words = context_words("Rota. The nurse on Sundays is Ana Ruiz; the porter is Ben Ode.")
+    assert "nurs" in words
+    a, b = canonical("Which nurse works on Sundays?"), canonical("Who works on Sundays?")
+    assert names_other_thing(a, b, words) is None
+    porter = canonical("Which porter works on Sundays?")
+    assert names_other_thing(porter, canonical("Which nurse works on Sundays?"), words)

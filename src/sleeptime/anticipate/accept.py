@@ -47,6 +47,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from sleeptime.anticipate import wordnet
 from sleeptime.anticipate.align import fixed_slots_differ, one_block_apart
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical
@@ -140,7 +141,9 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
     - The asked question may not only add words ("How long is the router *still* under
       warranty?": a condition added) or only drop them ("How much is the excess on a
       claim?" for "... caused by escape of water?": a condition dropped); a rewording that
-      does either is lost, the price of zero false hits.
+      does either is lost, the price of zero false hits. The one exception is a "which"
+      phrase naming people for a "who" (``restated_class``: "Which player goes first?"
+      for "Who goes first?"): it restates the question word.
     """
     names = a.names | b.names
     moved = _one_block_moved(a, b, names)
@@ -158,11 +161,43 @@ def content_differs(a: Canonical, b: Canonical) -> str | None:
     same_voice = a.voice == b.voice  # a passive puts the object first ("a claim be reported")
     if same_voice and Counter(a.content) == Counter(b.content) and not moved:
         return "the same words in another order (roles differ)"
-    if words_a != words_b and not words_b - words_a:
-        return f"a condition added: {sorted((words_a - words_b).elements())}"
-    if words_a != words_b and not words_a - words_b:
-        return f"a condition dropped: {sorted((words_b - words_a).elements())}"
+    added, dropped = words_a - words_b, words_b - words_a
+    if added and not dropped and added != Counter(restated_class(a, b)):
+        return f"a condition added: {sorted(added.elements())}"
+    if dropped and not added and dropped != Counter(restated_class(b, a)):
+        return f"a condition dropped: {sorted(dropped.elements())}"
     return None
+
+
+_WHO_LEXNAMES = frozenset({18, 14})
+"""WordNet's noun.person and noun.group: what a "who" question's answer is."""
+
+
+def _names_people(form: Canonical, lemma: str) -> bool:
+    """True when the noun written for ``lemma`` names a person or a group of people in its
+    most frequent sense ("player", "candidate", "company", "team")."""
+    written = next((w for lem, w in form.forms if lem == lemma), lemma)
+    bases = wordnet.base_forms(written, "n")
+    found = wordnet.senses(bases[0], "n") if bases else ()
+    return bool(found) and wordnet.synset(found[0], "n").lexname in _WHO_LEXNAMES
+
+
+def restated_class(a: Canonical, b: Canonical) -> tuple[str, ...]:
+    """The words of ``a``'s "which" phrase when ``b`` asks "who" and that phrase names
+    people ("Which *player* goes first?", "Which *board member* will train ...?"): the
+    noun only says what "who" asks for, so it adds no condition; () otherwise.
+
+    Only the phrase right after "which", only the words ``b`` lacks, and only when its
+    last word names a person or a group in its first WordNet sense: "Which *receipts*
+    ...?" names things, and "which" never meets "how long" (``wh_compatible``)."""
+    if a.wh != ("which",) or b.wh != ("who",):
+        return ()
+    extra = Counter(w for w in a.content if _plain(w)) - Counter(b.content)
+    size = sum(extra.values())
+    phrase = a.content[:size]
+    if not size or Counter(phrase) != extra or not _names_people(a, phrase[-1]):
+        return ()
+    return tuple(phrase)
 
 
 def _shared(content: Sequence[str], common: Counter[str]) -> list[str]:
@@ -234,7 +269,10 @@ def context_words(text: str) -> frozenset[str]:
 def names_other_thing(a: Canonical, b: Canonical, words: AbstractSet[str]) -> str | None:
     """The content words only ``a`` has that the context uses, as a reason; None when there
     are none."""
-    extra = sorted(w for w in set(a.content) - set(b.content) if _plain(w) and w in words)
+    restated = set(restated_class(a, b))
+    extra = sorted(
+        w for w in set(a.content) - set(b.content) if _plain(w) and w in words and w not in restated
+    )
     return f"the context uses {extra} for something else" if extra else None
 
 
