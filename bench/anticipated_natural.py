@@ -49,12 +49,13 @@ from typing import Any
 
 OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec"
+DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec,596d5f9"
 """main before issue 13 (signature rules version 1), round 1 (when the fresh split was
 committed), round 2 (when it was measured), round 3 (when fresh2 was measured), round 3
 with its fixes (match2.3, when fresh3 was committed), round 4 with its fixes (match2.5,
 as when fresh4 was measured), round 5 with its fixes (match2.6, as when fresh5 was
-measured) and round 6 with its fixes (match2.7, as when fresh6 was written)."""
+measured), round 6 with its fixes (match2.7, as when fresh6 was written) and round 7
+with its fixes (match2.9, before round 8)."""
 SET_FILES = (
     "anticipated_natural.json",
     "anticipated_fresh.json",
@@ -76,7 +77,8 @@ SPLITS = {
     "fresh5": "fresh5: committed (ef5013f) before round 6, measured once blind (38 %, 1 false"
     " hit; with the model-confirmed accept 2), then those 2 false hits fixed (match2.7)",
     "fresh6": "fresh6: written blind during round 7, measured once blind with match2.7 (30 %,"
-    " 0 false hits) and match2.8 (34 %, 0), never tuned on",
+    " 0 false hits) and match2.8 (34 %, 0); its refused rewordings were read in round 8"
+    " (general rules only)",
 }
 
 
