@@ -8,7 +8,8 @@ gives such a question a second chance, with the structural guard still the last 
    the asked one go to the model (``hard_slots_differ``): numbers, units, negations,
    quantifiers (scope), comparatives (ordering words), conjunctions, tense, a state against
    an event ("When is the shop closed?" / "When does it close?": ``align.state_event``),
-   the role a "who"/"which" asks for, every name, a compatible question word and the kind
+   the role a "who"/"which"/"how many" asks for and what it counts or picks
+   (``align.asked_moved``), every name, a compatible question word and the kind
    of answer it asks for. These are the slots the hand-written near-misses differ in
    (another number, unit, period, negation, "each" for "all", "and" adding a condition); a
    model asked about them says "yes" too easily. Question words may differ only when one
@@ -48,7 +49,7 @@ from functools import lru_cache
 from typing import Any
 
 from sleeptime.anticipate import wordnet
-from sleeptime.anticipate.align import fixed_slots_differ, one_block_apart
+from sleeptime.anticipate.align import asked_moved, fixed_slots_differ, one_block_apart
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
@@ -244,6 +245,9 @@ def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
         return f"answer kinds differ: {kind_a} vs {kind_b}"
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
+    moved = asked_moved(a, b)
+    if moved is not None:
+        return moved
     # A name must be there on both sides, capitalised or not ("saturday" in a chat message).
     words_a, words_b = set(a.content) | a.names, set(b.content) | b.names
     for name in sorted(a.names | b.names):

@@ -254,6 +254,31 @@ def fixed_slots_differ(
     return kinds_differ(a.when_kind, b.when_kind) or state_event(a, b)
 
 
+def asked_moved(a: Canonical, b: Canonical) -> str | None:
+    """Why the thing one question counts or picks is another role in the other, or None.
+
+    "How many students did the tutors teach?" and "How many tutors did the students teach?"
+    share their words one moved block apart, which ``one_block_apart`` allows; but what is
+    counted is the question. So a word of one question's phrase (``Canonical.asked``: "how
+    many *students*", read when an auxiliary follows it) may not have its last word, the
+    noun, elsewhere in the other while that one has a phrase of its own: "How many members
+    can be bought by tickets?" is not "How many tickets can members buy?". A modifier may
+    move ("How many free pages ...?" / "How many pages ... for free?"), and the noun may
+    stand in both outside the phrase ("How many *cars* can the *car* park hold?" / "How
+    many spaces does the *car* park have?"). The role the
+    phrase fills is ``Canonical.wh_role`` (a passive's subject is the active's object),
+    checked apart.
+    """
+    for x, y in ((a, b), (b, a)):
+        if not x.asked or not y.asked or x.asked[-1] in y.asked:
+            continue
+        head = x.asked[-1]
+        elsewhere_x = (Counter(x.content) - Counter(x.asked))[head]
+        if (Counter(y.content) - Counter(y.asked))[head] > elsewhere_x:
+            return f"what the question counts or picks is another role: {[head]}"
+    return None
+
+
 def state_event(a: Canonical, b: Canonical) -> str | None:
     """Why one question asks about a state and the other about an event, or None.
 

@@ -158,6 +158,7 @@ def bridged(asked: Canonical, pairs: dict[str, tuple[str, str]]) -> Canonical:
     return replace(
         asked,
         content=tuple(swap.get(w, w) for w in asked.content),
+        asked=tuple(swap.get(w, w) for w in asked.asked),
         passive_verb=swap.get(verb, verb) if verb else verb,
         forms=tuple((swap.get(item, item), word) for item, word in asked.forms),
     )

@@ -31,7 +31,7 @@ import unicodedata
 from fractions import Fraction
 
 from sleeptime.anticipate import lexicon as lx
-from sleeptime.anticipate.clause import bare_tense, bare_what, progressive, wh_role
+from sleeptime.anticipate.clause import asked_phrase, bare_tense, bare_what, progressive, wh_role
 from sleeptime.anticipate.form import Canonical as Canonical
 from sleeptime.anticipate.frames import (
     agent_first,
@@ -201,6 +201,7 @@ class _Reader:
                 passive=self.participle_at >= 0,
                 voice=self._voice(),
                 names=self.names,
+                written=tuple(self.wh),
             ),
             modals=tuple(sorted(self.modals)),
             tense=frozenset(tense),
@@ -216,6 +217,7 @@ class _Reader:
             places=frozenset(self.places),
             subject_det=self.subject_det or "",
             finite=bool(self.aux_tenses or self.modals),
+            asked=tuple(self._lemma(w) for w in asked_phrase(wh, self.words, self.wh_end)),
             state=None if self.agent_wh or self.by_agent else self._state(),
             when_kind=self.when_kind,
             bare_what=bare_what(
@@ -455,6 +457,11 @@ class _Reader:
             return
         self.content.append(f"@{role}")
 
+    @staticmethod
+    def _lemma(word: str) -> str:
+        base = lemma(word)
+        return SYNONYM_LEMMAS.get(base, base)
+
     def _content(self, word: str) -> None:
         if not word:
             return
@@ -462,7 +469,7 @@ class _Reader:
         if base in VERB_QUANTIFIERS:
             self.quantifiers.append(VERB_QUANTIFIERS[base])
             return
-        item = SYNONYM_LEMMAS.get(base, base)
+        item = self._lemma(word)
         self.content.append(item)
         self.forms.append((item, word))
 

@@ -49,6 +49,10 @@ class Canonical:
     bare_what: bool = False
     """The question word is a "what" alone in the verb's object or subject place ("What does
     Pepper get fed?"): it asks for a thing, not a time or a place (``clause.bare_what``)."""
+    asked: tuple[str, ...] = ()
+    """The content lemmas of the question word's own phrase when an auxiliary follows it
+    ("How many *students* did the tutors teach?"): what is counted or picked, in the role
+    ``wh_role`` names; () when there is none (``clause.asked_phrase``)."""
     state: str | None = None
     """The lemma read as a state after a be-form with no doer ("is the shop *closed*",
     "are the gates *open*"): it asks for a span, the verb ("does it close") for a moment."""

@@ -14,7 +14,9 @@ Verification has two stages, and the second can only say no:
      classes, third-person pronouns and conjunctions are the same multisets, and the
      comparatives the same sequence (most/least, before/after, first/last, than ...);
    - the tense is the same (was/did/had vs is/does/has vs will);
-   - "who"/"which"/"what" asks for the same role (the doer, or not);
+   - "who"/"which"/"what"/"how many"/"how much" asks for the same role (the doer, or
+     not), and what it counts or picks is no other role ("How many students did the tutors
+     teach?" is not "How many tutors did the students teach?": ``align.asked_moved``);
    - every name occurs equally often in both;
    - the content words (lemmas, synonyms merged) and role prepositions (from, to, for,
      by, than) are the same multiset, and their order differs by at most one moved
@@ -61,7 +63,7 @@ from sleeptime.anticipate.accept import (
     context_words,
     short_reply,
 )
-from sleeptime.anticipate.align import align, fixed_slots_differ, one_block_apart
+from sleeptime.anticipate.align import align, asked_moved, fixed_slots_differ, one_block_apart
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.rephrase import REPHRASE_PROMPT, alternate_guard, stored_alternates
@@ -171,6 +173,9 @@ def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
         return Verdict(False, f"pronouns differ: {list(a.pronouns)} vs {list(b.pronouns)}", 0.0)
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return Verdict(False, f"the question asks for the {a.wh_role}, not the {b.wh_role}", 0.0)
+    moved = asked_moved(a, b)
+    if moved is not None:
+        return Verdict(False, moved, 0.0)
     left_counts, right_counts = Counter(aligned.left), Counter(aligned.right)
     for name in sorted(a.names | b.names):
         if left_counts[name] != right_counts[name]:
