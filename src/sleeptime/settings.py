@@ -123,17 +123,25 @@ class Settings(BaseSettings):
     sleep_recipe: str = "rethink"
     """Recipe of background sleep runs (see ``sleeptime sleep --help``)."""
 
-    repo_index_chars: int = Field(default=3000, ge=0, le=200_000)
+    repo_index_chars: int = Field(default=1200, ge=0, le=200_000)
     """Directory contexts: characters of the model-free repository index put after the
-    agent's map in c' (0: off; ``sleep --index-chars`` overrides it per run). On by default
-    since the simonw/llm run (bench/results/repo-qwen1.5b-index/): with it the 1.5B model's
-    F1 rose from 0.21/0.28 (map only) to 0.36/0.40 at step budgets 1/2, against 0.12/0.21
-    for test-time only, at about 850 more prompt tokens per request."""
+    agent's map in c' (0: off; ``sleep --index-chars`` overrides it per run). On since the
+    simonw/llm run (bench/results/repo-qwen1.5b-index/: with 3,000 characters the 1.5B
+    model's F1 rose from 0.21/0.28, map only, to 0.36/0.40 at step budgets 1/2, against
+    0.12/0.21 for test-time only); 1,200 with the brief overview since
+    bench/results/repo-qwen1.5b-compact-1200/ (0.37/0.42 at 620-780 fewer tokens a request)."""
 
-    repo_notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    repo_sleep_map: bool = True
+    """Directory contexts: a sleep run has the model write its map before the index. False
+    writes the model-free index alone, with no model call (recipe ``repo-index``, ``sleep
+    --no-map``): on bench/results/repo-qwen1.5b-compact-1200/ it scored higher than the
+    1.5B model's map plus the index with 400-540 fewer test-time tokens a request."""
+
+    repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with a map: paths the repository overview lists
     beside c' (0: counts and folders only, the map and index standing in for the path
-    list; test-time only always gets 60). Measured in bench/results/repo-qwen1.5b-compact/."""
+    list; baseline mode always gets 60). The default is the configuration measured in
+    bench/results/repo-qwen1.5b-compact-1200/ (see DECISION.md in repo-qwen1.5b-compact/)."""
 
     worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
     """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""

@@ -274,6 +274,61 @@ async def test_the_worker_sleeps_on_a_directory_context(app: Sleeptime, repo: Pa
     assert artifact is not None and split_index(artifact.text)[0] == MAP
 
 
+async def test_sleep_without_the_map_writes_the_index_alone_and_calls_no_model(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    untouched = ScriptedBackend([], model="untouched")  # any call would fail the run
+    result = await sleep_directory(app, "shop", backend=untouched, write_map=False)
+    assert untouched.requests == []
+    assert split_index(result.artifact.text)[0] == ""
+    assert "shop/cli.py" in result.artifact.text and result.usage.total_tokens == 0
+    [run] = app.runs("shop")
+    assert run.status == "complete" and run.recipe == "repo-index"
+    assert run.backend == "none" and run.settings["map"] is False
+    assert run.details["index"]["map_chars"] == 0 and "agent" not in run.details
+    # The answering agent starts from it like from a map, without the overview's paths.
+    asker = _asker()
+    answered = await ask_agent(app, "shop", "Add a --json flag", backend=asker)
+    task = asker.requests[0].messages[1].content
+    assert "## Repository index" in task and "list_files shows the rest" in task
+    assert answered.artifact is not None and answered.artifact.id == result.artifact.id
+
+
+async def test_sleep_without_the_map_needs_the_index(app: Sleeptime, repo: Path) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(InputError, match="index is off") as raised:
+        await sleep_directory(app, "shop", write_map=False, index_chars=0)
+    assert "--index-chars" in str(raised.value.cli_hint)
+    assert app.runs("shop") == []
+
+
+async def test_the_worker_writes_the_index_alone_when_told_not_to_map(
+    db_url: str, repo: Path
+) -> None:
+    from sleeptime.settings import Settings
+    from sleeptime.worker import Worker, enqueue_sleep
+
+    app = Sleeptime(Settings(database_url=db_url, repo_sleep_map=False))
+    try:
+        looked = add_directory(app, "shop", repo)
+        enqueue_sleep(
+            app.store, looked.revision, recipe=parse_recipe("rethink"), budget=SleepBudget(),
+            seed=0, backend="scripted", model="nobody-registered-this",
+        )  # fmt: skip
+        worker = Worker(app.runtime, auto_sleep=False)
+        [job] = app.jobs()
+        claimed = app.store.claim_run("w", lease_s=30, run_id=job.id)
+        assert claimed is not None
+        await worker.execute(claimed)  # no backend is loaded: the unknown model is not asked
+        [done] = app.jobs()
+        assert done.status == "complete", done.error
+        artifact = app.show("shop").artifact
+        assert artifact is not None and artifact.text.startswith("## Repository index")
+    finally:
+        await app.aclose()
+
+
 # asking ---------------------------------------------------------------------------------
 
 
@@ -287,6 +342,8 @@ async def test_ask_in_sleep_mode_starts_from_the_map_and_is_recorded(
     assert result.answer.files == ("shop/cli.py", "shop/export.py")
     assert result.answer.unknown == ("shop/nowhere.py",)
     assert MAP in asker.requests[0].messages[1].content
+    # By default the map and index stand in for the overview's path list.
+    assert "list_files shows the rest" in asker.requests[0].messages[1].content
     query = result.query
     assert query.mode == "sleep" and query.layout == "agent" and query.budget == 3
     assert result.artifact is not None and query.artifact_id == result.artifact.id
@@ -302,6 +359,7 @@ async def test_ask_in_baseline_mode_explores_without_notes(app: Sleeptime, repo:
     asker = _asker()
     result = await ask_agent(app, "shop", "Add a --json flag", mode="baseline", backend=asker)
     assert "There are no notes" in asker.requests[0].messages[1].content
+    assert "\nFiles:\n" in asker.requests[0].messages[1].content  # the full overview
     assert result.artifact is None and result.query.mode == "baseline"
 
 

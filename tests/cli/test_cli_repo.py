@@ -76,6 +76,19 @@ def test_ask_json_and_incremental_sleep(
     assert data["steps_budget"] == 8 and data["usage"]["prompt_tokens"] > 0
 
 
+def test_sleep_without_the_map_needs_no_model(
+    invoke: Invoke, repo: Path, replies: Callable[..., str]
+) -> None:
+    invoke("context", "add", "shop", str(repo))
+    slept = invoke("sleep", "shop", "--no-map", "--quiet")  # no backend given or loaded
+    assert slept.exit_code == 0, slept.output
+    assert "the repository index alone (no model call" in slept.output
+    asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",
+                   replies(ASK_REPLY))  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.output)["files"] == ["shop/cli.py", "shop/export.py"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -86,6 +99,8 @@ def test_ask_json_and_incremental_sleep(
         (("ask", "shop", "Add a flag", "--budget", "7"), "step budgets are for --agent"),
         (("ask", "shop", "Add a flag", "--mode", "baseline", *SCRIPTED), "--agent"),
         (("sleep", "shop", "--recipe", "vote:3", *SCRIPTED), "one exploring agent"),
+        (("sleep", "shop", "--no-map", "--index-chars", "0"), "index is off"),
+        (("sleep", "text", "--no-map", *SCRIPTED), "holds text"),
     ],
 )
 def test_bad_input_says_what_to_do(

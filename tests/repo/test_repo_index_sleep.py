@@ -45,12 +45,12 @@ def _mapper(notes: str = MAP) -> ScriptedBackend:
 
 
 async def test_on_by_default_off_at_zero(app: Sleeptime, repo: Path) -> None:
-    assert Settings().repo_index_chars == 3000  # chosen on the simonw/llm run
+    assert Settings().repo_index_chars == 1200  # chosen on the simonw/llm runs
     add_directory(app, "shop", repo)
     default = await sleep_directory(app, "shop", backend=_mapper())
     assert default.artifact.text.startswith(MAP + "\n\n" + MARKER + "\n")
     assert default.artifact.format_version == INDEX_FORMAT
-    assert app.run(default.run_id).settings["index_chars"] == 3000
+    assert app.run(default.run_id).settings["index_chars"] == 1200
     # Index 0: the map alone is c', and the run records no index.
     result = await sleep_directory(app, "shop", backend=_mapper(), index_chars=0, refresh=False)
     assert result.artifact.text == MAP and result.artifact.format_version == "1"

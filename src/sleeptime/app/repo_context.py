@@ -25,6 +25,7 @@ from sleeptime.names import check_name, check_question, check_utf8, shown
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import RepoAnswer, answer_request
 from sleeptime.repo.index import check_index_chars
+from sleeptime.repo.index_run import check_index_only, run_index_sleep
 from sleeptime.repo.sleep_run import describe_changes, run_directory_sleep
 from sleeptime.repo.snapshot import Snapshot, SnapshotOptions, diff_snapshots
 from sleeptime.repo.source import (
@@ -143,6 +144,7 @@ async def sleep_directory(
     refresh: bool = True,
     recipe: Recipe | None = None,
     index_chars: int | None = None,
+    write_map: bool | None = None,
 ) -> SleepResult:
     """Refresh ``name`` from its folder, then write its architecture map (``c'``).
 
@@ -151,7 +153,8 @@ async def sleep_directory(
     ``incremental`` a small change since an earlier map is slept on from that map.
     One agent writes the map: a recipe of several loops, or ``solve``, is refused.
     ``index_chars`` caps the model-free repository index put after the map (0: none;
-    None: ``Settings.repo_index_chars``).
+    None: ``Settings.repo_index_chars``). ``write_map=False`` (None:
+    ``Settings.repo_sleep_map``) writes the index alone and loads no model.
     """
     if recipe is not None and (recipe.k > 1 or recipe.kind == "solve"):
         raise InputError(
@@ -161,12 +164,21 @@ async def sleep_directory(
     index_chars = check_index_chars(
         app.settings.repo_index_chars if index_chars is None else index_chars
     )
+    if write_map is None:
+        write_map = app.settings.repo_sleep_map
+    if not write_map:
+        check_index_only(index_chars)
     if refresh:
         looked = await app.db.call(refresh_directory, app, name)
         context, revision = looked.context, looked.revision
     else:
         context, revision = await app.db.call(app.context, name)
         directory_of(context)
+    if not write_map:
+        return await run_index_sleep(
+            app.db, context, revision, index_chars, on_event=on_event,
+            heartbeat_s=app.settings.heartbeat_s,
+        )  # fmt: skip
     chosen = app.runtime.backends.for_sleep(backend, model, False)
     return await run_directory_sleep(
         app.db, context, revision, chosen, budget or SleepBudget(),

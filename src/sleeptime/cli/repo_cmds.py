@@ -153,20 +153,32 @@ async def sleep_directory_cli(
     on_event: EventSink,
     full: bool,
     index_chars: int | None = None,
+    write_map: bool | None = None,
 ) -> SleepResult:
-    """Sleep on a directory context (the CLI's path, with ``--full`` and ``--index-chars``)."""
+    """Sleep on a directory context (the CLI path: --full, --index-chars, --no-map)."""
     from sleeptime.app.repo_context import sleep_directory
     from sleeptime.sleep import parse_recipe
 
     return await sleep_directory(
         app, name, budget=budget, backend=backend, model=model, on_event=on_event,
         incremental=not full, recipe=parse_recipe(recipe), index_chars=index_chars,
+        write_map=write_map,
     )  # fmt: skip
 
 
 def report_directory_sleep(name: str, run_details: dict[str, Any], result: SleepResult) -> None:
     """One line about a directory sleep run, and whether it started from an earlier map."""
-    agent = run_details.get("agent", {})
+    agent = run_details.get("agent")
+    index = run_details.get("index")
+    if agent is None and index:
+        click.echo(
+            f"slept on {name!r}: run {result.run_id[:8]}, the repository index alone (no "
+            f"model call, {index['version']}): {index['files']} files in {index['chars']} "
+            "characters"
+        )
+        click.echo(f'next: sleeptime ask {name} "a feature request" --agent')
+        return
+    agent = agent or {}
     usage = result.usage
     click.echo(
         f"slept on {name!r}: run {result.run_id[:8]}, {agent.get('steps', 0)} agent steps, "
@@ -174,7 +186,6 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
         f"{usage.completion_tokens} generated tokens in {usage.wall_time_s:.1f}s; map: "
         f"{result.artifact.n_chars} characters"
     )
-    index = run_details.get("index")
     if index:
         click.echo(
             f"index ({index['version']}, no model): {index['files']} files in "

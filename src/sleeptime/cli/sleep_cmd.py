@@ -96,7 +96,14 @@ if TYPE_CHECKING:
     type=int,
     default=None,
     help="Directory contexts: characters of the model-free repository index put after the "
-    "map (0: off; default: SLEEPTIME_REPO_INDEX_CHARS, which is 3000).",
+    "map (0: off; default: SLEEPTIME_REPO_INDEX_CHARS, which is 1200).",
+)
+@click.option(
+    "--map/--no-map",
+    "write_map",
+    default=None,
+    help="Directory contexts: have the model write its map before the index, or write the "
+    "model-free index alone with no model call (default: SLEEPTIME_REPO_SLEEP_MAP, on).",
 )
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
@@ -117,6 +124,7 @@ def sleep_command(
     batch: bool | None,
     full: bool,
     index_chars: int | None,
+    write_map: bool | None,
     quiet: bool,
 ) -> None:
     """Think about context NAME now, so later questions are cheap (writes c').
@@ -150,13 +158,15 @@ def sleep_command(
                 done = await sleep_directory_cli(
                     app, name, recipe=recipe, budget=budget, backend=backend, model=model,
                     on_event=progress, full=full, index_chars=index_chars,
+                    write_map=write_map,
                 )  # fmt: skip
             directory.append((await app.db.call(app.run, done.run_id)).details)
             return done
-        if index_chars is not None:
+        if index_chars is not None or write_map is not None:
             raise InputError(
-                f"context {name!r} holds text: the repository index is for directory contexts"
-            ).hinted("drop --index-chars")
+                f"context {name!r} holds text: the repository index and map are for "
+                "directory contexts"
+            ).hinted("drop --index-chars and --map/--no-map")
         with SleepProgress(enabled=not quiet) as progress:
             return await app.sleep(
                 name,

@@ -91,7 +91,7 @@ def describe_changes(diff: SnapshotDiff, limit: int = LISTED_CHANGES) -> str:
     return "\n".join(shown)
 
 
-def _snapshot_for(source: DirectorySource, revision: RevisionRecord) -> Snapshot:
+def snapshot_for(source: DirectorySource, revision: RevisionRecord) -> Snapshot:
     snapshot = source.snapshot()
     if sha256_hex(render_manifest(snapshot)) != revision.sha256:
         raise TreeChangedError(
@@ -129,7 +129,7 @@ async def plan_sleep(
 ) -> SleepPlan:
     """Snapshot the folder (it must match ``revision``) and choose full or incremental."""
     source = DirectorySource.from_json(context.source)
-    snapshot = await asyncio.to_thread(_snapshot_for, source, revision)
+    snapshot = await asyncio.to_thread(snapshot_for, source, revision)
     found = await db.call(_earlier, db, context, revision) if incremental else None
     if found is None:
         return SleepPlan(snapshot, None, budget.max_rounds, None)

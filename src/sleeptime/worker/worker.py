@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from sleeptime.app.runtime import Runtime
 from sleeptime.app.warm import warm_answer_prefix
+from sleeptime.backends.base import Backend
 from sleeptime.errors import InputError, LeaseLostError, RunEndedError, SleeptimeError
+from sleeptime.repo.index_run import run_index_sleep
 from sleeptime.repo.sleep_run import run_directory_sleep
 from sleeptime.scheduling import gather_inputs, priority_of
 from sleeptime.sleep.recipes import SleepBudget, parse_recipe
@@ -325,17 +327,22 @@ class Worker:
             budget = replace(budget, max_sleep_tokens=limit)
         log.info("run %s: sleeping on %s revision %d", short, context.name, revision.seq)
         try:
-            # Loading a model takes seconds: off the loop, so heartbeats keep the lease.
-            backend = await asyncio.to_thread(
-                self.runtime.backends.for_sleep, spec.backend, spec.model
-            )
-            if context.source is not None:  # a folder: the repository agent maps it
+            backend: Backend | None = None
+            if context.source is not None and not self.settings.repo_sleep_map:
+                # The index alone: no model to load, no model call.
+                result = await run_index_sleep(
+                    db, context, revision, self.settings.repo_index_chars, run=run,
+                    heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
+                )  # fmt: skip
+            elif context.source is not None:  # a folder: the repository agent maps it
+                backend = await self._load_backend(spec.backend, spec.model)
                 result = await run_directory_sleep(
                     db, context, revision, backend, budget, seed=spec.seed, run=run,
                     heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
                     index_chars=self.settings.repo_index_chars,
                 )  # fmt: skip
             else:
+                backend = await self._load_backend(spec.backend, spec.model)
                 result = await run_sleep(
                     db, revision, backend, spec.recipe, budget, seed=spec.seed, run=run,
                     heartbeat_s=max(self.lease_s / 3, 0.5), lease_s=self.lease_s,
@@ -363,13 +370,17 @@ class Worker:
             "run %s complete: %d notes characters, %d tokens",
             short, result.artifact.n_chars, result.usage.total_tokens,
         )  # fmt: skip
-        if context.source is not None:
+        if context.source is not None or backend is None:
             return  # answered by the agent, not from a prompt prefix worth warming
         with contextlib.suppress(SleeptimeError):
             await warm_answer_prefix(
                 backend, revision.text, result.artifact,
                 label=f"{context.name} artifact {result.artifact.id}", tenant=context.tenant,
             )  # fmt: skip
+
+    async def _load_backend(self, name: str | None, model: str | None) -> Backend:
+        """Loading a model takes seconds: off the loop, so heartbeats keep the lease."""
+        return await asyncio.to_thread(self.runtime.backends.for_sleep, name, model)
 
     async def _give_up(self, run: RunRecord, reason: str) -> None:
         """End a run that cannot go on (bad payload, deleted context); already-ended is fine."""
