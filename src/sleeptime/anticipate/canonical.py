@@ -19,7 +19,9 @@ them). Reading a question:
    tell "from A to B" from "from B to A"; ``wh_role`` says whether "who"/"which"/"what"
    asks for the subject ("Who trains Ana?") or not ("Who does Ana train?").
 
-The word classes the reader sorts tokens by are in ``vocab.py``; the readings that need the
+Questions in another shape ("Could you tell me the X?", "What is the name of the X?",
+"How big can X be?") are restated before the pass (``restate.py``). The word classes the
+reader sorts tokens by are in ``vocab.py``; the readings that need the
 whole clause (the tense of a question without auxiliary, a progressive, the question
 word's role) are in ``clause.py``.
 """
@@ -46,6 +48,7 @@ from sleeptime.anticipate.frames import (
     time_frame,
 )
 from sleeptime.anticipate.measure import amount_wh, measure_wh
+from sleeptime.anticipate.restate import concealed_question, restate
 from sleeptime.anticipate.signature import (
     _AFTER_NUMBER_UNITS,
     _SCALES,
@@ -80,7 +83,7 @@ from sleeptime.anticipate.vocab import (
     VERB_QUANTIFIERS,
     is_special,
 )
-from sleeptime.anticipate.when import PLACE_HEADS, head_wh, span_state, when_kind
+from sleeptime.anticipate.when import drop_head_noun, head_wh, span_state, when_kind
 from sleeptime.anticipate.words import (
     is_participle,
     lemma,
@@ -93,7 +96,6 @@ from sleeptime.anticipate.words import (
 CANONICAL_VERSION = f"2.{lx.LEXICON_VERSION}"
 
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
-_PLACE_LEMMAS = {lemma(w) for w in PLACE_HEADS}
 
 
 class _Reader:
@@ -160,11 +162,9 @@ class _Reader:
         phrase = phrase and noun_query(self.words)
         dated, kind = head_wh(self.wh, self.words, noun_phrase=phrase)
         self.when_kind = kind or self.when_kind
+        drop_head_noun(dated or ("when" if self.wh == ["when"] else ""), self.words, self.content)
         if dated:  # "pay date?", "What is the end date?" ask "when", whatever the money word
             wh: tuple[str, ...] = (dated,)
-            places = [k for k, w in enumerate(self.content) if w in _PLACE_LEMMAS]
-            if dated == "where" and places:
-                del self.content[places[-1]]  # "where" says it: "depot location" = "depot"
         else:
             wh = measure_wh(self.wh, self.words, self.content) or telegraphic_wh(
                 self.words, self.content
@@ -481,8 +481,8 @@ def canonical(question: str) -> Canonical:
     framed = strip_frame(plain)
     if framed != plain and framed.startswith("if ") and "," not in framed:
         framed = "whether " + framed[3:]  # "I'd like to know if the museum opens": whether
-    framed = resolve_topic(framed)
-    body = strip_frame(rewrite_phrases(framed))
+    framed = resolve_topic(concealed_question(plain, framed))
+    body = restate(strip_frame(rewrite_phrases(framed)))
     names = {n for n in _capitalized_words(text)}
     words = [w[:-2] if w.endswith("'s") else w for w in _TOKEN.findall(body)]
     words = [w if w in names else repair_slot_word(w, SLOT_WORDS) for w in words]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "11"
+LEXICON_VERSION = "12"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
@@ -116,6 +116,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bhow soon\b", "when"),  # "How soon will it arrive?" asks when it will
     # chat "r" for "are", only right after a question word ("Plan R" stays a name)
     (r"\b(what|when|where|who|why|which|how(?: much| many| long| far| often)?) r\b", r"\1 are"),
+    # issue 13, ninth round
+    (r"\bhow far away\b", "how far"),  # "away" is what "how far" asks already
 )
 
 CHAT = {

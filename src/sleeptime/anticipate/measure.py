@@ -8,6 +8,8 @@
   ends in a preposition asks for its object instead ("What is the deposit for?").
 - "What is the default chunk size?" asks "how big", "What is the distance?" "how far":
   a measure noun after "what is" stands for its "how" question (``MEASURE_NOUNS``).
+- "What size is the bedroom?" asks "how big" too: "what" right before a measure noun
+  and a be-form right after it.
 - "What is a draw worth in points?" asks "how many points".
 - In a "how much" question, "amount", "sum" and "total" add nothing ("How much is the
   amount of the deposit?").
@@ -24,7 +26,7 @@ from itertools import pairwise
 from sleeptime.anticipate import lexicon as lx
 from sleeptime.anticipate import wordnet as wn
 from sleeptime.anticipate.signature import UNITS
-from sleeptime.anticipate.words import lemma
+from sleeptime.anticipate.words import is_participle, lemma
 
 MEASURE_NOUNS = {
     "size": "how big", "distance": "how far", "speed": "how fast", "weight": "how heavy",
@@ -107,11 +109,28 @@ def measure_wh(
             if item in _MEASURE_LEMMAS:
                 del content[k]
                 return (_MEASURE_LEMMAS[item],)
+    elif found == ["which"]:
+        asked = _measure_before_be(written)
+        if asked and asked in content:
+            content.remove(asked)  # "What size is the bedroom?" = "How big is the bedroom?"
+            return (_MEASURE_LEMMAS[asked],)
     if "how much" in found:
         content[:] = [c for c in content if c not in _AMOUNT] or content
     if noun_only and found == ["what"] and _plural_head(written):
         return ("how many",)  # "seats in the workshop?" asks how many
     return tuple(found)
+
+
+def _measure_before_be(written: list[str]) -> str:
+    """The measure noun of "What size is ...?", "What height are ...?": the question opens
+    with "what", the noun and a be-form, and the be-form is the copula, not a passive's
+    ("At what speed is the culture spun?" asks a setting of the spinning; "What size bag
+    ...?" keeps its noun)."""
+    if len(written) < 4 or written[0] != "what" or written[2] not in lx.BE_FORMS:
+        return ""
+    if is_participle(written[-1]):
+        return ""
+    return lemma(written[1]) if lemma(written[1]) in _MEASURE_LEMMAS else ""
 
 
 AMOUNT_OF = "how much (amount)"

@@ -37,8 +37,9 @@ DROP = (
 )  # fmt: skip
 """Words that change nothing about what is asked: read, then dropped."""
 HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "large", "soon",
-             "late", "early", "high", "tall", "wide", "heavy"}  # fmt: skip
-"""Words that make one question word with "how" before them ("how long")."""
+             "late", "early", "high", "tall", "wide", "heavy", "deep"}  # fmt: skip
+"""Words that make one question word with "how" before them ("how long"): the adjective of
+every measure noun ``measure.MEASURE_NOUNS`` reads ("depth" asks "how deep")."""
 THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
 PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
                 "their": "they", "theirs": "they"}  # fmt: skip

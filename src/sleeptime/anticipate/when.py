@@ -6,7 +6,9 @@ already was; a copula "what" whose noun phrase ends in a date word ("What is the
 of the tariff?", "paper form deadline?", "What are the office hours?") asks "when" too
 (``head_wh``), even when a money word stands before it ("next pay date?" asks a date,
 not an amount: the head of the phrase says what is asked). A place word heads a phrase that
-asks "where" the same way ("car return location?").
+asks "where" the same way ("car return location?"). The head says nothing the question
+word does not when it is a place or a bare "date" or "day" ("concert date?" asks when the
+concert is), so the reader drops it (``drop_head_noun``).
 
 "Opening hours" and "opening times" name the span a place is open, so they read as the state
 "open" (``span_state``): they match "When is the pool open?" and, like it, never "What time
@@ -29,8 +31,10 @@ _TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:times?|hours?)\b")
 _DAY = re.compile(r"\b(?:what|which) (?:dates?|days?)\b")
 _DAY_HEADS = {"date", "deadline", "day"}
 """Nouns that name a point on a calendar: a phrase that ends in one asks "when"."""
+_CALENDAR_NOUNS = {"date", "dates", "day", "days"}
 PLACE_HEADS = {"location", "address", "venue", "whereabouts"}
 """Nouns that name a place: a phrase that ends in one asks "where"."""
+_PLACE_LEMMAS = {lemma(w) for w in PLACE_HEADS}
 _COPULA_HEADS = {"dates": "day", "deadlines": "day", "days": "day", "hours": "time"}
 """Plurals that ask "when" only after "what are the": a bare "holiday days?" or "overtime
 hours?" asks how many (``measure.py``)."""
@@ -80,11 +84,32 @@ def head_wh(wh: list[str], words: list[str], *, noun_phrase: bool) -> tuple[str,
         return "when", ""  # "pool opening hours": the span it is open (``span_state``)
     if head in _DAY_HEADS:
         return "when", "day"
-    if head in PLACE_HEADS:
-        return "where", ""
     if copula and head in _COPULA_HEADS:
         return "when", _COPULA_HEADS[head]
+    if head in PLACE_HEADS:
+        return "where", ""
     return "", ""
+
+
+def drop_head_noun(wh: str, words: list[str], content: list[str]) -> None:
+    """Take out of ``content`` the head noun the question word says already: a place
+    noun for "where" ("depot location?" = "Where is the depot?"), a bare "date" or "day"
+    for "when" ("What is the concert's date?", "concert date?", "When is the pay date?" ask
+    when the concert or the pay is); "deadline" names a limit, not the event's day, and
+    stays."""
+    if wh == "where":
+        places = [k for k, w in enumerate(content) if w in _PLACE_LEMMAS]
+        if places:
+            del content[places[-1]]
+        return
+    if wh != "when":
+        return
+    written = [w for w in words if w]
+    if written[:1] in (["what"], ["when"]) and written[1:2] and written[1] in lx.BE_FORMS:
+        written = [w for w in written[2:] if w not in {"the", "a", "an"}]
+    head = _head(written)
+    if head in _CALENDAR_NOUNS and lemma(head) in content:
+        content.remove(lemma(head))
 
 
 def span_state(text: str) -> str | None:
