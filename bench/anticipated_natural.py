@@ -50,13 +50,14 @@ from typing import Any
 
 OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec,596d5f9"
+DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec,596d5f9,46107d3"
 """main before issue 13 (signature rules version 1), round 1 (when the fresh split was
 committed), round 2 (when it was measured), round 3 (when fresh2 was measured), round 3
 with its fixes (match2.3, when fresh3 was committed), round 4 with its fixes (match2.5,
 as when fresh4 was measured), round 5 with its fixes (match2.6, as when fresh5 was
-measured), round 6 with its fixes (match2.7, as when fresh6 was written) and round 7
-with its fixes (match2.9, before round 8)."""
+measured), round 6 with its fixes (match2.7, as when fresh6 was written), round 7
+with its fixes (match2.9, before round 8) and round 8 with the role fix (match2.11, before
+round 9)."""
 SET_FILES = (
     "anticipated_natural.json",
     "anticipated_fresh.json",
@@ -82,7 +83,8 @@ SPLITS = {
     " 0 false hits) and match2.8 (34 %, 0); its refused rewordings were read in round 8"
     " (general rules only)",
     "fresh7": "fresh7: committed (b238176) before round 8, measured once blind with match2.9"
-    " and match2.11 (44 %, 0 false hits both; with the model-confirmed accept 53 %, 0)",
+    " and match2.11 (44 %, 0 false hits both; with the model-confirmed accept 53 %, 0); its"
+    " misses were read in round 9 (general rules only)",
 }
 
 
