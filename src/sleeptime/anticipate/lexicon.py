@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "12"
+LEXICON_VERSION = "13"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"
 _OPENER = (
     r"(?:(?:(?:just )?(?:a )?(?:quick|short|simple|small) (?:\w+ )?(?:question|check|one)|question"
-    r"|ok|okay|just checking"
+    r"|ok|okay|just checking|thanks(?: (?:so|very) much| a lot)?(?=[,!.])|thank you(?: (?:so|very)"
+    r" much)?(?=[,!.])"
     r"|well|sorry(?: to (?:bother|trouble) you| if this (?:was|has been|is) (?:already )?asked"
     r"(?: before)?)?)[,:!.]?\s+)+"
 )
@@ -315,12 +316,15 @@ LIGHT_VERBS = {
 # Words that change nothing about what is asked (beyond signature.FUNCTION_WORDS).
 FILLERS = {
     "please", "kindly", "exactly", "actually", "really", "roughly", "approximately",
-    "around", "approx", "currently", "basically", "anyway", "thanks", "thank", "even",
+    "around", "approx", "currently", "basically", "anyway", "even",
     "there", "it", "of", "in", "on", "at", "during", "within", "about", "with", "through",
     "throughout", "toward", "towards", "onto", "upon", "for",
     "via", "among", "inside", "along",
 }  # fmt: skip
-"""Prepositions not listed in ``ROLE_PREPOSITIONS`` carry no role: they are dropped."""
+"""Prepositions not listed in ``ROLE_PREPOSITIONS`` carry no role: they are dropped.
+"thanks" and "thank you" are not here: they are politeness only as a frame around the
+question (``FRAME_SUFFIX``, ``FRAME_PREFIX``); inside it they can be a name ("What do
+Thank You backers get?" asks about one reward tier, not about all backers)."""
 
 ROLE_PREPOSITIONS = {"from": "from", "to": "to", "into": "to", "by": "by", "till": "to"}
 """Prepositions that say which role a noun plays (from A to B, paid by A)."""
