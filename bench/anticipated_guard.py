@@ -26,19 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from anticipated_natural import SPLITS, load_set
+from anticipated_natural import SPLITS, load_set, run_script_at
 
 OUT = Path(__file__).parent / "results" / "anticipated_guard.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -140,25 +136,7 @@ def evaluate(data: dict[str, Any], split: str) -> dict[str, Any]:
 def run_before(rev: str, split: str) -> dict[str, Any]:
     """Run ``evaluate`` with the ``src/`` of commit ``rev`` in a subprocess (the sets are
     read from this checkout, so both sides see the same questions)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        data_path = Path(tmp) / "set.json"
-        data_path.write_text(json.dumps(load_set()), encoding="utf-8")
-        archive = Path(tmp) / "src.tar"
-        subprocess.run(
-            ["git", "-C", str(REPO), "archive", "-o", str(archive), rev, "src"], check=True
-        )
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        out = Path(tmp) / "before.json"
-        env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "src"))
-        subprocess.run(
-            [sys.executable, __file__, "--eval-only", str(out), "--data", str(data_path),
-             "--split", split],
-            check=True, env=env, cwd=tmp,
-        )  # fmt: skip
-        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-        result["rev"] = rev
-        return result
+    return run_script_at(rev, Path(__file__), load_set(), split)
 
 
 def _passing(result: dict[str, Any]) -> set[tuple[str, str]]:

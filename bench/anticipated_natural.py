@@ -202,6 +202,13 @@ def evaluate(data: dict[str, Any], split: str) -> dict[str, Any]:
 
 def run_before(rev: str, data: dict[str, Any], split: str) -> dict[str, Any]:
     """Run ``evaluate`` with the ``src/`` of commit ``rev`` in a subprocess."""
+    return run_script_at(rev, Path(__file__), data, split)
+
+
+def run_script_at(rev: str, script: Path, data: dict[str, Any], split: str) -> dict[str, Any]:
+    """Run ``script --eval-only OUT --data SET --split SPLIT`` on the ``src/`` of commit
+    ``rev`` (extracted with ``git archive``) in a subprocess and return what it wrote: every
+    "before" column is measured the same way, by this checkout's script on that code."""
     with tempfile.TemporaryDirectory() as tmp:
         data_path = Path(tmp) / "set.json"
         data_path.write_text(json.dumps(data), encoding="utf-8")
@@ -214,7 +221,7 @@ def run_before(rev: str, data: dict[str, Any], split: str) -> dict[str, Any]:
         out = Path(tmp) / "before.json"
         env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "src"))
         subprocess.run(
-            [sys.executable, __file__, "--eval-only", str(out), "--data", str(data_path),
+            [sys.executable, str(script), "--eval-only", str(out), "--data", str(data_path),
              "--split", split],
             check=True, env=env, cwd=tmp,
         )  # fmt: skip

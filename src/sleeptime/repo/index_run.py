@@ -19,7 +19,7 @@ from typing import Any
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.index import INDEX_FORMAT, INDEX_PROMPT, build_index
-from sleeptime.repo.sleep_run import snapshot_for
+from sleeptime.repo.sleep_run import snapshot_details, snapshot_for
 from sleeptime.repo.source import DirectorySource
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.recorder import RunRecorder
@@ -89,14 +89,7 @@ async def run_index_sleep(
     index = built.render(index_chars)
     details = {
         "index": {**index.details(), "map_chars": 0},
-        "snapshot": {
-            "hash": snapshot.content_hash,
-            "kind": snapshot.kind,
-            "head": snapshot.head,
-            "files": len(snapshot.files),
-            "bytes": snapshot.total_bytes,
-            "skipped": len(snapshot.skipped),
-        },
+        "snapshot": snapshot_details(snapshot),
     }
     artifact = await recorder.complete(
         artifact_text=index.text, usage=usage, rounds=0, details=details, anticipated=[],

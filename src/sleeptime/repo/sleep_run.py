@@ -298,8 +298,19 @@ async def run_directory_sleep(
     return SleepResult(artifact=artifact, run_id=run.id, usage=notes.run.usage, loops=())
 
 
+def snapshot_details(snapshot: Snapshot) -> dict[str, Any]:
+    """What a run records of the tree it slept on (``details["snapshot"]``)."""
+    return {
+        "hash": snapshot.content_hash,
+        "kind": snapshot.kind,
+        "head": snapshot.head,
+        "files": len(snapshot.files),
+        "bytes": snapshot.total_bytes,
+        "skipped": len(snapshot.skipped),
+    }
+
+
 def _details(notes: RepoNotes, plan: SleepPlan) -> dict[str, Any]:
-    snapshot = plan.snapshot
     return {
         "agent": {
             "steps": len(notes.run.steps),
@@ -308,13 +319,6 @@ def _details(notes: RepoNotes, plan: SleepPlan) -> dict[str, Any]:
             "clipped": notes.clipped,
             "prompts": list(notes.run.prompt_keys),
         },
-        "snapshot": {
-            "hash": snapshot.content_hash,
-            "kind": snapshot.kind,
-            "head": snapshot.head,
-            "files": len(snapshot.files),
-            "bytes": snapshot.total_bytes,
-            "skipped": len(snapshot.skipped),
-        },
+        "snapshot": snapshot_details(plan.snapshot),
         **({"incremental": plan.incremental} if plan.incremental else {}),
     }
