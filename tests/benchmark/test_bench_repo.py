@@ -96,6 +96,8 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     report = (out / "report.md").read_text()
     assert "F1 over changed files" in report and "f1_vs_tokens.png" in report
     assert f"model calls: {first.misses} made, 0 replayed from the call log" in report
+    assert "| model s (median) |" in report  # each answer's model time, from the call log
+    assert all(p["median_model_s"] is not None for p in summary["points"])
     ref = summary["reference"]
     assert ref["n"] == 3 and ref["f1"] == pytest.approx(sum(r["f1"] for r in refs.values()) / 3)
     assert "Model-free reference (`most_changed_3`" in report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,15 @@ def _generated(usage: dict[str, Any] | None) -> int:
     return int((usage or {}).get("completion_tokens", 0))
 
 
+def _median_model_s(group: list[dict[str, Any]]) -> float | None:
+    """Median model time of an answer (its calls' wall time, as the call log recorded it:
+    a replayed call keeps the time of the run that made it, queueing excluded)."""
+    times = [
+        float(r["usage"]["wall_time_s"]) for r in group if (r.get("usage") or {}).get("wall_time_s")
+    ]
+    return statistics.median(times) if times else None
+
+
 def points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mean F1 (with interval), precision, recall, tokens and steps per condition and budget."""
     groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
@@ -84,6 +94,7 @@ def points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "mean_test_tokens": _mean([_total(r.get("usage")) for r in group]),
                 "mean_test_generated": _mean([_generated(r.get("usage")) for r in group]),
                 "mean_steps": _mean([float(r.get("steps", 0)) for r in group]),
+                "median_model_s": _median_model_s(group),
             }
         )
     return found
@@ -248,8 +259,8 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
         "## F1 over changed files (mean over tasks, 95% bootstrap interval)",
         "",
         "| condition | budget (steps) | n | F1 | 95% CI | precision | recall "
-        "| test-time tokens (prompt+generated) | generated | steps used |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| test-time tokens (prompt+generated) | generated | steps used | model s (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in summary["points"]:
         label = LABELS.get(p["condition"], p["condition"])
@@ -257,8 +268,15 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             f"| {label} | {p['budget']} | {p['n']} | {_f(p['f1'])} | "
             f"{_f(p['ci95_low'])}-{_f(p['ci95_high'])} | {_f(p['precision'])} | "
             f"{_f(p['recall'])} | {p['mean_test_tokens']:.0f} | "
-            f"{p['mean_test_generated']:.0f} | {p['mean_steps']:.2f} |"
+            f"{p['mean_test_generated']:.0f} | {p['mean_steps']:.2f} | "
+            f"{_f(p.get('median_model_s'), 1)} |"
         )
+    lines += [
+        "",
+        "Model s: the median over answers of their model calls' wall time, as the call log "
+        "recorded it (a replayed call keeps the time of the run that made it; time spent "
+        "waiting for a free request slot is not in it).",
+    ]
     if "reference" in summary:
         ref = summary["reference"]
         lines += [
