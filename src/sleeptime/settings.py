@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sleeptime.errors import ConfigError, InputError
@@ -182,6 +182,19 @@ class Settings(BaseSettings):
         # Path("") is the current directory: an empty variable would scatter databases.
         if isinstance(value, str) and not value.strip():
             raise ValueError("give a directory path, or unset it for the per-user default")
+        return value
+
+    @field_validator("repo_sleep_map")
+    @classmethod
+    def _map_or_index(cls, value: bool, info: ValidationInfo) -> bool:
+        # Refused here, at start-up, not in the worker: there a run that can write nothing
+        # would fail, be retried and fail again.
+        if not value and info.data.get("repo_index_chars") == 0:
+            raise ValueError(
+                "a directory sleep without the map writes the repository index alone, and "
+                "SLEEPTIME_REPO_INDEX_CHARS=0 turns the index off: give it characters (1200 "
+                "is the default) or set SLEEPTIME_REPO_SLEEP_MAP=true"
+            )
         return value
 
     @field_validator("tenant")

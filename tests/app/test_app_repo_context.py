@@ -325,6 +325,20 @@ async def test_the_worker_writes_the_index_alone_when_told_not_to_map(
         assert done.status == "complete", done.error
         artifact = app.show("shop").artifact
         assert artifact is not None and artifact.text.startswith("## Repository index")
+        # A folder that moved on since the queued revision ends the claimed run with why.
+        commit(repo, "More stock", {"shop/stock.py": "ITEMS = [1]\n"})
+        later = refresh_directory(app, "shop")
+        enqueue_sleep(
+            app.store, later.revision, recipe=parse_recipe("rethink"), budget=SleepBudget(),
+            seed=0, backend="scripted", model="nobody-registered-this",
+        )  # fmt: skip
+        commit(repo, "Even more stock", {"shop/stock.py": "ITEMS = [1, 2]\n"})
+        [queued] = [j for j in app.jobs() if j.status == "queued"]
+        claimed = app.store.claim_run("w", lease_s=30, run_id=queued.id)
+        assert claimed is not None
+        await worker.execute(claimed)
+        [failed] = [r for r in app.runs("shop") if r.id == queued.id]
+        assert failed.status == "failed" and "changed since revision" in (failed.error or "")
     finally:
         await app.aclose()
 

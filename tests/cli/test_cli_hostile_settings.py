@@ -82,6 +82,13 @@ def test_an_empty_data_dir_writes_nothing_to_the_current_folder(
     assert os.listdir(tmp_path) == []
 
 
+def test_sleep_without_map_or_index_is_refused_at_start() -> None:
+    env = {"SLEEPTIME_REPO_SLEEP_MAP": "false", "SLEEPTIME_REPO_INDEX_CHARS": "0"}
+    line = _one_line_error(_run("context", "add", "a", "-", env=env, input="text"), 4)
+    assert "SLEEPTIME_REPO_SLEEP_MAP" in line and "index alone" in line
+    assert "no contexts yet" in _run("context", "list").output  # nothing was written
+
+
 def test_an_empty_tenant_flag_is_refused_not_taken_as_default() -> None:
     line = _one_line_error(_run("--tenant", "", "context", "add", "a", "-", input="text"), 2)
     assert line == "error: --tenant is empty; give a short name such as 'handbook'"

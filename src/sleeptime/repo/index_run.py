@@ -18,8 +18,9 @@ from typing import Any
 
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
-from sleeptime.repo.index import INDEX_FORMAT, INDEX_PROMPT, build_index
+from sleeptime.repo.index import INDEX_FORMAT, INDEX_PROMPT, RepoIndex, build_index
 from sleeptime.repo.sleep_run import snapshot_details, snapshot_for
+from sleeptime.repo.snapshot import Snapshot
 from sleeptime.repo.source import DirectorySource
 from sleeptime.sleep.events import EventSink, SleepEvent, SleepEventKind, ignore_events
 from sleeptime.sleep.recorder import RunRecorder
@@ -64,8 +65,10 @@ async def run_index_sleep(
     """
     check_index_only(index_chars)
     source = DirectorySource.from_json(context.source)
-    snapshot = await asyncio.to_thread(snapshot_for, source, revision)
+    checked: Snapshot | None = None
     if run is None:
+        # A folder that moved on writes nothing: no run is started for it.
+        checked = await asyncio.to_thread(snapshot_for, source, revision)
         run = await db.call(
             db.sync.start_run,
             revision.id,
@@ -74,15 +77,23 @@ async def run_index_sleep(
             prompt_versions={INDEX_PROMPT: load_prompt(INDEX_PROMPT).key},
             backend=NO_BACKEND,
             model=NO_BACKEND,
-            settings=_settings(index_chars, context.source, snapshot.content_hash),
+            settings=_settings(index_chars, context.source, checked.content_hash),
             owner=owner,
             **({"lease_s": lease_s} if lease_s is not None else {}),
         )
     recorder = RunRecorder(db, run, heartbeat_s=heartbeat_s, lease_s=lease_s)
     usage = Usage()
     on_event(SleepEvent(SleepEventKind.RUN_START, loops=1, max_rounds=0, usage=usage))
+
+    async def work() -> tuple[Snapshot, RepoIndex]:
+        # A claimed run checks the folder here, so a mismatch ends the run with the reason.
+        snapshot = checked
+        if snapshot is None:
+            snapshot = await asyncio.to_thread(snapshot_for, source, revision)
+        return snapshot, await asyncio.to_thread(build_index, snapshot)
+
     try:
-        built = await recorder.watch(asyncio.to_thread(build_index, snapshot))
+        snapshot, built = await recorder.watch(work())
     except BaseException as exc:
         await recorder.end(exc, usage=usage, rounds=0, partial_text=None, details={})
         raise
