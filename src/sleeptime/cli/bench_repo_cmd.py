@@ -66,7 +66,7 @@ def _ints(text: str) -> list[int]:
 @click.option(
     "--notes-overview-paths",
     type=int,
-    default=60,
+    default=60,  # repo.overview.OVERVIEW_PATHS; not imported: the CLI starts light
     show_default=True,
     help="Paths the overview lists when the agent has c' (0: counts and folders only).",
 )

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from sleeptime.backends.base import Backend
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget, AgentResult, run_agent
-from sleeptime.repo.overview import overview
+from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
 
-OVERVIEW_PATHS = 60
-"""Paths the overview lists for an agent without notes (and with notes, by default)."""
 NO_NOTES = "There are no notes about this repository; explore it with the tools."
 
 _PATHLIKE = re.compile(

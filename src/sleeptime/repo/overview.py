@@ -10,8 +10,11 @@ from collections import Counter
 
 from sleeptime.repo.snapshot import Snapshot
 
+OVERVIEW_PATHS = 60
+"""Paths the overview lists by default (and always for an agent without notes)."""
 
-def overview(snapshot: Snapshot, max_paths: int = 60) -> str:
+
+def overview(snapshot: Snapshot, max_paths: int = OVERVIEW_PATHS) -> str:
     """Describe the tree: file count, top-level folders, then up to ``max_paths`` paths.
 
     ``max_paths=0`` gives the brief form (counts and folders only), for an agent whose

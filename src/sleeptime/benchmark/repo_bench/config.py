@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from sleeptime.repo.index import MIN_INDEX_CHARS
+from sleeptime.repo.overview import OVERVIEW_PATHS
 
 Condition = Literal["baseline", "sleep", "index"]
 CONDITIONS: tuple[Condition, ...] = ("baseline", "sleep")
@@ -53,7 +54,7 @@ class RepoBenchConfig(BaseModel):
     index_chars: int = Field(default=0, ge=0, le=200_000, validate_default=True)
     """Characters of the model-free repository index put after the map in ``c'`` (0: off,
     and every request is what it was before the index existed)."""
-    notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    notes_overview_paths: int = Field(default=OVERVIEW_PATHS, ge=0, le=100_000)
     """Paths the overview lists in the sleep and index conditions (0: counts and folders
     only, c' standing in for the path list); test-time only always gets 60."""
     reply_tokens: int = Field(default=512, ge=16, le=32768)

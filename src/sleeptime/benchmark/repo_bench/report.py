@@ -20,6 +20,7 @@ from sleeptime.benchmark.experiments.common import RunSummary
 from sleeptime.benchmark.experiments.stats import mcnemar_exact
 from sleeptime.benchmark.report import read_rows
 from sleeptime.errors import InputError
+from sleeptime.repo.overview import OVERVIEW_PATHS
 
 BOOTSTRAP = 2000
 LABELS = {"baseline": "test-time only", "index": "index only"}
@@ -183,7 +184,7 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
         "samples": len(answers),
         "errors": sum(1 for r in rows if "error" in r),
         "budgets": settings.get("budgets"),
-        "notes_overview_paths": settings.get("notes_overview_paths", 60),
+        "notes_overview_paths": settings.get("notes_overview_paths", OVERVIEW_PATHS),
         "sleep": {
             "runs": len(sleeps),
             "failed": len(sleeps) - len(ok_sleeps),
@@ -247,11 +248,11 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
         *(
             [
                 "- overview with c': counts and folders only (no path list); test-time "
-                "only: 60 paths"
+                f"only: {OVERVIEW_PATHS} paths"
                 if paths == 0
-                else f"- overview with c': up to {paths} paths; test-time only: 60"
+                else f"- overview with c': up to {paths} paths; test-time only: {OVERVIEW_PATHS}"
             ]
-            if (paths := summary.get("notes_overview_paths", 60)) != 60
+            if (paths := summary.get("notes_overview_paths", OVERVIEW_PATHS)) != OVERVIEW_PATHS
             else []
         ),
         f"- failed samples: {summary['errors']}; model calls: {_calls_line(summary['calls'])}",
