@@ -49,7 +49,7 @@ from functools import lru_cache
 from typing import Any
 
 from sleeptime.anticipate import wordnet
-from sleeptime.anticipate.align import asked_moved, fixed_slots_differ, one_block_apart
+from sleeptime.anticipate.align import fixed_slots_differ, one_block_apart, roles_differ
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.anticipate.form import Canonical
 from sleeptime.backends.base import Backend, ChatRequest, Message
@@ -243,11 +243,9 @@ def hard_slots_differ(a: Canonical, b: Canonical) -> str | None:
     kind_a, kind_b = answer_kind(a), answer_kind(b)
     if kind_a and kind_b and kind_a != kind_b:
         return f"answer kinds differ: {kind_a} vs {kind_b}"
-    if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
-        return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
-    moved = asked_moved(a, b)
-    if moved is not None:
-        return moved
+    roles = roles_differ(a, b)
+    if roles is not None:
+        return roles
     # A name must be there on both sides, capitalised or not ("saturday" in a chat message).
     words_a, words_b = set(a.content) | a.names, set(b.content) | b.names
     for name in sorted(a.names | b.names):

@@ -254,6 +254,15 @@ def fixed_slots_differ(
     return kinds_differ(a.when_kind, b.when_kind) or state_event(a, b)
 
 
+def roles_differ(a: Canonical, b: Canonical) -> str | None:
+    """Why the question words of ``a`` and ``b`` ask for different roles, or None: the role
+    the question word fills (the doer, or not), then what it counts or picks standing in
+    another role (``asked_moved``). The rules and the accept guard both check it."""
+    if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
+        return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
+    return asked_moved(a, b)
+
+
 def asked_moved(a: Canonical, b: Canonical) -> str | None:
     """Why the thing one question counts or picks is another role in the other, or None.
 

@@ -63,7 +63,7 @@ from sleeptime.anticipate.accept import (
     context_words,
     short_reply,
 )
-from sleeptime.anticipate.align import align, asked_moved, fixed_slots_differ, one_block_apart
+from sleeptime.anticipate.align import align, fixed_slots_differ, one_block_apart, roles_differ
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
 from sleeptime.anticipate.rephrase import REPHRASE_PROMPT, alternate_guard, stored_alternates
@@ -171,11 +171,9 @@ def compare_canonical(a: Canonical, b: Canonical) -> Verdict:
         return Verdict(False, f"voice differ: {[a.voice]} vs {[b.voice]}", 0.0)
     if _multiset_differs(aligned.pronouns_left, aligned.pronouns_right):
         return Verdict(False, f"pronouns differ: {list(a.pronouns)} vs {list(b.pronouns)}", 0.0)
-    if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
-        return Verdict(False, f"the question asks for the {a.wh_role}, not the {b.wh_role}", 0.0)
-    moved = asked_moved(a, b)
-    if moved is not None:
-        return Verdict(False, moved, 0.0)
+    roles = roles_differ(a, b)
+    if roles is not None:
+        return Verdict(False, roles, 0.0)
     left_counts, right_counts = Counter(aligned.left), Counter(aligned.right)
     for name in sorted(a.names | b.names):
         if left_counts[name] != right_counts[name]:
