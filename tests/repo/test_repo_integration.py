@@ -79,5 +79,9 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
         assert 1 <= answer["steps"] <= 2 and answer["usage"]["prompt_tokens"] > 0
         assert answer["usage"]["completion_tokens"] <= 2 * 64 + 8
         assert set(answer["files"]) <= set(take_snapshot(shop_repo).paths)
+    # Sleep saved the KV state of the answer prompt on its map, and the first baseline
+    # request saved the one without notes, so a later request prefills only itself.
+    states = run("cache", "show")
+    assert "shop agent, map " in states and "shop agent, no map" in states
     shown = run("context", "show", "shop")
     assert "repo-map" in shown and "complete" in shown

@@ -15,15 +15,16 @@ small; ``Sleeptime.sleep`` and ``Sleeptime.ask`` route directory contexts here o
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sleeptime.backends.base import Backend
 from sleeptime.backends.pool import BackendSpec
-from sleeptime.errors import InputError, NotFoundError
+from sleeptime.errors import InputError, NotFoundError, SleeptimeError
 from sleeptime.names import check_name, check_question, check_utf8, shown
 from sleeptime.repo.agent import AgentBudget
-from sleeptime.repo.answer_agent import RepoAnswer, answer_request
+from sleeptime.repo.answer_agent import RepoAnswer, answer_request, warm_agent_prefix
 from sleeptime.repo.index import check_index_chars
 from sleeptime.repo.index_run import check_index_only, run_index_sleep
 from sleeptime.repo.sleep_run import describe_changes, run_directory_sleep
@@ -44,6 +45,7 @@ from sleeptime.values import AnswerMode
 
 if TYPE_CHECKING:
     from sleeptime.app.facade import Sleeptime
+    from sleeptime.settings import Settings
 
 AGENT_LAYOUT = "agent"
 """The ``layout`` of a query answered by the repository agent (its budget is steps)."""
@@ -180,12 +182,42 @@ async def sleep_directory(
             heartbeat_s=app.settings.heartbeat_s,
         )  # fmt: skip
     chosen = app.runtime.backends.for_sleep(backend, model, False)
-    return await run_directory_sleep(
+    result = await run_directory_sleep(
         app.db, context, revision, chosen, budget or SleepBudget(),
         seed=app.settings.seed, on_event=on_event, heartbeat_s=app.settings.heartbeat_s,
         incremental=incremental,
         index_chars=index_chars,
     )  # fmt: skip
+    return await warm_after_sleep(app.settings, chosen, context, revision, result)
+
+
+def _prefix_label(name: str, artifact: ArtifactRecord | None) -> str:
+    return f"{name} agent, map {artifact.id}" if artifact else f"{name} agent, no map"
+
+
+async def warm_after_sleep(
+    settings: Settings,
+    backend: Backend,
+    context: ContextRecord,
+    revision: RevisionRecord,
+    result: SleepResult,
+) -> SleepResult:
+    """Save the KV state of the answer prompt on the new map (embedded backend only).
+
+    Sleep-time work: the first ``ask --agent`` on these notes then prefills only its
+    request. A folder that changed since the sleep makes a different prompt, so the
+    state is simply not used; a failure to save costs that speed-up, nothing else.
+    """
+    try:
+        snapshot = parse_manifest(revision.text).as_snapshot(directory_of(context).root)
+        warmed = await warm_agent_prefix(
+            backend, RepoTools(snapshot), notes=result.artifact.text,
+            overview_paths=settings.repo_notes_overview_paths, tenant=context.tenant,
+            label=_prefix_label(context.name, result.artifact),
+        )  # fmt: skip
+    except SleeptimeError:
+        return result
+    return replace(result, prefilled_tokens=warmed) if warmed else result
 
 
 def _stale_notes(
@@ -249,11 +281,18 @@ async def ask_agent(
                 "baseline mode, or allow the notes of an older revision"
             ).hinted(f"`sleeptime sleep {shown(name)}`, --mode baseline, or --allow-stale")
     chosen = app.backend(backend, model)
+    tools = RepoTools(looked.snapshot)
+    overview_paths = app.settings.repo_notes_overview_paths
     started = time.perf_counter()
-    answer = await answer_request(
-        chosen, RepoTools(looked.snapshot), request, notes=notes, budget=budget,
-        overview_paths=app.settings.repo_notes_overview_paths,
+    # The first request on these notes saves their prompt's KV state (the prefill it needs
+    # anyway), so the next request, in any process, prefills only itself.
+    await warm_agent_prefix(
+        chosen, tools, notes=notes, overview_paths=overview_paths, tenant=app.tenant,
+        label=_prefix_label(name, artifact),
     )  # fmt: skip
+    answer = await answer_request(
+        chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths
+    )
     latency = time.perf_counter() - started
     query = await app.db.call(
         _record_query, app, looked, artifact, stale_from, request, typed_mode, budget, answer,

@@ -124,6 +124,23 @@ async def _execute(tools: RepoTools, calls: tuple[ToolCall, ...], cap: int) -> l
     return outputs
 
 
+def agent_system(
+    system: str, tools: RepoTools, *, native: bool, prompt_keys: tuple[str, ...] = ()
+) -> tuple[str, tuple[str, ...]]:
+    """The system prompt as sent, and the prompt keys it used.
+
+    Without native tool calls the text protocol (with the tools described) follows the
+    caller's system prompt. One function builds it for the loop and for anyone saving the
+    KV state of the prompt's fixed start (``answer_agent.warm_agent_prefix``), so the two
+    cannot drift apart.
+    """
+    if native:
+        return system, prompt_keys
+    protocol = load_prompt("repo_text_protocol")
+    text = system + "\n\n" + protocol.render(tools=describe_tools(tools.specs))
+    return text, (*prompt_keys, protocol.key)
+
+
 async def run_agent(
     backend: Backend,
     tools: RepoTools,
@@ -145,10 +162,7 @@ async def run_agent(
     """
     budget = budget or AgentBudget()
     native = backend.info.native_tools
-    protocol = load_prompt("repo_text_protocol")
-    keys = prompt_keys if native else (*prompt_keys, protocol.key)
-    if not native:
-        system = system + "\n\n" + protocol.render(tools=describe_tools(tools.specs))
+    system, keys = agent_system(system, tools, native=native, prompt_keys=prompt_keys)
     messages: list[Message] = [Message("system", system), Message("user", task)]
     result = AgentResult(text="", stop="steps", prompt_keys=keys)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sleeptime.backends.base import Backend
+from sleeptime.backends.base import Backend, PrefixWarmer
 from sleeptime.prompts import load_prompt
-from sleeptime.repo.agent import AgentBudget, AgentResult, run_agent
+from sleeptime.repo.agent import AgentBudget, AgentResult, agent_system, run_agent
 from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
 
@@ -82,6 +82,53 @@ def extract_files(text: str, known: tuple[str, ...]) -> tuple[tuple[str, ...], t
     return tuple(files), tuple(unknown)
 
 
+def _task_parts(
+    tools: RepoTools, notes: str | None, overview_paths: int
+) -> tuple[str, str, str, tuple[str, ...]]:
+    """The system prompt (before the tool protocol), the task around the request, keys.
+
+    Everything before the request is the same for every request on these notes and this
+    snapshot; the request comes last so that a saved KV state (or a server's prefix
+    cache) of that start serves them all.
+    """
+    system = load_prompt("repo_answer_system")
+    task = load_prompt("repo_answer_task")
+    notes_text = f"Notes written earlier about this repository:\n{notes}" if notes else NO_NOTES
+    shown_paths = overview_paths if notes else OVERVIEW_PATHS
+    rendered = task.render(
+        notes=notes_text, overview=overview(tools.snapshot, shown_paths), request=_REQUEST_MARK
+    )
+    head, _, tail = rendered.partition(_REQUEST_MARK)
+    return system.render(), head, tail, (system.key, task.key)
+
+
+_REQUEST_MARK = "\x00request\x00"
+
+
+async def warm_agent_prefix(
+    backend: Backend,
+    tools: RepoTools,
+    *,
+    notes: str | None,
+    overview_paths: int = OVERVIEW_PATHS,
+    label: str = "",
+    tenant: str = "",
+) -> int:
+    """Save the KV state of the answer prompt's fixed start; tokens kept (0: not embedded).
+
+    Why: on the embedded backend each ``ask --agent`` runs in a new process and would
+    prefill the whole notes and overview again. With the state saved (after sleep, or by
+    the first request on the same notes), later requests restore it and prefill only the
+    request. Without notes this is cache-augmented generation of the raw overview, the
+    peer that sleep has to beat. An existing state is only claimed, not recomputed.
+    """
+    if not isinstance(backend, PrefixWarmer):
+        return 0
+    system, head, _, _ = _task_parts(tools, notes, overview_paths)
+    full, _ = agent_system(system, tools, native=backend.info.native_tools)
+    return await backend.warm_prefix(full, head, label=label, tenant=tenant)
+
+
 async def answer_request(
     backend: Backend,
     tools: RepoTools,
@@ -97,20 +144,14 @@ async def answer_request(
     brief overview, counts and folders only); without notes the full overview is shown,
     since an agent with nothing else to go on would spend its first step listing files.
     """
-    system = load_prompt("repo_answer_system")
-    task = load_prompt("repo_answer_task")
-    notes_text = f"Notes written earlier about this repository:\n{notes}" if notes else NO_NOTES
+    system, head, tail, keys = _task_parts(tools, notes, overview_paths)
     run = await run_agent(
         backend,
         tools,
-        system=system.render(),
-        task=task.render(
-            notes=notes_text,
-            overview=overview(tools.snapshot, overview_paths if notes else OVERVIEW_PATHS),
-            request=request.strip(),
-        ),
+        system=system,
+        task=head + request.strip() + tail,
         budget=budget,
-        prompt_keys=(system.key, task.key),
+        prompt_keys=keys,
         is_answer=lambda text: bool(extract_files(text, tools.snapshot.paths)[0]),
     )
     files, unknown = extract_files(run.text, tools.snapshot.paths)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sleeptime.app.repo_context import warm_after_sleep
 from sleeptime.app.runtime import Runtime
 from sleeptime.app.warm import warm_answer_prefix
 from sleeptime.backends.base import Backend
@@ -370,8 +371,11 @@ class Worker:
             "run %s complete: %d notes characters, %d tokens",
             short, result.artifact.n_chars, result.usage.total_tokens,
         )  # fmt: skip
-        if context.source is not None or backend is None:
-            return  # answered by the agent, not from a prompt prefix worth warming
+        if backend is None:
+            return  # the index alone: no model loaded; the first ask saves the state
+        if context.source is not None:
+            await warm_after_sleep(self.settings, backend, context, revision, result)
+            return
         with contextlib.suppress(SleeptimeError):
             await warm_answer_prefix(
                 backend, revision.text, result.artifact,

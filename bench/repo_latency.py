@@ -1,0 +1,188 @@
+"""Time to name the files: the index alone (sleep) against test-time only, prefixes cached.
+
+The strongest peer for latency is not a cold prefill but a saved KV state of what every
+request on a repository shares (cache-augmented generation of the raw overview), so both
+sides get one here, through the product's own path (``answer_agent.warm_agent_prefix``,
+saved by the first ``ask --agent`` or by sleep): each answer starts from an empty live KV
+cache, as a new ``ask`` process does, restores its side's saved state from disk and
+prefills only the request. Paths per task, all on one in-process embedded model:
+
+- ``only first``: test-time only, the first request, no saved state yet: it prefills the
+  instructions and the overview and saves their state (what ``ask --agent`` does);
+- ``only cached``: test-time only at each budget, restoring that state (CAG);
+- ``sleep``: the index alone (``sleep --no-map``, no model) as ``c'``, its prompt's state
+  saved at sleep time (timed apart, as sleep work), at each budget.
+
+Tasks are chosen as in ``sleeptime bench repo`` (same miner, seed and count), so the F1
+side can be read against the committed runs. Results: ``samples.jsonl``, ``summary.json``
+and ``report.md`` under ``--out`` (``bench/repo_latency_report.py`` renders them).
+
+    SLEEPTIME_N_THREADS=2 .venv/bin/python bench/repo_latency.py \\
+        --model ~/.local/share/sleeptime/models/qwen2.5-coder-1.5b.gguf \\
+        --repo ../shared/data/repos/simonw-llm.bundle --out bench/results/repo-latency-kv
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from repo_latency_report import write_report
+
+from sleeptime.backends.llama import LlamaBackend
+from sleeptime.benchmark.experiments.common import usage_row
+from sleeptime.benchmark.repo_bench.run import clone, pick_tasks, task_id
+from sleeptime.repo.agent import AgentBudget
+from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
+from sleeptime.repo.index import build_index
+from sleeptime.repo.metrics import file_f1
+from sleeptime.repo.snapshot import take_snapshot
+from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
+from sleeptime.repo.tools import RepoTools, ToolLimits
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="a GGUF file")
+    parser.add_argument("--repo", type=Path, required=True, help="a git repository or bundle")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--tasks", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budgets", default="1,2", help="step budgets, comma-separated")
+    parser.add_argument("--index-chars", type=int, default=1200)
+    parser.add_argument("--reply-tokens", type=int, default=256)
+    parser.add_argument("--history-chars", type=int, default=7000)
+    parser.add_argument("--read-chars", type=int, default=3000)
+    parser.add_argument("--n-ctx", type=int, default=8192)
+    parser.add_argument("--note", default="", help="a line for the report (what was running)")
+    return parser.parse_args(argv)
+
+
+class Bench:
+    """One run: the model, the samples file, and the steps of each task."""
+
+    def __init__(self, args: argparse.Namespace, backend: LlamaBackend, samples: Any) -> None:
+        self.args = args
+        self.backend = backend
+        self.samples = samples
+        self.budgets = [int(b) for b in args.budgets.split(",")]
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.samples.write(json.dumps(row) + "\n")
+        self.samples.flush()
+
+    async def answer(
+        self, base: dict[str, Any], tools: RepoTools, task: RepoTask, notes: str | None, **row: Any
+    ) -> None:
+        """One timed answer, from an empty live KV cache (a new ``ask`` process)."""
+        budget = int(row["budget"])
+        self.backend.drop_live_cache()
+        started = time.perf_counter()
+        if row.get("path") == "only first":  # what ask --agent does before its first answer
+            await warm_agent_prefix(self.backend, tools, notes=None)
+        answer = await answer_request(
+            self.backend, tools, task.request, notes=notes, overview_paths=0,
+            budget=AgentBudget(
+                max_steps=budget, reply_tokens=self.args.reply_tokens,
+                history_chars=self.args.history_chars,
+            ),
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        score = file_f1(answer.files, task.targets)
+        self.write(
+            {
+                **base, **row, "kind": "answer", "seconds": round(seconds, 3), "f1": score.f1,
+                "predicted": list(answer.files), "usage": usage_row(answer.run.usage),
+                "steps": len(answer.run.steps), "text": answer.run.text,
+            }
+        )  # fmt: skip
+
+    async def task(self, task: RepoTask, dest: Path) -> None:
+        base = {"task": task_id(task), "targets": list(task.targets)}
+        snapshot = take_snapshot(dest)
+        tools = RepoTools(snapshot, ToolLimits(read_chars=self.args.read_chars))
+        # Test-time only: the first request saves the state, later ones restore it.
+        await self.answer(base, tools, task, None, condition="only", path="only first", budget=1)
+        for budget in self.budgets:
+            await self.answer(
+                base, tools, task, None, condition="only", path="only cached", budget=budget
+            )
+        # Sleep: the index alone, and its prompt's state saved, both at sleep time.
+        started = time.perf_counter()
+        index = build_index(snapshot).render(self.args.index_chars).text
+        built = time.perf_counter()
+        saved = await warm_agent_prefix(self.backend, tools, notes=index, overview_paths=0)
+        self.write(
+            {
+                **base, "kind": "sleep", "index_s": round(built - started, 3),
+                "warm_s": round(time.perf_counter() - built, 3), "saved_tokens": saved,
+                "index_chars": len(index),
+            }
+        )  # fmt: skip
+        for budget in self.budgets:
+            await self.answer(
+                base, tools, task, index, condition="sleep", path="sleep", budget=budget
+            )
+
+
+def done_tasks(path: Path, budgets: int) -> set[str]:
+    """Tasks with all their rows written; a task cut short is run again from its start."""
+    if not path.exists():
+        return set()
+    counts: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            task = json.loads(line)["task"]
+            counts[task] = counts.get(task, 0) + 1
+    expected = 2 + 2 * budgets  # only first, only cached x budgets, sleep, sleep x budgets
+    return {task for task, n in counts.items() if n >= expected}
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    args.out.mkdir(parents=True, exist_ok=True)
+    samples_path = args.out / "samples.jsonl"
+    finished = done_tasks(samples_path, len(args.budgets.split(",")))
+    work = Path(tempfile.mkdtemp(prefix="repo-latency-"))
+    threads = int(os.environ.get("SLEEPTIME_N_THREADS", "2"))
+    backend = LlamaBackend(
+        args.model, n_ctx=args.n_ctx, n_threads=threads, kv_cache_dir=work / "kv"
+    )
+    try:
+        repo = clone(args.repo, work)
+        mined = mine_tasks(repo, MinerOptions(min_files=3, max_files=20))
+        tasks = pick_tasks(mined, args.tasks, args.seed)
+        config = {
+            **{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "threads": threads, "mined": len(mined), "tasks_run": [task_id(t) for t in tasks],
+        }  # fmt: skip
+        (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        with samples_path.open("a", encoding="utf-8") as samples:
+            bench = Bench(args, backend, samples)
+            for number, task in enumerate(tasks, 1):
+                if task_id(task) in finished:
+                    continue
+                dest = work / task_id(task)
+                with parent_checkout(repo, task, dest):
+                    await bench.task(task, dest)
+                print(f"{number}/{len(tasks)} {task_id(task)}", file=sys.stderr, flush=True)
+    finally:
+        await backend.aclose()
+        shutil.rmtree(work, ignore_errors=True)
+    write_report(args.out)
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(main_async(parse_args(sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""Summarise ``bench/repo_latency.py`` samples: times, F1 and tokens, paired by task.
+
+Run alone to re-render a finished or partial run: ``python bench/repo_latency_report.py
+OUT``. Ratios are test-time only's seconds over sleep's, per task, so above 1 means sleep
+answered faster; the sign test counts the tasks each side answered faster.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sleeptime.benchmark.experiments.stats import mcnemar_exact
+
+Key = tuple[str, int]
+
+
+def read_rows(out: Path) -> list[dict[str, Any]]:
+    """The samples, the last row kept where a task was run again."""
+    kept: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    path = out / "samples.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            key = (row["task"], row["kind"], row.get("path", ""), int(row.get("budget", 0)))
+            kept[key] = row
+    return list(kept.values())
+
+
+def _usage(row: dict[str, Any], field: str) -> int:
+    return int((row.get("usage") or {}).get(field, 0) or 0)
+
+
+def points(answers: dict[Key, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One line per path and budget: F1, seconds, tokens."""
+    found = []
+    for (path, budget), by_task in sorted(answers.items()):
+        rows = list(by_task.values())
+        seconds = [float(r["seconds"]) for r in rows]
+        prompt = [_usage(r, "prompt_tokens") for r in rows]
+        cached = [_usage(r, "cached_prompt_tokens") for r in rows]
+        found.append(
+            {
+                "path": path,
+                "budget": budget,
+                "n": len(rows),
+                "f1": statistics.fmean(float(r["f1"]) for r in rows),
+                "seconds_median": statistics.median(seconds),
+                "seconds_mean": statistics.fmean(seconds),
+                "prompt_tokens": statistics.fmean(prompt),
+                "prefilled_tokens": statistics.fmean(
+                    p - c for p, c in zip(prompt, cached, strict=True)
+                ),
+                "generated_tokens": statistics.fmean(_usage(r, "completion_tokens") for r in rows),
+                "steps": statistics.fmean(int(r["steps"]) for r in rows),
+            }
+        )
+    return found
+
+
+def compare(
+    name: str, only: dict[str, dict[str, Any]], sleep: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Test-time only against sleep on the tasks both answered."""
+    shared = sorted(only.keys() & sleep.keys())
+    if not shared:
+        return None
+    ratios = [float(only[t]["seconds"]) / float(sleep[t]["seconds"]) for t in shared]
+    faster = sum(1 for r in ratios if r > 1)
+    slower = sum(1 for r in ratios if r < 1)
+    return {
+        "comparison": name,
+        "n": len(shared),
+        "only_seconds_median": statistics.median(float(only[t]["seconds"]) for t in shared),
+        "sleep_seconds_median": statistics.median(float(sleep[t]["seconds"]) for t in shared),
+        "ratio_median": statistics.median(ratios),
+        "sleep_faster": faster,
+        "sleep_slower": slower,
+        "p_value": mcnemar_exact(faster, slower),
+        "only_f1": statistics.fmean(float(only[t]["f1"]) for t in shared),
+        "sleep_f1": statistics.fmean(float(sleep[t]["f1"]) for t in shared),
+    }
+
+
+def _sleep_time(sleeps: list[dict[str, Any]]) -> dict[str, Any]:
+    if not sleeps:
+        return {"n": 0}
+    return {
+        "n": len(sleeps),
+        "index_s_median": statistics.median(float(r["index_s"]) for r in sleeps),
+        "warm_s_median": statistics.median(float(r["warm_s"]) for r in sleeps),
+        "saved_tokens_mean": statistics.fmean(int(r["saved_tokens"]) for r in sleeps),
+    }
+
+
+def summarize(out: Path) -> dict[str, Any]:
+    rows = read_rows(out)
+    answers: dict[Key, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        if row["kind"] == "answer":
+            answers[(row["path"], int(row["budget"]))][row["task"]] = row
+    sleeps = [r for r in rows if r["kind"] == "sleep"]
+    found = points(answers)
+    cached = {b: v for (p, b), v in answers.items() if p == "only cached"}
+    slept = {b: v for (p, b), v in answers.items() if p == "sleep"}
+    comparisons = []
+    for budget in sorted(cached.keys() & slept.keys()):
+        comparisons.append(compare(f"budget {budget}, both cached", cached[budget], slept[budget]))
+    if cached and 1 in slept:
+        f1 = {b: statistics.fmean(float(r["f1"]) for r in v.values()) for b, v in cached.items()}
+        best = max(sorted(f1), key=lambda b: f1[b])  # the lowest budget among equals
+        comparisons.append(
+            compare(f"only's best F1 (budget {best}) against sleep at 1", cached[best], slept[1])
+        )
+    if ("only first", 1) in answers and 1 in slept:
+        comparisons.append(
+            compare("first request: only (no state yet) against sleep at 1",
+                    answers[("only first", 1)], slept[1])
+        )  # fmt: skip
+    same = None
+    if ("only first", 1) in answers and 1 in cached:
+        first, again = answers[("only first", 1)], cached[1]
+        shared = first.keys() & again.keys()
+        same = {
+            "n": len(shared),
+            "same_text": sum(first[t]["text"] == again[t]["text"] for t in shared),
+        }
+    return {
+        "config": json.loads((out / "config.json").read_text(encoding="utf-8")),
+        "points": found,
+        "comparisons": [c for c in comparisons if c],
+        "sleep_time": _sleep_time(sleeps),
+        "restored_same_answer": same,
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    cfg = summary["config"]
+    lines = [
+        "# Time to name the files, prefixes cached on both sides (bench/repo_latency.py)",
+        "",
+        f"- model: `{Path(cfg['model']).name}`, {cfg['threads']} thread(s), n_ctx {cfg['n_ctx']}; "
+        f"repository `{Path(cfg['repo']).name}`, {len(cfg['tasks_run'])} of {cfg['mined']} mined "
+        f"tasks (seed {cfg['seed']}); index {cfg['index_chars']} characters",
+    ]
+    if cfg.get("note"):
+        lines.append(f"- {cfg['note']}")
+    lines += [
+        "",
+        "| path | budget | n | F1 | seconds median (mean) | prompt tokens | prefilled "
+        "| generated | steps |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in summary["points"]:
+        lines.append(
+            f"| {p['path']} | {p['budget']} | {p['n']} | {p['f1']:.3f} | "
+            f"{p['seconds_median']:.2f} ({p['seconds_mean']:.2f}) | {p['prompt_tokens']:.0f} | "
+            f"{p['prefilled_tokens']:.0f} | {p['generated_tokens']:.0f} | {p['steps']:.2f} |"
+        )
+    lines += [
+        "",
+        "| comparison | n | seconds only / sleep (median) | ratio median "
+        "| sleep faster / slower | p | F1 only / sleep |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in summary["comparisons"]:
+        lines.append(
+            f"| {c['comparison']} | {c['n']} | {c['only_seconds_median']:.2f} / "
+            f"{c['sleep_seconds_median']:.2f} | {c['ratio_median']:.2f} | {c['sleep_faster']} / "
+            f"{c['sleep_slower']} | {c['p_value']:.3f} | {c['only_f1']:.3f} / {c['sleep_f1']:.3f} |"
+        )
+    st = summary["sleep_time"]
+    if st["n"]:
+        lines += [
+            "",
+            "Sleep-time work per task (not in the answer times): index "
+            f"{st['index_s_median']:.2f} s median, saving its prompt's state "
+            f"{st['warm_s_median']:.2f} s median "
+            f"({st['saved_tokens_mean']:.0f} tokens).",
+        ]
+    same = summary["restored_same_answer"]
+    if same:
+        lines.append(
+            f"Restored state against a full prefill (test-time only, budget 1): the same answer "
+            f"text on {same['same_text']} of {same['n']} tasks."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: Path) -> dict[str, Any]:
+    summary = summarize(out)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(render(summary), encoding="utf-8")
+    return summary
+
+
+if __name__ == "__main__":
+    print(render(write_report(Path(sys.argv[1]))))
