@@ -4,7 +4,7 @@ The sets are ``sleeptime/examples/anticipated_natural.json`` (fifteen contexts),
 ``anticipated_fresh.json`` (six more, of other kinds), ``anticipated_fresh2.json`` (five
 more, of other kinds again), ``anticipated_fresh3.json`` (eight more, of kinds in none of
 the others), ``anticipated_fresh4.json`` (ten more, written without reading the matcher) and
-``anticipated_fresh5.json`` to ``anticipated_fresh8.json`` (ten more each, written the
+``anticipated_fresh5.json`` to ``anticipated_fresh9.json`` (ten more each, written the
 same way), written for this project: each
 context has stored (anticipated) questions and answers, natural rewordings a person might
 send instead (each should be served its stored answer) and hostile near-misses that ask
@@ -21,7 +21,8 @@ committed before round 3 and never tuned on; ``fresh3`` was committed before rou
 blind with round 6's matcher (match2.7) and round 7's (match2.8) before anything looked at
 it; ``fresh7`` was written the same way, committed before round 8 and measured blind with
 match2.9 and match2.11; ``fresh8`` was written during round 9 and measured blind with
-match2.11 and match2.12. The
+match2.11 and match2.12; ``fresh9`` was written in session 11 and measured blind with
+match2.13 and match2.14. The
 "before" columns run
 the matchers of older commits (``--before REV,REV``): the script extracts each commit's
 ``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
@@ -51,14 +52,16 @@ from typing import Any
 
 OUT = Path(__file__).parent / "results" / "anticipated_natural.json"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BEFORE = "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec,596d5f9,46107d3"
+DEFAULT_BEFORE = (
+    "cf9e17f,0997918,b57c07d,320ea4f,b17cb6a,88ec4e1,ef5013f,dfe10ec,596d5f9,46107d3,8b9d83a"
+)
 """main before issue 13 (signature rules version 1), round 1 (when the fresh split was
 committed), round 2 (when it was measured), round 3 (when fresh2 was measured), round 3
 with its fixes (match2.3, when fresh3 was committed), round 4 with its fixes (match2.5,
 as when fresh4 was measured), round 5 with its fixes (match2.6, as when fresh5 was
 measured), round 6 with its fixes (match2.7, as when fresh6 was written), round 7
-with its fixes (match2.9, before round 8) and round 8 with the role fix (match2.11, before
-round 9)."""
+with its fixes (match2.9, before round 8), round 8 with the role fix (match2.11, before
+round 9) and round 9 with the fresh8 fix (match2.13, before the money-verb rule)."""
 SET_FILES = (
     "anticipated_natural.json",
     "anticipated_fresh.json",
@@ -69,6 +72,7 @@ SET_FILES = (
     "anticipated_fresh6.json",
     "anticipated_fresh7.json",
     "anticipated_fresh8.json",
+    "anticipated_fresh9.json",
 )
 SPLITS = {
     "tune": "tuning contexts: the rules were written on them (every round)",
@@ -90,6 +94,10 @@ SPLITS = {
     "fresh8": "fresh8: written blind during round 9, kept outside the repository until it"
     " was measured once with match2.11 and match2.12 (36 %, 1 false hit both; with the"
     " model-confirmed accept 47 %, 1), then its false hit fixed (match2.13)",
+    "fresh9": "fresh9: written blind in session 11, kept outside the repository until it was"
+    " measured once with match2.13 (35 %, 1 false hit: payer and paid swapped) and match2.14"
+    " (35 %, 0; its money-verb rule was written by reasoning before fresh9 existed); with the"
+    " model-confirmed accept 46 %, 0",
 }
 
 

@@ -34,6 +34,7 @@ FRESH_SETS = [
     "anticipated_fresh6.json",
     "anticipated_fresh7.json",
     "anticipated_fresh8.json",
+    "anticipated_fresh9.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 

@@ -260,7 +260,39 @@ def roles_differ(a: Canonical, b: Canonical) -> str | None:
     another role (``asked_moved``). The rules and the accept guard both check it."""
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
-    return asked_moved(a, b)
+    return asked_moved(a, b) or money_sides_swapped(a, b)
+
+
+def money_sides_swapped(a: Canonical, b: Canonical) -> str | None:
+    """Why the payer and the paid trade places across a dropped money verb, or None.
+
+    "How much does the landlord pay the tenant?" asks the other way round from "How much
+    does the tenant pay the landlord?", but with "pay" dropped (``frames.implied_words``)
+    the two differ by one word moved, which ``one_block_apart`` allows. So when both
+    questions dropped a verb that orders its roles alike ("pay", "spend") in the active
+    voice, no word may stand before it in one and after it in the other while another
+    word goes the opposite way. One word moving alone is a moved clause ("How much does
+    the tenant pay the landlord each month?" / "Each month, how much does the tenant pay
+    the landlord?") and stays allowed. "Cost" puts the payer after it ("How much did the
+    coach cost the school?" = "How much did the school pay for the coach?"), so it is not
+    compared with "pay" or "spend". Left open: the same words around "cost" in one and
+    "pay" in the other ("How much did the coach pay the school?") still match, because
+    nothing read here tells a payer after "cost" from a rate ("adult price per night" =
+    "How much does an adult pay per night?").
+    """
+    if a.money_verb is None or b.money_verb is None:
+        return None
+    if a.voice != "active" or b.voice != "active":
+        return None
+    (order_a, at_a), (order_b, at_b) = a.money_verb, b.money_verb
+    before_a, after_a = Counter(a.content[:at_a]), Counter(a.content[at_a:])
+    before_b, after_b = Counter(b.content[:at_b]), Counter(b.content[at_b:])
+    if order_a != order_b:
+        return None
+    forth, back = before_a & after_b, after_a & before_b
+    if forth and back and set(forth) != set(back):
+        return f"payer and paid in another order: {sorted(forth)} / {sorted(back)}"
+    return None
 
 
 def asked_moved(a: Canonical, b: Canonical) -> str | None:

@@ -185,7 +185,7 @@ class _Reader:
         passive = self._voice() == "passive"
         at = self.participle_ci  # a measure frame may have taken words out of content since
         verb = self.content[at] if passive and 0 <= at < len(self.content) else None
-        implied_words(self.content, wh, self.have_at)
+        money_at = implied_words(self.content, wh, self.have_at)
         return Canonical(
             numbers=tuple(self.numbers),
             units=tuple(sorted(self.units)),
@@ -211,6 +211,7 @@ class _Reader:
             names=frozenset(lemma(n) for n in self.names),
             voice=self._voice(),
             subject_at=self.aux_ci if not self.have_at else -1,
+            money_verb=money_at,
             passive_verb=verb,
             progressive=progressive(self.words, self.wh_end),
             forms=tuple(self.forms),

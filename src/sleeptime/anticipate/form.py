@@ -29,6 +29,10 @@ class Canonical:
     subject_at: int = -1
     """Where the subject starts in ``content`` after an inverted auxiliary ("How many did |
     the cafe sell?"); -1 without one. Lets an active match its passive (``align.py``)."""
+    money_verb: tuple[str, int] | None = None
+    """How a "how much" question's dropped money verb orders payer and paid ("pay", "cost")
+    and where it stood in ``content`` ("How much does the landlord | *pay* the tenant?");
+    None without one (``frames.implied_words``)."""
     passive_verb: str | None = None
     """The participle's lemma of a passive main clause ("were *sold*")."""
     progressive: bool = False

@@ -250,19 +250,38 @@ def noun_query(words: list[str]) -> bool:
 
 
 _MONEY_SAID = {_SYNONYM_LEMMAS.get(lemma(w), lemma(w)) for w in ("cost", "pay", "spend")}
+_COST = _SYNONYM_LEMMAS.get(lemma("cost"), lemma("cost"))
 _EARN = {lemma("make"): lemma("earn")}
 _TAKE = lemma("take")
 
 
-def implied_words(content: list[str], wh: tuple[str, ...], have_at: list[int]) -> None:
+def implied_words(
+    content: list[str], wh: tuple[str, ...], have_at: list[int]
+) -> tuple[str, int] | None:
     """Drop words the question word already asks, in place: "how long does it take" =
     "how long"; in a "how much" question "cost", "pay" and "spend" say nothing ("How much
     does X cost?" = "How much is X?" = "How much do you pay for X?") but "have" does ("How
     much does Tom have?" is not "How much is Tom?", so it is put back where it stood);
-    "make" is "earn". "charge" stays: who charges is paid, who pays is charged."""
+    "make" is "earn". "charge" stays: who charges is paid, who pays is charged.
+
+    Returns how the first dropped money verb orders its roles ("pay": the payer before it,
+    as "spend"; "cost": the payer after it) and where it stood in the new ``content``
+    (None: none). With the verb gone, "How much does the landlord pay the tenant?" and
+    "... the tenant pay the landlord?" differ only by two words trading places, which a
+    moved clause also does, so the sides of the verb are kept apart
+    (``align.money_sides_swapped``)."""
+    dropped: tuple[str, int] | None = None
     if "how much" in wh:
         for position in reversed(have_at):
             content.insert(position, "have")
-        content[:] = [_EARN.get(w, w) for w in content if w not in _MONEY_SAID]
+        kept: list[str] = []
+        for word in content:
+            if word in _MONEY_SAID:
+                if dropped is None:
+                    dropped = ("cost" if word == _COST else "pay", len(kept))
+                continue
+            kept.append(_EARN.get(word, word))
+        content[:] = kept
     if "how long" in wh and _TAKE in content:
         content.remove(_TAKE)
+    return dropped

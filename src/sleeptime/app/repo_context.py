@@ -14,6 +14,7 @@ small; ``Sleeptime.sleep`` and ``Sleeptime.ask`` route directory contexts here o
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -285,11 +286,13 @@ async def ask_agent(
     overview_paths = app.settings.repo_notes_overview_paths
     started = time.perf_counter()
     # The first request on these notes saves their prompt's KV state (the prefill it needs
-    # anyway), so the next request, in any process, prefills only itself.
-    await warm_agent_prefix(
-        chosen, tools, notes=notes, overview_paths=overview_paths, tenant=app.tenant,
-        label=_prefix_label(name, artifact),
-    )  # fmt: skip
+    # anyway), so the next request, in any process, prefills only itself. A state that
+    # cannot be saved costs that speed-up, not the answer.
+    with contextlib.suppress(SleeptimeError):
+        await warm_agent_prefix(
+            chosen, tools, notes=notes, overview_paths=overview_paths, tenant=app.tenant,
+            label=_prefix_label(name, artifact),
+        )  # fmt: skip
     answer = await answer_request(
         chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths
     )
