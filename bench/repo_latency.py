@@ -11,7 +11,10 @@ prefills only the request. Paths per task, all on one in-process embedded model:
   instructions and the overview and saves their state (what ``ask --agent`` does);
 - ``only cached``: test-time only at each budget, restoring that state (CAG);
 - ``sleep``: the index alone (``sleep --no-map``, no model) as ``c'``, its prompt's state
-  saved at sleep time (timed apart, as sleep work), at each budget.
+  saved at sleep time (timed apart, as sleep work), at each budget;
+- ``map`` (with ``--maps-from CALLS``): the default ``c'``, the model's map then the index,
+  the map replayed from the call log of a ``bench repo`` run with the same model (no new
+  sleep call; a task whose map is not all in the log is left out of this path).
 
 Tasks are chosen as in ``sleeptime bench repo`` (same miner, seed and count), so the F1
 side can be read against the committed runs. Results: ``samples.jsonl``, ``summary.json``
@@ -35,14 +38,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from repo_latency_maps import replayed_map, replaying
 from repo_latency_report import write_report
 
 from sleeptime.backends.llama import LlamaBackend
 from sleeptime.benchmark.experiments.common import usage_row
+from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.benchmark.repo_bench.run import clone, pick_tasks, task_id
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
-from sleeptime.repo.index import build_index
+from sleeptime.repo.index import build_index, with_index
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
@@ -63,14 +68,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--read-chars", type=int, default=3000)
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--note", default="", help="a line for the report (what was running)")
+    parser.add_argument("--maps-from", type=Path, help="a bench repo call log to replay maps from")
+    parser.add_argument("--maps-model", default="qwen2.5-coder-1.5b", help="its model id")
+    parser.add_argument("--notes-chars", type=int, default=3000, help="the map's cap there")
+    parser.add_argument("--sleep-steps", type=int, default=8, help="the sleep agent's steps there")
     return parser.parse_args(argv)
 
 
 class Bench:
     """One run: the model, the samples file, and the steps of each task."""
 
-    def __init__(self, args: argparse.Namespace, backend: LlamaBackend, samples: Any) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        backend: LlamaBackend,
+        samples: Any,
+        maps: RecordingBackend | None = None,
+    ) -> None:
         self.args = args
+        self.maps = maps
         self.backend = backend
         self.samples = samples
         self.budgets = [int(b) for b in args.budgets.split(",")]
@@ -131,30 +147,64 @@ class Bench:
             await self.answer(
                 base, tools, task, index, condition="sleep", path="sleep", budget=budget
             )
+        if self.maps is not None:
+            await self.map_path(base, tools, task, index)
+
+    async def map_path(
+        self, base: dict[str, Any], tools: RepoTools, task: RepoTask, index: str
+    ) -> None:
+        """The default c' (the model's map, replayed, then the index), timed like sleep's."""
+        assert self.maps is not None
+        started = time.perf_counter()
+        written = await replayed_map(
+            self.maps, tools, notes_chars=self.args.notes_chars,
+            sleep_steps=self.args.sleep_steps, history_chars=self.args.history_chars,
+        )  # fmt: skip
+        if written is None:
+            self.write({**base, "kind": "map", "missing": True})
+            return
+        notes = with_index(written, index)
+        replayed = time.perf_counter()
+        saved = await warm_agent_prefix(self.backend, tools, notes=notes, overview_paths=0)
+        self.write(
+            {
+                **base, "kind": "map", "replay_s": round(replayed - started, 3),
+                "warm_s": round(time.perf_counter() - replayed, 3), "saved_tokens": saved,
+                "notes_chars": len(notes),
+            }
+        )  # fmt: skip
+        for budget in self.budgets:
+            await self.answer(base, tools, task, notes, condition="map", path="map", budget=budget)
 
 
-def done_tasks(path: Path, budgets: int) -> set[str]:
+def done_tasks(path: Path, budgets: int, maps: bool) -> set[str]:
     """Tasks with all their rows written; a task cut short is run again from its start."""
     if not path.exists():
         return set()
     counts: dict[str, int] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
-            task = json.loads(line)["task"]
-            counts[task] = counts.get(task, 0) + 1
+            row = json.loads(line)
+            # a missing map stands for its answers too
+            weight = 1 + (budgets if row.get("missing") else 0)
+            counts[row["task"]] = counts.get(row["task"], 0) + weight
     expected = 2 + 2 * budgets  # only first, only cached x budgets, sleep, sleep x budgets
+    if maps:
+        expected += 1 + budgets  # the map row, then map x budgets
     return {task for task, n in counts.items() if n >= expected}
 
 
 async def main_async(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     samples_path = args.out / "samples.jsonl"
-    finished = done_tasks(samples_path, len(args.budgets.split(",")))
+    finished = done_tasks(samples_path, len(args.budgets.split(",")), args.maps_from is not None)
     work = Path(tempfile.mkdtemp(prefix="repo-latency-"))
     threads = int(os.environ.get("SLEEPTIME_N_THREADS", "2"))
     backend = LlamaBackend(
         args.model, n_ctx=args.n_ctx, n_threads=threads, kv_cache_dir=work / "kv"
     )
+    maps: RecordingBackend | None = None
+    log: CallLog | None = None
     try:
         repo = clone(args.repo, work)
         mined = mine_tasks(repo, MinerOptions(min_files=3, max_files=20))
@@ -164,8 +214,10 @@ async def main_async(args: argparse.Namespace) -> int:
             "threads": threads, "mined": len(mined), "tasks_run": [task_id(t) for t in tasks],
         }  # fmt: skip
         (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        if args.maps_from is not None:
+            maps, log = replaying(args.maps_from, args.maps_model)
         with samples_path.open("a", encoding="utf-8") as samples:
-            bench = Bench(args, backend, samples)
+            bench = Bench(args, backend, samples, maps)
             for number, task in enumerate(tasks, 1):
                 if task_id(task) in finished:
                     continue
@@ -174,6 +226,8 @@ async def main_async(args: argparse.Namespace) -> int:
                     await bench.task(task, dest)
                 print(f"{number}/{len(tasks)} {task_id(task)}", file=sys.stderr, flush=True)
     finally:
+        if log is not None:
+            log.close()
         await backend.aclose()
         shutil.rmtree(work, ignore_errors=True)
     write_report(args.out)

@@ -17,6 +17,8 @@ from typing import Any
 from sleeptime.benchmark.experiments.stats import mcnemar_exact
 
 Key = tuple[str, int]
+SLEEP_PATHS = {"sleep": "index alone", "map": "map + index"}
+"""The sleep paths (``bench/repo_latency.py``), each compared with test-time only."""
 
 
 def read_rows(out: Path) -> list[dict[str, Any]]:
@@ -91,7 +93,7 @@ def _sleep_time(sleeps: list[dict[str, Any]]) -> dict[str, Any]:
         return {"n": 0}
     return {
         "n": len(sleeps),
-        "index_s_median": statistics.median(float(r["index_s"]) for r in sleeps),
+        "index_s_median": statistics.median(float(r.get("index_s", 0.0)) for r in sleeps),
         "warm_s_median": statistics.median(float(r["warm_s"]) for r in sleeps),
         "saved_tokens_mean": statistics.fmean(int(r["saved_tokens"]) for r in sleeps),
     }
@@ -104,23 +106,30 @@ def summarize(out: Path) -> dict[str, Any]:
         if row["kind"] == "answer":
             answers[(row["path"], int(row["budget"]))][row["task"]] = row
     sleeps = [r for r in rows if r["kind"] == "sleep"]
+    maps = [r for r in rows if r["kind"] == "map" and not r.get("missing")]
     found = points(answers)
     cached = {b: v for (p, b), v in answers.items() if p == "only cached"}
-    slept = {b: v for (p, b), v in answers.items() if p == "sleep"}
     comparisons = []
-    for budget in sorted(cached.keys() & slept.keys()):
-        comparisons.append(compare(f"budget {budget}, both cached", cached[budget], slept[budget]))
-    if cached and 1 in slept:
-        f1 = {b: statistics.fmean(float(r["f1"]) for r in v.values()) for b, v in cached.items()}
-        best = max(sorted(f1), key=lambda b: f1[b])  # the lowest budget among equals
-        comparisons.append(
-            compare(f"only's best F1 (budget {best}) against sleep at 1", cached[best], slept[1])
-        )
-    if ("only first", 1) in answers and 1 in slept:
-        comparisons.append(
-            compare("first request: only (no state yet) against sleep at 1",
-                    answers[("only first", 1)], slept[1])
-        )  # fmt: skip
+    for path, label in SLEEP_PATHS.items():
+        slept = {b: v for (p, b), v in answers.items() if p == path}
+        for budget in sorted(cached.keys() & slept.keys()):
+            comparisons.append(
+                compare(f"{label}: budget {budget}, both cached", cached[budget], slept[budget])
+            )
+        if cached and 1 in slept:
+            f1 = {
+                b: statistics.fmean(float(r["f1"]) for r in v.values()) for b, v in cached.items()
+            }
+            best = max(sorted(f1), key=lambda b: f1[b])  # the lowest budget among equals
+            comparisons.append(
+                compare(f"{label}: only's best F1 (budget {best}) against it at 1",
+                        cached[best], slept[1])
+            )  # fmt: skip
+        if ("only first", 1) in answers and 1 in slept:
+            comparisons.append(
+                compare(f"{label}: first request, only with no state yet, against it at 1",
+                        answers[("only first", 1)], slept[1])
+            )  # fmt: skip
     same = None
     if ("only first", 1) in answers and 1 in cached:
         first, again = answers[("only first", 1)], cached[1]
@@ -134,6 +143,8 @@ def summarize(out: Path) -> dict[str, Any]:
         "points": found,
         "comparisons": [c for c in comparisons if c],
         "sleep_time": _sleep_time(sleeps),
+        "map_time": _sleep_time(maps),
+        "maps_missing": sum(1 for r in rows if r["kind"] == "map" and r.get("missing")),
         "restored_same_answer": same,
     }
 
@@ -182,6 +193,13 @@ def render(summary: dict[str, Any]) -> str:
             f"{st['warm_s_median']:.2f} s median "
             f"({st['saved_tokens_mean']:.0f} tokens).",
         ]
+    mt = summary.get("map_time", {"n": 0})
+    if mt["n"] or summary.get("maps_missing"):
+        lines.append(
+            f"Maps replayed from the call log: {mt['n']} (missing {summary['maps_missing']}); "
+            f"saving the map + index prompt's state {mt.get('warm_s_median', 0.0):.2f} s median "
+            f"({mt.get('saved_tokens_mean', 0.0):.0f} tokens)."
+        )
     same = summary["restored_same_answer"]
     if same:
         lines.append(
