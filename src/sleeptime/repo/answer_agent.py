@@ -98,7 +98,7 @@ def _task_parts(
     rendered = task.render(
         notes=notes_text, overview=overview(tools.snapshot, shown_paths), request=_REQUEST_MARK
     )
-    head, _, tail = rendered.partition(_REQUEST_MARK)
+    head, _, tail = rendered.rpartition(_REQUEST_MARK)  # the request is the last slot
     return system.render(), head, tail, (system.key, task.key)
 
 
