@@ -45,6 +45,7 @@ from sleeptime.backends.llama import LlamaBackend
 from sleeptime.benchmark.experiments.common import usage_row
 from sleeptime.benchmark.recording import CallLog, RecordingBackend
 from sleeptime.benchmark.repo_bench.run import clone, pick_tasks, task_id
+from sleeptime.errors import SleeptimeError
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
 from sleeptime.repo.index import build_index, with_index
@@ -235,7 +236,17 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    return asyncio.run(main_async(parse_args(sys.argv[1:])))
+    args = parse_args(sys.argv[1:])
+    if not args.model.is_file():
+        print(f"error: {args.model} is not a GGUF file; give --model the path of one "
+              "(`sleeptime models fetch qwen2.5-coder-1.5b` puts one under the data dir)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        return asyncio.run(main_async(args))
+    except SleeptimeError as exc:  # bad input: a clear message, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
