@@ -33,7 +33,9 @@ from sleeptime.backends.gate import Hold, PriorityGate
 from sleeptime.backends.llama_kv import (
     PrefixStateStore,
     load_sequence,
+    restore_sequence,
     save_sequence,
+    snapshot_sequence,
     tokens_digest,
 )
 from sleeptime.backends.llama_think import (
@@ -419,7 +421,9 @@ class LlamaBackend:
 
         When an interactive request waits, a background generation pauses between tokens
         (or prompt chunks), lets it run, and resumes from its prompt plus what it has
-        generated: the KV cache is re-read from where it still matches. ``stream`` gets
+        generated: the KV cache and sampler it had are put back and the same generator
+        goes on (``_pause_keeping_cache``; if that fails, it starts again from its prompt
+        plus what it generated, read anew). ``stream`` gets
         each token's text as it comes (decoded incrementally: a character split across
         tokens is sent whole).
         """
@@ -469,12 +473,12 @@ class LlamaBackend:
                     if len(out) >= max_tokens:
                         return _joined(pieces), len(out), first, finish
                     if pausable and hold is not None and hold.should_yield():
+                        if _pause_keeping_cache(llama, hold):
+                            continue  # the same generator goes on from the same state
                         paused = True
                         break
                 if not paused:
                     return _joined(pieces), len(out), first, finish
-                assert hold is not None
-                hold.pause()
         except RuntimeError as exc:
             raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
 
@@ -542,6 +546,37 @@ def _joined(pieces: list[bytes]) -> str:
     return b"".join(pieces).decode("utf-8", "ignore")
 
 
+def _pause_keeping_cache(llama: Any, hold: Hold) -> bool:
+    """Step aside for a waiting request, then put back exactly what it displaced.
+
+    Why not simply re-read the prompt and the tokens generated so far: read as one batch,
+    they give logits that can differ in the last bits from the ones computed token by
+    token, and a new sampler forgets the tokens the repeat penalty was counting; either
+    can change greedy output from the pause on (seen under load: a sleep resumed after a
+    question wrote other notes). So sequence 0's KV state is copied in memory before the
+    pause and restored after it, and so is the sampler, which the other request replaced.
+    Returns whether the state is exactly as before; if the copy could not be made or put
+    back, the cache is empty and the prompt must be read again from its start.
+    """
+    n = llama.n_tokens
+    kept = snapshot_sequence(llama._ctx.ctx) if n > 0 else None
+    ids = llama.input_ids[:n].copy()
+    sampler = getattr(llama, "_sampler", None)
+    hold.pause()
+    # Whatever the other request left, even a shared start of the chat template, was
+    # computed in its batches: never reuse it.
+    _drop_live_cache(llama)
+    llama._sampler = sampler
+    if kept is None:
+        return bool(n == 0)
+    if restore_sequence(llama._ctx.ctx, kept):
+        llama.input_ids[:n] = ids
+        llama.n_tokens = n
+        return True
+    _drop_live_cache(llama)
+    return False
+
+
 def _prefill_pausably(llama: Any, sequence: list[int], hold: Hold) -> None:
     """Read all but the last token of ``sequence`` into the KV cache in small chunks,
     stepping aside between chunks while an interactive request waits.
@@ -556,7 +591,7 @@ def _prefill_pausably(llama: Any, sequence: list[int], hold: Hold) -> None:
         if done >= target:
             return
         if hold.should_yield():
-            hold.pause()
+            _pause_keeping_cache(llama, hold)
             continue
         if done < llama.n_tokens:
             llama._ctx.kv_cache_seq_rm(-1, done, -1)

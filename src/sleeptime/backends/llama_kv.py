@@ -247,3 +247,22 @@ def load_sequence(ctx: Any, path: Path, expected: list[int]) -> bool:
         ctx, str(path).encode(), 0, out, capacity, ctypes.byref(count)
     )
     return bool(read) and count.value == capacity and list(out) == expected
+
+
+def snapshot_sequence(ctx: Any) -> Any | None:
+    """Copy sequence 0's KV state into memory (a ctypes buffer), or None if it is empty."""
+    from llama_cpp import llama_cpp as lib
+
+    size = int(lib.llama_state_seq_get_size(ctx, 0))
+    if size <= 0:
+        return None
+    buffer = (ctypes.c_uint8 * size)()
+    written = int(lib.llama_state_seq_get_data(ctx, buffer, size, 0))
+    return buffer if 0 < written <= size else None
+
+
+def restore_sequence(ctx: Any, buffer: Any) -> bool:
+    """Put a ``snapshot_sequence`` copy back as sequence 0 (which must be empty)."""
+    from llama_cpp import llama_cpp as lib
+
+    return int(lib.llama_state_seq_set_data(ctx, buffer, len(buffer), 0)) == len(buffer)
