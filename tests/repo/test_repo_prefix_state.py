@@ -10,6 +10,8 @@ alone.
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,31 @@ async def test_a_backend_without_saved_states_is_left_alone(shop_repo: Path) -> 
         request=REQUEST,
     )
     assert scripted.requests[0].messages[1].content == task
+
+
+@pytest.mark.integration
+async def test_a_request_waiting_on_the_state_goes_before_sleep_work(
+    backend: LlamaBackend, shop_repo: Path
+) -> None:
+    """``ask --agent`` saves the state with a user waiting: it must make a background
+    holder of the model (a sleep run generating) step aside, not queue behind it."""
+    tools = RepoTools(take_snapshot(shop_repo))
+    held, asked = threading.Event(), threading.Event()
+
+    def sleep_work() -> None:
+        with backend._loaded.gate.hold(background=True) as hold:
+            held.set()
+            deadline = time.monotonic() + 60  # a bound for a broken gate, not a pace
+            while not hold.should_yield() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if hold.should_yield():
+                asked.set()
+                hold.pause()
+
+    worker = threading.Thread(target=sleep_work)
+    worker.start()
+    held.wait()
+    saved = await warm_agent_prefix(backend, tools, notes=NOTES, background=False)
+    worker.join()
+    await backend.aclose()
+    assert asked.is_set() and saved > 100

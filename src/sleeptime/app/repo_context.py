@@ -291,7 +291,7 @@ async def ask_agent(
     with contextlib.suppress(SleeptimeError):
         await warm_agent_prefix(
             chosen, tools, notes=notes, overview_paths=overview_paths, tenant=app.tenant,
-            label=_prefix_label(name, artifact),
+            label=_prefix_label(name, artifact), background=False,
         )  # fmt: skip
     answer = await answer_request(
         chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths

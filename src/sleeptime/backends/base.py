@@ -170,7 +170,13 @@ class PrefixWarmer(Protocol):
     """Optional capability: prefill a prompt prefix now and keep its KV state for later."""
 
     async def warm_prefix(
-        self, system: str, user_prefix: str, label: str = "", tenant: str = ""
+        self,
+        system: str,
+        user_prefix: str,
+        label: str = "",
+        tenant: str = "",
+        background: bool = True,
     ) -> int:
-        """Prefill system + user prefix; return the number of tokens kept (0 if not)."""
+        """Prefill system + user prefix; return the number of tokens kept (0 if not).
+        ``background=False``: a user waits for it, so it goes before sleep work."""
         ...

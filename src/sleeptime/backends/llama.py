@@ -247,15 +247,24 @@ class LlamaBackend:
             _drop_live_cache(self._loaded.llama)
 
     async def warm_prefix(
-        self, system: str, user_prefix: str, label: str = "", tenant: str = ""
+        self,
+        system: str,
+        user_prefix: str,
+        label: str = "",
+        tenant: str = "",
+        background: bool = True,
     ) -> int:
         """Prefill ``system`` + the start of a user turn and save its KV state to disk.
 
         Later chats whose prompt starts with the same tokens restore this state and
         prefill only the rest. Returns the number of prefix tokens saved (0 if disabled).
         ``tenant`` owns the state's listing entry (``sleeptime cache show``).
+        ``background=False`` when a user waits for it (the first ``ask --agent``): it then
+        goes before sleep work like the question it serves, instead of queueing behind it.
         """
-        return await asyncio.to_thread(self._warm_sync, system, user_prefix, label, tenant)
+        return await asyncio.to_thread(
+            self._warm_sync, system, user_prefix, label, tenant, background
+        )
 
     async def count_tokens(self, text: str) -> int:
         """Exact token count with the model's tokenizer."""
@@ -387,10 +396,12 @@ class LlamaBackend:
         # The last token may merge with what follows in a real prompt; leave it out.
         return tokens[:-1]
 
-    def _warm_sync(self, system: str, user_prefix: str, label: str, tenant: str) -> int:
+    def _warm_sync(
+        self, system: str, user_prefix: str, label: str, tenant: str, background: bool
+    ) -> int:
         if self._states is None:
             return 0
-        with self._loaded.gate.hold(background=True):
+        with self._loaded.gate.hold(background=background):
             llama = self._loaded.llama
             tokens = self._prefix_tokens(system, user_prefix)
             if len(tokens) + _MIN_REPLY_TOKENS > self._loaded.window:

@@ -113,6 +113,7 @@ async def warm_agent_prefix(
     overview_paths: int = OVERVIEW_PATHS,
     label: str = "",
     tenant: str = "",
+    background: bool = True,
 ) -> int:
     """Save the KV state of the answer prompt's fixed start; tokens kept (0: not embedded).
 
@@ -121,12 +122,13 @@ async def warm_agent_prefix(
     the first request on the same notes), later requests restore it and prefill only the
     request. Without notes this is cache-augmented generation of the raw overview, the
     peer that sleep has to beat. An existing state is only claimed, not recomputed.
+    ``background=False`` when a request waits on it, so it does not queue behind sleep.
     """
     if not isinstance(backend, PrefixWarmer):
         return 0
     system, head, _, _ = _task_parts(tools, notes, overview_paths)
     full, _ = agent_system(system, tools, native=backend.info.native_tools)
-    return await backend.warm_prefix(full, head, label=label, tenant=tenant)
+    return await backend.warm_prefix(full, head, label=label, tenant=tenant, background=background)
 
 
 async def answer_request(
