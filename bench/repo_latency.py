@@ -135,19 +135,8 @@ class Bench:
         # Sleep: the index alone, and its prompt's state saved, both at sleep time.
         started = time.perf_counter()
         index = build_index(snapshot).render(self.args.index_chars).text
-        built = time.perf_counter()
-        saved = await warm_agent_prefix(self.backend, tools, notes=index, overview_paths=0)
-        self.write(
-            {
-                **base, "kind": "sleep", "index_s": round(built - started, 3),
-                "warm_s": round(time.perf_counter() - built, 3), "saved_tokens": saved,
-                "index_chars": len(index),
-            }
-        )  # fmt: skip
-        for budget in self.budgets:
-            await self.answer(
-                base, tools, task, index, condition="sleep", path="sleep", budget=budget
-            )
+        timing = {"index_s": time.perf_counter() - started}
+        await self.sleep_path(base, tools, task, index, "sleep", timing, "index_chars")
         if self.maps is not None:
             await self.map_path(base, tools, task, index)
 
@@ -164,18 +153,33 @@ class Bench:
         if written is None:
             self.write({**base, "kind": "map", "missing": True})
             return
+        timing = {"replay_s": time.perf_counter() - started}
         notes = with_index(written, index)
-        replayed = time.perf_counter()
+        await self.sleep_path(base, tools, task, notes, "map", timing, "notes_chars")
+
+    async def sleep_path(
+        self,
+        base: dict[str, Any],
+        tools: RepoTools,
+        task: RepoTask,
+        notes: str,
+        kind: str,
+        timing: dict[str, float],
+        size_key: str,
+    ) -> None:
+        """Save the prompt state of ``notes`` (sleep-time work, timed apart), then answer
+        at each budget from it; ``kind`` names the row, the condition and the path."""
+        started = time.perf_counter()
         saved = await warm_agent_prefix(self.backend, tools, notes=notes, overview_paths=0)
+        warm_s = time.perf_counter() - started
         self.write(
             {
-                **base, "kind": "map", "replay_s": round(replayed - started, 3),
-                "warm_s": round(time.perf_counter() - replayed, 3), "saved_tokens": saved,
-                "notes_chars": len(notes),
+                **base, "kind": kind, **{k: round(v, 3) for k, v in timing.items()},
+                "warm_s": round(warm_s, 3), "saved_tokens": saved, size_key: len(notes),
             }
         )  # fmt: skip
         for budget in self.budgets:
-            await self.answer(base, tools, task, notes, condition="map", path="map", budget=budget)
+            await self.answer(base, tools, task, notes, condition=kind, path=kind, budget=budget)
 
 
 def done_tasks(path: Path, budgets: int, maps: bool) -> set[str]:
