@@ -320,7 +320,9 @@ async def test_the_worker_writes_the_index_alone_when_told_not_to_map(
         [job] = app.jobs()
         claimed = app.store.claim_run("w", lease_s=30, run_id=job.id)
         assert claimed is not None
-        await worker.execute(claimed)  # no backend is loaded: the unknown model is not asked
+        # No model writes c'; the answering backend is loaded only to save the prompt's
+        # state, and an unknown model (or one that keeps no states) costs only that.
+        await worker.execute(claimed)
         [done] = app.jobs()
         assert done.status == "complete", done.error
         artifact = app.show("shop").artifact
@@ -381,7 +383,7 @@ async def test_ask_after_a_change_needs_new_notes_or_allow_stale(
     app: Sleeptime, repo: Path
 ) -> None:
     add_directory(app, "shop", repo)
-    with pytest.raises(NotFoundError, match="no map yet"):
+    with pytest.raises(NotFoundError, match="no notes yet"):
         await ask_agent(app, "shop", "Add a --json flag", backend=_asker())
     await sleep_directory(app, "shop", backend=_mapper())
     write(repo, {"shop/models.py": "class Order:\n    total = 1\n"})

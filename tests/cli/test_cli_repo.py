@@ -47,7 +47,7 @@ def test_add_sleep_ask_a_repository(
     assert "revision 1" in added.output
     again = invoke("context", "refresh", "shop")
     assert again.exit_code == 0 and "unchanged, still revision 1" in again.output
-    slept = invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    slept = invoke("sleep", "shop", "--map", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
     assert slept.exit_code == 0, slept.output
     assert "2 agent steps, 1 tool calls" in slept.output and "ask shop" in slept.output
     asked = invoke("ask", "shop", "Add a --json flag", "--agent", "--budget", "3", *SCRIPTED,
@@ -63,11 +63,13 @@ def test_ask_json_and_incremental_sleep(
     invoke: Invoke, repo: Path, replies: Callable[..., str]
 ) -> None:
     invoke("context", "add", "shop", str(repo))
-    invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    invoke("sleep", "shop", "--map", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
     commit(repo, "json flag", {"shop/cli.py": "def export(fmt, json=False):\n    return fmt\n"})
     stale = invoke("ask", "shop", "Add a flag", "--agent", *SCRIPTED, "--model", replies(ASK_REPLY))
-    assert stale.exit_code == 3 and "no map yet" in stale.output and "--allow-stale" in stale.output
-    slept = invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
+    assert (
+        stale.exit_code == 3 and "no notes yet" in stale.output and "--allow-stale" in stale.output
+    )
+    slept = invoke("sleep", "shop", "--map", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
     assert "incremental: from the map of revision 1, 1 of 5 files changed" in slept.output
     asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",
                    replies(ASK_REPLY))  # fmt: skip
@@ -80,7 +82,7 @@ def test_sleep_without_the_map_needs_no_model(
     invoke: Invoke, repo: Path, replies: Callable[..., str]
 ) -> None:
     invoke("context", "add", "shop", str(repo))
-    slept = invoke("sleep", "shop", "--no-map", "--quiet")  # no backend given or loaded
+    slept = invoke("sleep", "shop", "--no-map", *SCRIPTED, "--quiet")  # no model is asked
     assert slept.exit_code == 0, slept.output
     assert "the repository index alone (no model call" in slept.output
     asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",

@@ -25,7 +25,7 @@ def test_sleep_with_the_index(invoke: Invoke, tmp_path: Path, replies: Callable[
         {"shop/cli.py": "def export(fmt):\n    return fmt\n", "README.md": "# Shop\n"},
     )
     assert invoke("context", "add", "shop", str(repo)).exit_code == 0
-    slept = invoke("sleep", "shop", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet",
+    slept = invoke("sleep", "shop", "--map", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet",
                    "--index-chars", "2000")  # fmt: skip
     assert slept.exit_code == 0, slept.output
     assert "index (repo_index@v1, no model): 2 files in" in slept.output

@@ -70,7 +70,7 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
 
     assert "revision 1" in run("context", "add", "shop", f"{shop_repo}/")
     slept = run("sleep", "shop", "--max-rounds", "2", "--round-tokens", "96", "--quiet")
-    assert "agent steps" in slept
+    assert "agent steps" in slept and "saved the KV state" in slept
     for mode in ("sleep", "baseline"):
         answer = json.loads(
             run("ask", "shop", "Add a --json flag to the export command", "--agent",
@@ -81,7 +81,16 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
         assert set(answer["files"]) <= set(take_snapshot(shop_repo).paths)
     # Sleep saved the KV state of the answer prompt on its map, and the first baseline
     # request saved the one without notes, so a later request prefills only itself.
+    # The index alone (--no-map) is written with no model call, and then the answering
+    # model (the embedded default) saves the state of the prompt on it all the same.
+    indexed = run("sleep", "shop", "--no-map", "--quiet")
+    assert "the repository index alone" in indexed and "saved the KV state" in indexed
+    answer = json.loads(
+        run("ask", "shop", "Add a --json flag to the export command", "--agent",
+            "--budget", "1", "--max-tokens", "32", "--json")
+    )  # fmt: skip
+    assert answer["usage"]["cached_prompt_tokens"] > 100  # only the request was prefilled
     states = run("cache", "show")
-    assert "shop agent, map " in states and "shop agent, no map" in states
+    assert states.count("shop agent, notes ") == 2 and "shop agent, no notes" in states
     shown = run("context", "show", "shop")
-    assert "repo-map" in shown and "complete" in shown
+    assert "repo-map" in shown and "repo-index" in shown and "complete" in shown

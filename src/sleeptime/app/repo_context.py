@@ -157,7 +157,8 @@ async def sleep_directory(
     One agent writes the map: a recipe of several loops, or ``solve``, is refused.
     ``index_chars`` caps the model-free repository index put after the map (0: none;
     None: ``Settings.repo_index_chars``). ``write_map=False`` (None:
-    ``Settings.repo_sleep_map``) writes the index alone and loads no model.
+    ``Settings.repo_sleep_map``) writes the index alone with no model call; the answering
+    backend then saves the prompt's state, as after a map.
     """
     if recipe is not None and (recipe.k > 1 or recipe.kind == "solve"):
         raise InputError(
@@ -178,10 +179,18 @@ async def sleep_directory(
         context, revision = await app.db.call(app.context, name)
         directory_of(context)
     if not write_map:
-        return await run_index_sleep(
+        indexed = await run_index_sleep(
             app.db, context, revision, index_chars, on_event=on_event,
             heartbeat_s=app.settings.heartbeat_s,
         )  # fmt: skip
+        # No model wrote the notes, but the model that answers can still read them now:
+        # the backend ``ask --agent`` uses by default (or the one named) saves the prompt
+        # state, so the first request after sleep prefills only itself.
+        try:
+            answering = app.backend(backend, model)
+        except SleeptimeError:
+            return indexed
+        return await warm_after_sleep(app.settings, answering, context, revision, indexed)
     chosen = app.runtime.backends.for_sleep(backend, model, False)
     result = await run_directory_sleep(
         app.db, context, revision, chosen, budget or SleepBudget(),
@@ -193,7 +202,7 @@ async def sleep_directory(
 
 
 def _prefix_label(name: str, artifact: ArtifactRecord | None) -> str:
-    return f"{name} agent, map {artifact.id}" if artifact else f"{name} agent, no map"
+    return f"{name} agent, notes {artifact.id}" if artifact else f"{name} agent, no notes"
 
 
 async def warm_after_sleep(
@@ -277,7 +286,7 @@ async def ask_agent(
         if artifact is None:
             changed = " (the folder changed since it was last slept on)" if looked.created else ""
             raise NotFoundError(
-                f"context {name!r} (revision {revision.seq}) has no map yet{changed}: sleep "
+                f"context {name!r} (revision {revision.seq}) has no notes yet{changed}: sleep "
                 "on it first (an incremental sleep is quick after a small change), ask in "
                 "baseline mode, or allow the notes of an older revision"
             ).hinted(f"`sleeptime sleep {shown(name)}`, --mode baseline, or --allow-stale")

@@ -176,7 +176,7 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
             f"model call, {index['version']}): {index['files']} files in {index['chars']} "
             "characters"
         )
-        click.echo(f'next: sleeptime ask {name} "a feature request" --agent')
+        _report_tail(name, result)
         return
     agent = agent or {}
     usage = result.usage
@@ -196,6 +196,15 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
         click.echo(
             f"incremental: from the map of revision {incremental['from_revision']}, "
             f"{incremental['changed']} of {incremental['files']} files changed"
+        )
+    _report_tail(name, result)
+
+
+def _report_tail(name: str, result: SleepResult) -> None:
+    if result.prefilled_tokens:
+        click.echo(
+            f"saved the KV state of the agent's prompt ({result.prefilled_tokens} tokens), so "
+            "a request prefills only itself"
         )
     click.echo(f'next: sleeptime ask {name} "a feature request" --agent')
 

@@ -371,8 +371,12 @@ class Worker:
             "run %s complete: %d notes characters, %d tokens",
             short, result.artifact.n_chars, result.usage.total_tokens,
         )  # fmt: skip
-        if backend is None:
-            return  # the index alone: no model loaded; the first ask saves the state
+        if backend is None:  # the index alone: no model wrote it, the answering one reads it
+            try:
+                backend = await self._load_backend(spec.backend, spec.model)
+            except SleeptimeError as exc:
+                log.info("run %s: prompt state not saved (%s); the first ask saves it", short, exc)
+                return
         if context.source is not None:
             await warm_after_sleep(self.settings, backend, context, revision, result)
             return
