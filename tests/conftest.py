@@ -21,9 +21,8 @@ _TERMINAL_VARIABLES = ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY
 _KEPT = ("SLEEPTIME_DATA_ROOT",)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point SLEEPTIME_DATA_DIR at a fresh folder and clear settings from the environment.
+def _isolate(patch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """Clear settings from the environment and point SLEEPTIME_DATA_DIR at ``data_dir``.
 
     Every ``SLEEPTIME_*`` and ``OPENAI_*`` variable goes, not a list of known ones, so a
     developer's ``SLEEPTIME_MAX_RETRIES=0`` cannot change a result; so do the variables
@@ -33,8 +32,28 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         if name in _KEPT:
             continue  # where the benchmark data lives: it locates inputs, changes no result
         if name.startswith(("SLEEPTIME_", "OPENAI_")) or name in _TERMINAL_VARIABLES:
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SLEEPTIME_DATA_DIR", str(tmp_path / "data"))
+            patch.delenv(name, raising=False)
+    patch.setenv("SLEEPTIME_DATA_DIR", str(data_dir))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same isolation for fixtures that outlive one test (a module's embedded backend).
+
+    Without it they read the user's data directory. Seen: a module-scoped embedded
+    backend shared ``interactive.lock`` with a benchmark running beside the suite, and a
+    background sleep round in the suite waited on that benchmark's questions for as long
+    as it ran.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        _isolate(patch, tmp_path_factory.mktemp("session-data"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own data directory and a cleared environment (``_isolate``)."""
+    _isolate(monkeypatch, tmp_path / "data")
     yield
 
 
