@@ -278,3 +278,56 @@ def test_extract_files_from_prose_and_lists() -> None:
     listed = "Files:\n* **llm/cli.py** — add option, see llm/models.py\n* models.py"
     assert extract_files(listed, known) == (("llm/cli.py", "llm/models.py"), ())
     assert extract_files("no files here", known) == ((), ())
+
+
+async def test_an_answer_naming_no_existing_file_goes_back_once(tools: RepoTools) -> None:
+    backend = ScriptedBackend(
+        [
+            "<answer>- shop/orders.py: the flag\n- shop/json.py: the writer</answer>",
+            "<answer>- shop/export.py: the writer</answer>",
+        ]
+    )
+    answer = await answer_request(backend, tools, "Add a --json flag", budget=AgentBudget(4))
+    assert answer.files == ("shop/export.py",) and len(answer.run.steps) == 2
+    sent_back = backend.requests[1].messages[-1].content
+    assert sent_back.startswith("None of the files in your answer exist in this repository")
+    assert "(shop/orders.py, shop/json.py)" in sent_back and "list_files" in sent_back
+    assert "repo_answer_unknown@v1" in answer.run.prompt_keys
+
+
+@pytest.mark.parametrize(
+    ("budget", "replies", "note"),
+    [
+        (1, ["<answer>- shop/orders.py: the flag</answer>"], None),  # no step left
+        (
+            4,
+            ["<answer>shop/orders.py</answer>", "<answer>- shop/nowhere.py: x</answer>"],
+            "exist in this repository (shop/orders.py). Name",
+        ),
+        (
+            4,
+            ["<answer>I cannot tell.</answer>", "<answer>Still cannot tell.</answer>"],
+            "exist in this repository. Name",
+        ),
+    ],
+    ids=["last step", "only once", "no path at all"],
+)
+async def test_a_fileless_answer_is_taken_when_it_cannot_go_back(
+    tools: RepoTools, budget: int, replies: list[str], note: str | None
+) -> None:
+    backend = ScriptedBackend(replies)
+    answer = await answer_request(
+        backend, tools, "Add a --json flag", budget=AgentBudget(max_steps=budget)
+    )
+    assert answer.files == () and answer.run.stop == "answer"
+    assert len(answer.run.steps) == len(replies) == len(backend.requests)
+    if note is not None:  # sent back once, then the second answer is the answer
+        assert note in backend.requests[1].messages[-1].content
+        assert answer.run.text == replies[1].removeprefix("<answer>").removesuffix("</answer>")
+
+
+async def test_an_answer_naming_a_real_file_is_not_sent_back(tools: RepoTools) -> None:
+    backend = ScriptedBackend(["<answer>- shop/cli.py: the flag\n- shop/gone.py: x</answer>"])
+    answer = await answer_request(backend, tools, "Add a --json flag", budget=AgentBudget(4))
+    assert answer.files == ("shop/cli.py",) and answer.unknown == ("shop/gone.py",)
+    assert len(backend.requests) == 1
