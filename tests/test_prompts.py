@@ -32,7 +32,6 @@ EXPECTED_PLACEHOLDERS = {
     "multiquery_generate_one": {"context", "asked"},
     "repo_answer_system": set(),
     "repo_answer_task": {"notes", "overview", "request"},
-    "repo_answer_unknown": {"named"},
     "repo_index": {"basis", "entries"},
     "repo_sleep_system": {"max_chars"},
     "repo_sleep_task": {"overview"},

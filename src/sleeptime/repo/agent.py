@@ -151,7 +151,6 @@ async def run_agent(
     prompt_keys: tuple[str, ...] = (),
     on_step: Callable[[AgentStep], None] | None = None,
     is_answer: Callable[[str], bool] | None = None,
-    review: Callable[[str], str | None] | None = None,
 ) -> AgentResult:
     """Run the loop until the model answers or the budget ends; never raises for tool trouble.
 
@@ -160,8 +159,6 @@ async def run_agent(
     ``is_answer`` recognises an answer written without the ``<answer>`` tags (a reply that
     calls no tool): small models often reply with the bare file list, and nudging them for
     the tags instead got "<answer>Done</answer>" on the next step, losing the list.
-    ``review`` may send an answer back, once per run and only while steps remain, with the
-    message it returns (the answering agent: an answer that names no existing file).
     """
     budget = budget or AgentBudget()
     native = backend.info.native_tools
@@ -179,7 +176,6 @@ async def run_agent(
     # explore (Qwen2.5-Coder-1.5B at temperature 0 repeated its map for all 8 steps of every
     # sleep, about 10x the tokens, never calling a tool), so a repeat is taken.
     held_back: set[str] = set()
-    reviewed = False
     for number in range(1, budget.max_steps + 1):
         if result.usage.total_tokens >= budget.max_tokens:
             result.stop = "tokens"
@@ -215,13 +211,6 @@ async def run_agent(
             messages.append(Message("assistant", reply.text or "(empty reply)"))
             left = budget.min_tool_steps - explored
             messages.append(Message("user", EXPLORE_FIRST.format(left=left)))
-            continue
-        note = review(answer) if answer is not None and review and not final else None
-        if note is not None and not reviewed:
-            reviewed = True
-            record(AgentStep(number, text, (), (), reply.usage))
-            messages.append(Message("assistant", reply.text or "(empty reply)"))
-            messages.append(Message("user", note))
             continue
         if answer is not None:
             record(AgentStep(number, text, (), (), reply.usage))

@@ -18,8 +18,6 @@ from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
 
 NO_NOTES = "There are no notes about this repository; explore it with the tools."
-UNKNOWN_PROMPT = "repo_answer_unknown"
-"""The message that sends back an answer naming no existing file (``answer_request``)."""
 
 _PATHLIKE = re.compile(
     r"[A-Za-z0-9_.\-/\\]*[A-Za-z0-9_\-]\.[A-Za-z0-9]{1,8}\b|[\w.\-]+(?:/[\w.\-]+)+"
@@ -149,31 +147,14 @@ async def answer_request(
     since an agent with nothing else to go on would spend its first step listing files.
     """
     system, head, tail, keys = _task_parts(tools, notes, overview_paths)
-    unknown_prompt = load_prompt(UNKNOWN_PROMPT)
-
-    def review(text: str) -> str | None:
-        """An answer that names no existing file goes back once (while steps remain).
-
-        Why: the 1.5B model's answers named no file of the repository on 5 of 24 tasks
-        at budget 8 without notes (1 with them), most of them plausible paths that do
-        not exist ("llm/prompt.py"); such an answer scores nothing, and a user would
-        rather wait one more step than get no file at all.
-        """
-        files, unknown = extract_files(text, tools.snapshot.paths)
-        if files:
-            return None
-        named = f" ({', '.join(unknown[:5])})" if unknown else ""
-        return unknown_prompt.render(named=named)
-
     run = await run_agent(
         backend,
         tools,
         system=system,
         task=head + request.strip() + tail,
         budget=budget,
-        prompt_keys=(*keys, unknown_prompt.key),
+        prompt_keys=keys,
         is_answer=lambda text: bool(extract_files(text, tools.snapshot.paths)[0]),
-        review=review,
     )
     files, unknown = extract_files(run.text, tools.snapshot.paths)
     return RepoAnswer(files=files, unknown=unknown, run=run)
