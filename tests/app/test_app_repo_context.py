@@ -484,3 +484,41 @@ async def test_a_queued_run_on_a_folder_that_moved_on_fails_with_the_reason(
     [done] = app.jobs()
     assert done.status == "failed" and "changed since revision 1" in (done.error or "")
     assert app.show("shop").artifact is None
+
+
+@pytest.mark.integration
+async def test_the_worker_saves_the_prompt_state_after_an_index_only_sleep(
+    db_url: str, repo: Path
+) -> None:
+    """On the real embedded model: no model writes the index, but the worker then loads
+    the answering one and saves the agent prompt's state, which the first ask restores."""
+    from sleeptime.backends.llama import LlamaBackend
+    from sleeptime.settings import Settings
+    from sleeptime.worker import Worker, enqueue_sleep
+
+    settings = Settings(database_url=db_url, repo_sleep_map=False, n_ctx=4096, n_threads=2)
+    app = Sleeptime(settings)
+    try:
+        looked = add_directory(app, "shop", repo)
+        enqueue_sleep(
+            app.store, looked.revision, recipe=parse_recipe("rethink"), budget=SleepBudget(),
+            seed=0, backend="llama", model=None,
+        )  # fmt: skip
+        [job] = app.jobs()
+        claimed = app.store.claim_run("w", lease_s=30, run_id=job.id)
+        assert claimed is not None
+        await Worker(app.runtime, auto_sleep=False).execute(claimed)
+        [done] = app.jobs()
+        assert done.status == "complete", done.error
+        artifact = app.show("shop").artifact
+        assert artifact is not None and artifact.text.startswith("## Repository index")
+        embedded = app.backend("llama")
+        assert isinstance(embedded, LlamaBackend) and embedded.prefix_states is not None
+        labels = [entry.label for entry in embedded.prefix_states.entries()]
+        assert labels == [f"shop agent, notes {artifact.id}"]
+        embedded.drop_live_cache()  # as a new ask process would start
+        asked = await ask_agent(app, "shop", "Add a --json flag to export", steps=1,
+                                backend="llama", reply_tokens=16)  # fmt: skip
+        assert asked.answer.run.usage.cached_prompt_tokens > 100
+    finally:
+        await app.aclose()
