@@ -17,8 +17,9 @@ prefills only the request. Paths per task, all on one in-process embedded model:
   sleep call; a task whose map is not all in the log is left out of this path).
 
 Tasks are chosen as in ``sleeptime bench repo`` (same miner, seed and count), so the F1
-side can be read against the committed runs. Results: ``samples.jsonl``, ``summary.json``
-and ``report.md`` under ``--out`` (``bench/repo_latency_report.py`` renders them).
+side can be read against the committed runs; ``--exclude-run`` leaves out the tasks of
+earlier runs, for a replication on tasks none of them saw. Results: ``samples.jsonl``,
+``summary.json`` and ``report.md`` under ``--out`` (``bench/repo_latency_report.py`` renders them).
 
     SLEEPTIME_N_THREADS=2 .venv/bin/python bench/repo_latency.py \\
         --model ~/.local/share/sleeptime/models/qwen2.5-coder-1.5b.gguf \\
@@ -62,6 +63,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tasks", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--exclude-run", type=Path, action="append", default=[],
+        help="an earlier run's --out: its tasks are left out (a replication on new tasks)",
+    )  # fmt: skip
     parser.add_argument("--budgets", default="1,2", help="step budgets, comma-separated")
     parser.add_argument("--index-chars", type=int, default=1200)
     parser.add_argument("--reply-tokens", type=int, default=256)
@@ -199,10 +204,36 @@ def done_tasks(path: Path, budgets: int, maps: bool) -> set[str]:
     return {task for task, n in counts.items() if n >= expected}
 
 
+def excluded_tasks(runs: list[Path]) -> set[str]:
+    """The task ids earlier runs drew, so that a replication runs only tasks new to it."""
+    ids: set[str] = set()
+    for run in runs:
+        config = run / "config.json"
+        if not config.is_file():
+            raise SleeptimeError(f"{config} not found; --exclude-run takes an earlier --out")
+        ids.update(json.loads(config.read_text(encoding="utf-8")).get("tasks_run", []))
+    return ids
+
+
+def _plain(value: Any) -> Any:
+    """A config value as JSON: paths as strings, lists of them too."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def without(tasks: list[RepoTask], excluded: set[str]) -> list[RepoTask]:
+    """``tasks`` minus the excluded ids, in history order."""
+    return [task for task in tasks if task_id(task) not in excluded]
+
+
 async def main_async(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     samples_path = args.out / "samples.jsonl"
     finished = done_tasks(samples_path, len(args.budgets.split(",")), args.maps_from is not None)
+    excluded = excluded_tasks(args.exclude_run)  # a bad path fails before the model loads
     work = Path(tempfile.mkdtemp(prefix="repo-latency-"))
     threads = int(os.environ.get("SLEEPTIME_N_THREADS", "2"))
     backend = LlamaBackend(
@@ -213,10 +244,12 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         repo = clone(args.repo, work)
         mined = mine_tasks(repo, MinerOptions(min_files=3, max_files=20))
-        tasks = pick_tasks(mined, args.tasks, args.seed)
+        pool = without(mined, excluded)
+        tasks = pick_tasks(pool, args.tasks, args.seed)
         config = {
-            **{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "threads": threads, "mined": len(mined), "tasks_run": [task_id(t) for t in tasks],
+            **{k: _plain(v) for k, v in vars(args).items()},
+            "threads": threads, "mined": len(mined), "excluded": len(mined) - len(pool),
+            "tasks_run": [task_id(t) for t in tasks],
         }  # fmt: skip
         (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         if args.maps_from is not None:
