@@ -51,6 +51,7 @@ from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
 from sleeptime.repo.index import build_index, with_index
 from sleeptime.repo.metrics import file_f1
+from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
 from sleeptime.repo.tools import RepoTools, ToolLimits
@@ -249,6 +250,7 @@ async def main_async(args: argparse.Namespace) -> int:
         config = {
             **{k: _plain(v) for k, v in vars(args).items()},
             "threads": threads, "mined": len(mined), "excluded": len(mined) - len(pool),
+            "overview": OVERVIEW_VERSION,
             "tasks_run": [task_id(t) for t in tasks],
         }  # fmt: skip
         (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")

@@ -51,6 +51,7 @@ from sleeptime.repo.index import (
     with_index,
 )
 from sleeptime.repo.metrics import file_f1
+from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
@@ -256,8 +257,11 @@ def _config_json(
             "native_tools": info.native_tools,
         },
         "prompts": {
-            name: load_prompt(name).key
-            for name in (*PROMPTS, *((INDEX_PROMPT,) if config.index_chars else ()))
+            **{
+                name: load_prompt(name).key
+                for name in (*PROMPTS, *((INDEX_PROMPT,) if config.index_chars else ()))
+            },
+            "overview": OVERVIEW_VERSION,  # the path sample is prompt text too
         },
         "repository": {"head": head_commit(repo), "mined_tasks": mined},
         "tasks": [
