@@ -35,6 +35,7 @@ FRESH_SETS = [
     "anticipated_fresh7.json",
     "anticipated_fresh8.json",
     "anticipated_fresh9.json",
+    "anticipated_fresh10.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 
