@@ -74,6 +74,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--history-chars", type=int, default=7000)
     parser.add_argument("--read-chars", type=int, default=3000)
     parser.add_argument("--n-ctx", type=int, default=8192)
+    parser.add_argument(
+        "--notes-overview-paths", type=int, default=0,
+        help="paths of the overview's sample shown beside c' on sleep's side (0, counts and "
+        "folders only, as in the committed runs; `ask --agent` uses "
+        "Settings.repo_notes_overview_paths)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="a line for the report (what was running)")
     parser.add_argument("--maps-from", type=Path, help="a bench repo call log to replay maps from")
     parser.add_argument("--maps-model", default="qwen2.5-coder-1.5b", help="its model id")
@@ -112,7 +118,8 @@ class Bench:
         if row.get("path") == "only first":  # what ask --agent does before its first answer
             await warm_agent_prefix(self.backend, tools, notes=None)
         answer = await answer_request(
-            self.backend, tools, task.request, notes=notes, overview_paths=0,
+            self.backend, tools, task.request, notes=notes,
+            overview_paths=self.args.notes_overview_paths,
             budget=AgentBudget(
                 max_steps=budget, reply_tokens=self.args.reply_tokens,
                 history_chars=self.args.history_chars,
@@ -176,7 +183,9 @@ class Bench:
         """Save the prompt state of ``notes`` (sleep-time work, timed apart), then answer
         at each budget from it; ``kind`` names the row, the condition and the path."""
         started = time.perf_counter()
-        saved = await warm_agent_prefix(self.backend, tools, notes=notes, overview_paths=0)
+        saved = await warm_agent_prefix(
+            self.backend, tools, notes=notes, overview_paths=self.args.notes_overview_paths
+        )
         warm_s = time.perf_counter() - started
         self.write(
             {

@@ -137,11 +137,15 @@ class Settings(BaseSettings):
     --no-map``): on bench/results/repo-qwen1.5b-compact-1200/ it scored higher than the
     1.5B model's map plus the index with 400-540 fewer test-time tokens a request."""
 
-    repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
-    """Directory contexts, ``ask --agent`` with a map: paths the repository overview lists
-    beside c' (0: counts and folders only, the map and index standing in for the path
-    list; baseline mode always gets 60). The default is the configuration measured in
-    bench/results/repo-qwen1.5b-compact-1200/ (see DECISION.md in repo-qwen1.5b-compact/)."""
+    repo_notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown
+    beside c' (0: counts and folders only, the notes standing in for the path list;
+    baseline mode always gets 60). 60 since bench/results/repo-overview-decision/ (part
+    2): with the sample spread over the tree, test-time only caught up with the index
+    alone on this project's own history, and sleep should see at least what test-time
+    only sees; the sample did not cost F1 on either repository (8 / 7 and 6 / 8 tasks),
+    and costs 270-540 prompt tokens a request, most of them in the saved state. 0 was
+    the default from bench/results/repo-qwen1.5b-compact-1200/ until then."""
 
     worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
     """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""
