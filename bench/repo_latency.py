@@ -221,7 +221,15 @@ def excluded_tasks(runs: list[Path]) -> set[str]:
         config = run / "config.json"
         if not config.is_file():
             raise SleeptimeError(f"{config} not found; --exclude-run takes an earlier --out")
-        ids.update(json.loads(config.read_text(encoding="utf-8")).get("tasks_run", []))
+        try:
+            tasks = json.loads(config.read_text(encoding="utf-8")).get("tasks_run", [])
+        except (ValueError, AttributeError) as exc:
+            raise SleeptimeError(
+                f"{config} is not a run's config ({exc}); --exclude-run takes an earlier --out"
+            ) from exc
+        if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
+            raise SleeptimeError(f"{config} has no list of task ids under 'tasks_run'")
+        ids.update(tasks)
     return ids
 
 
@@ -240,10 +248,10 @@ def without(tasks: list[RepoTask], excluded: set[str]) -> list[RepoTask]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    args.out.mkdir(parents=True, exist_ok=True)
     samples_path = args.out / "samples.jsonl"
     finished = done_tasks(samples_path, len(args.budgets.split(",")), args.maps_from is not None)
-    excluded = excluded_tasks(args.exclude_run)  # a bad path fails before the model loads
+    excluded = excluded_tasks(args.exclude_run)  # a bad path fails before anything is made
+    args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="repo-latency-"))
     threads = int(os.environ.get("SLEEPTIME_N_THREADS", "2"))
     backend = LlamaBackend(
@@ -288,6 +296,10 @@ def main() -> int:
     if not args.model.is_file():
         print(f"error: {args.model} is not a GGUF file; give --model the path of one "
               "(`sleeptime models fetch qwen2.5-coder-1.5b` puts one under the data dir)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.notes_overview_paths < 0:
+        print("error: --notes-overview-paths must be 0 (counts and folders only) or more",
               file=sys.stderr)  # fmt: skip
         return 2
     try:
