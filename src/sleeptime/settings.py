@@ -137,15 +137,16 @@ class Settings(BaseSettings):
     --no-map``): on bench/results/repo-qwen1.5b-compact-1200/ it scored higher than the
     1.5B model's map plus the index with 400-540 fewer test-time tokens a request."""
 
-    repo_notes_overview_paths: int = Field(default=60, ge=0, le=100_000)
+    repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown
     beside c' (0: counts and folders only, the notes standing in for the path list;
-    baseline mode always gets 60). 60 since bench/results/repo-overview-decision/ (part
-    2): with the sample spread over the tree, test-time only caught up with the index
-    alone on this project's own history, and sleep should see at least what test-time
-    only sees; the sample did not cost F1 on either repository (8 / 7 and 6 / 8 tasks),
-    and costs 270-540 prompt tokens a request, most of them in the saved state. 0 was
-    the default from bench/results/repo-qwen1.5b-compact-1200/ until then."""
+    baseline mode always gets 60). 0 as measured in bench/results/repo-qwen1.5b-compact-1200/.
+    60 was the default briefly (bench/results/repo-overview-decision/, part 2: not lower
+    at budgets 1 and 2), and reverted the same day: at ``ask --agent``'s default budget 8
+    the first 27 tasks of bench/results/repo-qwen1.5b-latency-kv-b8-new-ov2-paths60/
+    scored F1 0.278 with it against 0.407 without (6 higher, 12 lower) at 2.6x the
+    test-time tokens (more on 26 of 27), the path list inviting the 1.5B model to
+    explore."""
 
     worker_lease_s: float = Field(default=30.0, ge=2, le=86400)
     """A worker holds a run this long per heartbeat; a worker killed mid-run loses it after."""

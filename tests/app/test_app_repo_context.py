@@ -287,11 +287,11 @@ async def test_sleep_without_the_map_writes_the_index_alone_and_calls_no_model(
     assert run.status == "complete" and run.recipe == "repo-index"
     assert run.backend == "none" and run.settings["map"] is False
     assert run.details["index"]["map_chars"] == 0 and "agent" not in run.details
-    # The answering agent starts from it like from a map, with the overview's paths.
+    # The answering agent starts from it like from a map, without the overview's paths.
     asker = _asker()
     answered = await ask_agent(app, "shop", "Add a --json flag", backend=asker)
     task = asker.requests[0].messages[1].content
-    assert "## Repository index" in task and "\nFiles:\n" in task
+    assert "## Repository index" in task and "list_files shows the rest" in task
     assert answered.artifact is not None and answered.artifact.id == result.artifact.id
 
 
@@ -358,9 +358,9 @@ async def test_ask_in_sleep_mode_starts_from_the_map_and_is_recorded(
     assert result.answer.files == ("shop/cli.py", "shop/export.py")
     assert result.answer.unknown == ("shop/nowhere.py",)
     assert MAP in asker.requests[0].messages[1].content
-    # By default the notes come beside the overview's path sample, so sleep's agent sees
-    # at least what test-time only's does; set to 0, they stand in for it.
-    assert "\nFiles:\n" in asker.requests[0].messages[1].content
+    # By default the notes stand in for the overview's path sample; set above 0, the
+    # sample comes beside them.
+    assert "list_files shows the rest" in asker.requests[0].messages[1].content
     query = result.query
     assert query.mode == "sleep" and query.layout == "agent" and query.budget == 3
     assert result.artifact is not None and query.artifact_id == result.artifact.id
@@ -369,11 +369,11 @@ async def test_ask_in_sleep_mode_starts_from_the_map_and_is_recorded(
     assert query.prompt_tokens == result.answer.run.usage.prompt_tokens > 0
     stats = app.stats("shop")
     assert stats.sleep is not None and stats.sleep.count == 1
-    app.settings = app.settings.model_copy(update={"repo_notes_overview_paths": 0})
-    brief = _asker()
-    await ask_agent(app, "shop", "Add a --json flag to export", steps=3, backend=brief)
-    task = brief.requests[0].messages[1].content
-    assert MAP in task and "list_files shows the rest" in task and "\nFiles:\n" not in task
+    app.settings = app.settings.model_copy(update={"repo_notes_overview_paths": 60})
+    beside = _asker()
+    await ask_agent(app, "shop", "Add a --json flag to export", steps=3, backend=beside)
+    task = beside.requests[0].messages[1].content
+    assert MAP in task and "\nFiles:\n" in task and "list_files shows the rest" not in task
 
 
 async def test_ask_in_baseline_mode_explores_without_notes(app: Sleeptime, repo: Path) -> None:
