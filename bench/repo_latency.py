@@ -233,15 +233,6 @@ def excluded_tasks(runs: list[Path]) -> set[str]:
     return ids
 
 
-def _plain(value: Any) -> Any:
-    """A config value as JSON: paths as strings, lists of them too."""
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
 def without(tasks: list[RepoTask], excluded: set[str]) -> list[RepoTask]:
     """``tasks`` minus the excluded ids, in history order."""
     return [task for task in tasks if task_id(task) not in excluded]
@@ -265,12 +256,13 @@ async def main_async(args: argparse.Namespace) -> int:
         pool = without(mined, excluded)
         tasks = pick_tasks(pool, args.tasks, args.seed)
         config = {
-            **{k: _plain(v) for k, v in vars(args).items()},
+            **vars(args),
             "threads": threads, "mined": len(mined), "excluded": len(mined) - len(pool),
             "overview": OVERVIEW_VERSION,
             "tasks_run": [task_id(t) for t in tasks],
         }  # fmt: skip
-        (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        # default=str: the paths among the arguments, alone or in lists
+        (args.out / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n")
         if args.maps_from is not None:
             maps, log = replaying(args.maps_from, args.maps_model)
         with samples_path.open("a", encoding="utf-8") as samples:
