@@ -4,11 +4,13 @@ Runs every rewording and near-miss of the hand-written sets (``anticipated_natur
 splits tune, heldout, fresh, fresh2, fresh3) through ``match_anticipated`` twice: rules
 only, and with ``accept=True`` on a local GGUF model loaded in-process (when the rules
 refuse, the stored questions whose hard slots agree are put to the model with the
-``anticipate_accept`` yes/no prompt; ``anticipate/accept.py``). Each lookup is against its
-own context's stored questions, as in ``sleeptime ask``. Reports recall, wrong answers
-served for rewordings and false hits on near-misses per split and kind, the model calls
-and generated tokens, and the lookup latency (median over all lookups and over those
-that called the model).
+``anticipate_accept`` yes/no prompt; ``anticipate/accept.py``; with the context given, a
+candidate the content-word filters refuse is put to it only when the model's own short
+answer from the context agrees with the stored one, ``anticipate/agree.py``). Each lookup
+is against its own context's stored questions, as in ``sleeptime ask``. Reports recall,
+wrong answers served for rewordings and false hits on near-misses per split and kind, the
+model calls (and how many lookups asked for the model's own answer) and generated tokens,
+and the lookup latency (median over all lookups and over those that called the model).
 
 Only the five splits above are read; any other split in the packaged files is skipped
 (the final unseen set is measured once, on purpose, with ``--data FILE --split NAME``).
@@ -67,6 +69,7 @@ async def evaluate(
     calls: list[int] = []
     generated: list[int] = []
     served: list[dict[str, str]] = []
+    answer_checks: list[int] = []  # lookups that asked for the model's own answer: served?
     for context in data["contexts"]:
         part = context["split"]
         if part not in splits:
@@ -94,6 +97,8 @@ async def evaluate(
                 calls.append(found.usage.calls)
                 generated.append(found.usage.completion_tokens)
             by_model = found.verifier == "structural+model-accept" and found.item is not None
+            if found.short_answer is not None:
+                answer_checks.append(int(by_model))
             if label == "rewording":
                 row = parts[part]["rewordings"][kind]
                 row["n"] += 1
@@ -109,7 +114,8 @@ async def evaluate(
             if by_model:
                 served.append({"split": part, "label": label, "kind": kind, "asked": text,
                                "served_for": found.item["question"] if found.item else "",
-                               "target": q["question"]})  # fmt: skip
+                               "target": q["question"],
+                               "short_answer": found.short_answer or ""})  # fmt: skip
     report: dict[str, Any] = {"parts": {}}
     for part in splits:
         if part not in parts:
@@ -137,6 +143,8 @@ async def evaluate(
     report["model_lookup_ms_median"] = statistics.median(ms_model) if ms_model else 0.0
     report["model_calls"] = sum(calls)
     report["generated_tokens"] = sum(generated)
+    report["answer_checks"] = len(answer_checks)
+    report["served_after_answer_check"] = sum(answer_checks)
     report["served_by_model"] = served
     return report
 
@@ -155,7 +163,8 @@ def _print(report: dict[str, Any]) -> None:
                 print(f"  near-miss {kind:<16} false hits {r['false_hits']} of {r['n']}")
     print(f"\nlookups {report['lookups']}, median {report['lookup_ms_median']:.1f} ms; with a "
           f"model call {report['model_lookups']}, median {report['model_lookup_ms_median']:.0f}"
-          f" ms; model calls {report['model_calls']}, generated tokens "
+          f" ms; model calls {report['model_calls']}, answer checks {report['answer_checks']}"
+          f" ({report['served_after_answer_check']} served), generated tokens "
           f"{report['generated_tokens']}")  # fmt: skip
 
 

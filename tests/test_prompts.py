@@ -19,6 +19,7 @@ NAMES = sorted(
 EXPECTED_PLACEHOLDERS = {
     "anticipate_extract": {"notes", "n"},
     "anticipate_accept": {"stored", "asked"},
+    "anticipate_answer": {"context", "question"},
     "anticipate_rephrase": {"instruction", "question"},
     "anticipate_verify": {"first", "second"},
     "answer_baseline": {"context"},

@@ -10,6 +10,7 @@ import pytest
 
 from sleeptime.anticipate import match_anticipated
 from sleeptime.anticipate.accept import ACCEPT_MAX_TOKENS
+from sleeptime.anticipate.agree import ANSWER_MAX_TOKENS
 from sleeptime.backends.llama import LlamaBackend
 from sleeptime.backends.model_catalog import assembled_path, get_model
 from sleeptime.backends.model_files import default_model_path
@@ -61,3 +62,31 @@ async def test_the_measured_model_tells_a_rewording_from_a_substitution() -> Non
             other, STORED, backend=model, accept=True, context=CONTEXT
         )
         assert refused.usage.calls == 1 and refused.item is None
+
+
+TELEGRAPHIC = "excess for escape of water"  # words dropped: the content-word filters refuse it
+
+
+async def test_the_embedded_model_gives_its_own_answer_in_a_few_tokens() -> None:
+    model = LlamaBackend(default_model_path(), n_ctx=2048, n_threads=1)
+    found = await match_anticipated(
+        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT
+    )
+    assert found.short_answer is not None
+    assert 1 <= found.usage.calls <= 2
+    assert found.usage.completion_tokens <= ANSWER_MAX_TOKENS + ACCEPT_MAX_TOKENS
+    assert found.item is None or found.item["answer"] == "400"
+
+
+async def test_the_measured_model_reaches_the_stored_answer_only_for_the_same_question() -> None:
+    model = LlamaBackend(_qwen(), n_ctx=2048, n_threads=1)
+    found = await match_anticipated(
+        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT
+    )
+    assert found.item is not None and found.item["answer"] == "400"
+    assert found.short_answer is not None and "400" in found.short_answer
+    # The other excess the text states: the model's answer is not the stored one.
+    other = await match_anticipated(
+        "the standard excess", STORED, backend=model, accept=True, context=CONTEXT
+    )
+    assert other.item is None and other.short_answer is not None

@@ -41,7 +41,10 @@ Verification has two stages, and the second can only say no:
    every stored question, those whose hard slots still agree (numbers, units, negations,
    scope, ordering words, tense, names, compatible question words: ``accept.py``) are put
    to the model with a stricter yes/no prompt (``anticipate_accept``); a clear "yes"
-   serves. Only the content words' meaning is left to the model.
+   serves. Only the content words' meaning is left to the model. A candidate whose
+   content words the rules would refuse (words dropped, added or swapped) is put to it
+   only when the context is given and the model's own short answer to the asked question,
+   read from the context, agrees with the candidate's stored answer (``agree.py``).
 
 Everything the check spends is recorded in ``MatchResult`` (tokens and seconds).
 """
@@ -57,12 +60,14 @@ from typing import Any
 
 from sleeptime.anticipate.accept import (
     MAX_CANDIDATES,
+    Candidate,
     accept_candidates,
     accept_key,
     ask_same,
     context_words,
     short_reply,
 )
+from sleeptime.anticipate.agree import agree_key, answers_agree, short_answer, wide_candidates
 from sleeptime.anticipate.align import align, fixed_slots_differ, one_block_apart, roles_differ
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
@@ -106,6 +111,10 @@ class MatchResult:
     via: str | None = None
     """The stored alternate (``rephrase.py``) the question matched, when it was not the
     stored question itself."""
+    short_answer: str | None = None
+    """The model's own few-word answer from the context, when the accept path asked for it
+    (``agree.py``): kept with the record of what was served, so a served answer can be
+    audited against it."""
 
     @property
     def hit(self) -> bool:
@@ -299,9 +308,8 @@ async def match_anticipated(
     if found.item is None:
         if not accept:
             return found
-        words = context_words(context) if context else frozenset()
         return await _accept(
-            question, anticipated, found, backend, seed, watch, words, accept_limit
+            question, anticipated, found, backend, seed, watch, context, accept_limit
         )
     if not verify:
         return found
@@ -328,42 +336,75 @@ async def _accept(
     backend: Backend,
     seed: int | None,
     watch: Stopwatch,
-    words: frozenset[str],
+    context: str | None,
     limit: int,
 ) -> MatchResult:
     """Ask the model about the stored questions whose hard slots agree, at most ``limit``
-    of them; serve a clear yes."""
+    of them (plus those the content-word filters pass, if not among them); serve a clear
+    yes. A candidate the content-word filters refuse is asked about only when the model's
+    short answer from ``context`` agrees with its stored answer (``agree.py``)."""
     items = valid_items(anticipated)
     forms = [_canonical(item["question"]) for item in items]
+    asked_form = _canonical(question)
+    words = context_words(context) if context else frozenset()
+    strict = accept_candidates(asked_form, items, forms, context=words, limit=limit)
+    checked_by_rules = {c.item["question"] for c in strict}
+    candidates = strict
+    if context:
+        candidates = _merged(wide_candidates(asked_form, items, forms, limit=limit), strict)
     total = Usage()
     asked = 0
-    candidates = accept_candidates(_canonical(question), items, forms, context=words, limit=limit)
+    short: str | None = None
+    answered = False
     for candidate in candidates:
+        by_answer = candidate.item["question"] not in checked_by_rules
+        if by_answer:
+            if not answered:
+                short, usage = await short_answer(backend, context or "", question, seed=seed)
+                total.add(usage)
+                answered = True
+            stored = str(candidate.item.get("answer", ""))
+            if short is None or not answers_agree(stored, short, question):
+                continue
         asked += 1
         agreed, usage = await ask_same(backend, question, candidate.item["question"], seed=seed)
         total.add(usage)
         if agreed:
             total.wall_time_s = watch.elapsed()
+            how = f"its own answer {short!r} agrees and " if by_answer else ""
             return MatchResult(
                 item=candidate.item,
                 checked=missed.checked,
                 verifier="structural+model-accept",
                 usage=total,
                 latency_s=total.wall_time_s,
-                reason=f"the model confirmed it ({missed.reason})",
+                reason=f"the model confirmed it: {how}it said yes ({missed.reason})",
                 candidate=candidate.item["question"],
+                short_answer=short,
             )
     total.wall_time_s = watch.elapsed()
-    why = "the model said the questions differ" if asked else missed.reason
+    if asked:
+        why = "the model said the questions differ"
+    elif answered and short is not None:
+        why = f"the model's own answer {short!r} agrees with no stored answer ({missed.reason})"
+    else:
+        why = missed.reason
     return MatchResult(
         item=None,
         checked=missed.checked,
-        verifier="structural+model-accept" if asked else "structural",
+        verifier="structural+model-accept" if asked or answered else "structural",
         usage=total,
         latency_s=total.wall_time_s,
         reason=why,
         candidate=missed.candidate,
+        short_answer=short,
     )
+
+
+def _merged(first: list[Candidate], then: list[Candidate]) -> list[Candidate]:
+    """``first``, then the candidates of ``then`` it lacks (by question), in order."""
+    seen = {c.item["question"] for c in first}
+    return first + [c for c in then if c.item["question"] not in seen]
 
 
 def verifier_key(with_model: bool, *, accept: bool = False, alternate: bool = False) -> str:
@@ -371,7 +412,7 @@ def verifier_key(with_model: bool, *, accept: bool = False, alternate: bool = Fa
     yes/no check's, and the rewording prompt's when a stored alternate matched)."""
     key = f"anticipate_{MATCHER_VERSION}"
     if accept:
-        key = f"{key}+{accept_key()}"
+        key = f"{key}+{accept_key()}+{agree_key()}"
     elif with_model:
         key = f"{key}+{load_prompt('anticipate_verify').key}"
     if alternate:

@@ -438,6 +438,7 @@ class Sleeptime:
                 "matched_question": match.item["question"],
                 "verifier": match.verifier,
                 "anticipated_checked": match.checked,
+                **({"short_answer": match.short_answer} if match.short_answer is not None else {}),
             },
         )  # fmt: skip
 
