@@ -23,7 +23,8 @@ it; ``fresh7`` was written the same way, committed before round 8 and measured b
 match2.9 and match2.11; ``fresh8`` was written during round 9 and measured blind with
 match2.11 and match2.12; ``fresh9`` was written in session 11 and measured blind with
 match2.13 and match2.14; ``fresh10`` was written in session 13 and measured blind with
-match2.14. The
+match2.14; ``fresh11`` was written in session 14 and measured blind with match2.14 and the
+accept path's answer check. The
 "before" columns run
 the matchers of older commits (``--before REV,REV``): the script extracts each commit's
 ``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
@@ -103,6 +104,8 @@ SPLITS = {
     "fresh10": "fresh10: written blind in session 13, kept outside the repository until it"
     " was measured once with match2.14 (31 %, 0 false hits; with the model-confirmed accept"
     " 41 %, 0)",
+    "fresh11": "fresh11: written blind in session 14, kept outside the repository until it"
+    " was measured once with match2.14 and the accept path's answer check (agree1)",
 }
 
 
