@@ -300,7 +300,9 @@ async def match_anticipated(
     """Structural check, then, when ``backend`` is given: model confirmation of a hit
     (``verify``) and a model-confirmed accept of a miss whose hard slots agree (``accept``;
     ``context``, the text the questions are about, lets it refuse words the text uses for
-    other things; at most ``accept_limit`` model calls, for benchmarks of the limit)."""
+    other things and check the model's own answer, ``agree.py``; ``accept_limit`` stored
+    questions of each gate at most, for benchmarks of the limit: with the context, up to
+    twice that many yes/no calls and one short-answer call)."""
     watch = Stopwatch()
     found = match_structural(question, anticipated)
     if backend is None:
