@@ -131,11 +131,16 @@ class Settings(BaseSettings):
     0.12/0.21 for test-time only); 1,200 with the brief overview since
     bench/results/repo-qwen1.5b-compact-1200/ (0.37/0.42 at 620-780 fewer tokens a request)."""
 
-    repo_sleep_map: bool = True
-    """Directory contexts: a sleep run has the model write its map before the index. False
-    writes the model-free index alone, with no model call (recipe ``repo-index``, ``sleep
-    --no-map``): on bench/results/repo-qwen1.5b-compact-1200/ it scored higher than the
-    1.5B model's map plus the index with 400-540 fewer test-time tokens a request."""
+    repo_sleep_map: bool = False
+    """Directory contexts: True has a sleep run's model write its map before the index
+    (``sleep --map``). False, the default, writes the model-free index alone, with no model
+    call (recipe ``repo-index``). The default since
+    bench/results/repo-qwen1.5b-latency-kv-b8-map-ov2/ (rule written before the run): at
+    ``ask --agent``'s default budget 8 the 1.5B model's map plus the index scored lower
+    than the index alone on 8 tasks and higher on 1 (F1 0.373 against 0.496, p = 0.039)
+    with 1.6x the test-time tokens; at budgets 1 and 2 the index alone scored as high
+    (bench/results/repo-qwen1.5b-compact-1200/). The map helped only the embedded
+    SmolLM2, which barely does the task (bench/results/repo-default-decision/)."""
 
     repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown

@@ -7,7 +7,9 @@ shown, not what a model would say.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,20 @@ from sleeptime.errors import InputError, NotFoundError
 from sleeptime.repo.index import split_index
 from sleeptime.repo.snapshot import SnapshotOptions
 from sleeptime.repo.source import parse_manifest
+from sleeptime.settings import Settings
 from sleeptime.sleep import SleepBudget
 from sleeptime.sleep.recipes import parse_recipe
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Sleeptime]:
+    """A facade whose directory sleep writes the model's map (``sleep --map``): most tests
+    here are about the map; ``test_sleep_writes_the_index_alone_by_default`` checks the
+    default."""
+    a = Sleeptime(Settings(database_url=db_url, repo_sleep_map=True))
+    yield a
+    asyncio.run(a.aclose())
+
 
 MAP = (
     "Command line: shop/cli.py (export). Output formats: shop/export.py. "
@@ -295,6 +309,23 @@ async def test_sleep_without_the_map_writes_the_index_alone_and_calls_no_model(
     assert answered.artifact is not None and answered.artifact.id == result.artifact.id
 
 
+async def test_sleep_writes_the_index_alone_by_default(db_url: str, repo: Path) -> None:
+    # The default since bench/results/repo-qwen1.5b-latency-kv-b8-map-ov2/ (Settings).
+    assert Settings().repo_sleep_map is False
+    app = Sleeptime(Settings(database_url=db_url))
+    try:
+        add_directory(app, "shop", repo)
+        untouched = ScriptedBackend([], model="untouched")  # a map would need replies
+        result = await app.sleep("shop", backend=untouched)
+        assert untouched.requests == [] and split_index(result.artifact.text)[0] == ""
+        [run] = app.runs("shop")
+        assert run.recipe == "repo-index" and run.settings["map"] is False
+        mapped = await sleep_directory(app, "shop", backend=_mapper(), write_map=True)
+        assert split_index(mapped.artifact.text)[0] != ""  # --map still writes the map
+    finally:
+        await app.aclose()
+
+
 async def test_sleep_without_the_map_needs_the_index(app: Sleeptime, repo: Path) -> None:
     add_directory(app, "shop", repo)
     with pytest.raises(InputError, match="index is off") as raised:
@@ -435,9 +466,7 @@ async def test_a_budget_that_runs_out_still_names_files(app: Sleeptime, repo: Pa
 
 
 async def test_directory_contexts_on_postgresql(postgres_url: str, repo: Path) -> None:
-    from sleeptime.settings import Settings
-
-    app = Sleeptime(Settings(database_url=postgres_url))
+    app = Sleeptime(Settings(database_url=postgres_url, repo_sleep_map=True))
     try:
         looked = add_directory(app, "shop", repo, SnapshotOptions(exclude=("docs/",)))
         assert app.context("shop")[0].source == looked.context.source

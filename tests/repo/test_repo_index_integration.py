@@ -39,7 +39,7 @@ def test_embedded_model_sleeps_with_the_index_and_answers_from_it(
         return result.output
 
     run("context", "add", "shop", f"{shop_repo}/")
-    slept = run("sleep", "shop", "--max-rounds", "1", "--round-tokens", "48",
+    slept = run("sleep", "shop", "--map", "--max-rounds", "1", "--round-tokens", "48",
                 "--index-chars", "1500", "--quiet")  # fmt: skip
     assert "index (repo_index@v1, no model)" in slept
     shown = run("context", "show", "shop", "--full")

@@ -31,6 +31,15 @@ FILES = {
 
 
 @pytest.fixture
+def app(db_url: str) -> Iterator[Sleeptime]:
+    """A facade whose directory sleep writes the model's map (``sleep --map``), which the
+    index follows in these tests."""
+    a = Sleeptime(Settings(database_url=db_url, repo_sleep_map=True))
+    yield a
+    asyncio.run(a.aclose())
+
+
+@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = init_repo(tmp_path / "shop")
     commit(root, "Start the shop", dict(FILES))
@@ -125,7 +134,7 @@ async def test_a_cap_too_small_is_refused_before_anything_is_written(
 @pytest.fixture
 def indexed_app(db_url: str) -> Iterator[Sleeptime]:
     """A facade whose settings turn the index on (``SLEEPTIME_REPO_INDEX_CHARS``)."""
-    app = Sleeptime(Settings(database_url=db_url, repo_index_chars=1500))
+    app = Sleeptime(Settings(database_url=db_url, repo_index_chars=1500, repo_sleep_map=True))
     yield app
     asyncio.run(app.aclose())
 

@@ -69,7 +69,7 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
         return result.output
 
     assert "revision 1" in run("context", "add", "shop", f"{shop_repo}/")
-    slept = run("sleep", "shop", "--max-rounds", "2", "--round-tokens", "96", "--quiet")
+    slept = run("sleep", "shop", "--map", "--max-rounds", "2", "--round-tokens", "96", "--quiet")
     assert "agent steps" in slept and "saved the KV state" in slept
     for mode in ("sleep", "baseline"):
         answer = json.loads(
@@ -81,9 +81,9 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
         assert set(answer["files"]) <= set(take_snapshot(shop_repo).paths)
     # Sleep saved the KV state of the answer prompt on its map, and the first baseline
     # request saved the one without notes, so a later request prefills only itself.
-    # The index alone (--no-map) is written with no model call, and then the answering
-    # model (the embedded default) saves the state of the prompt on it all the same.
-    indexed = run("sleep", "shop", "--no-map", "--quiet")
+    # The index alone (the default without --map) is written with no model call, and then
+    # the answering model (the embedded default) saves the state of the prompt on it.
+    indexed = run("sleep", "shop", "--quiet")
     assert "the repository index alone" in indexed and "saved the KV state" in indexed
     answer = json.loads(
         run("ask", "shop", "Add a --json flag to the export command", "--agent",

@@ -103,8 +103,8 @@ if TYPE_CHECKING:
     "write_map",
     default=None,
     help="Directory contexts: have the model write its map before the index, or write the "
-    "model-free index alone with no model call (default: SLEEPTIME_REPO_SLEEP_MAP, on). "
-    "Either way the answering model then saves the prompt's state.",
+    "model-free index alone with no model call (default: SLEEPTIME_REPO_SLEEP_MAP, off: the "
+    "index alone). Either way the answering model then saves the prompt's state.",
 )
 @click.option("--quiet", is_flag=True, help="No progress display; print only the result.")
 @click.pass_context
@@ -130,10 +130,10 @@ def sleep_command(
 ) -> None:
     """Think about context NAME now, so later questions are cheap (writes c').
 
-    On a directory context an agent explores the folder (one step per round) and writes
-    an architecture map; the folder is looked at first, and a small change since an
-    earlier map is slept on from that map (see --full). With --no-map the repository
-    index alone is written, with no model call.
+    On a directory context the folder is looked at first and the repository index is
+    written, with no model call. With --map an agent first explores the folder (one step
+    per round) and writes an architecture map, and a small change since an earlier map is
+    slept on from that map (see --full).
     """
     from sleeptime.app import Sleeptime
     from sleeptime.cli.progress import SleepProgress
