@@ -3,9 +3,11 @@
 Why: on the simonw/llm benchmark (bench/results/repo-qwen1.5b-compact-1200/) the index
 alone, shown instead of the overview's path list, scored higher F1 than the 1.5B model's
 map plus the index (0.378 / 0.446 against 0.368 / 0.415 at step budgets 1 / 2) with
-400-540 fewer test-time tokens a request, and it costs no model call at sleep time. With a
-small local model this is the better ``c'``; a strong model's map may add what the index
-cannot say, so the map stays the default (``Settings.repo_sleep_map``).
+400-540 fewer test-time tokens a request, and it costs no model call at sleep time; at
+``ask --agent``'s default budget 8 it scored higher again (0.496 against 0.373, 8 tasks
+higher and 1 lower, bench/results/repo-qwen1.5b-latency-kv-b8-map-ov2/), so it is the
+default (``Settings.repo_sleep_map`` False). A strong model's map may add what the index
+cannot say: ``sleep --map``.
 
 The run is recorded like any other (recipe ``repo-index``, backend ``none``, zero usage),
 so ``runs``, ``jobs``, ``stats`` and the worker's lease and stop handling see it.
