@@ -123,14 +123,6 @@ class Settings(BaseSettings):
     sleep_recipe: str = "rethink"
     """Recipe of background sleep runs (see ``sleeptime sleep --help``)."""
 
-    repo_index_chars: int = Field(default=1200, ge=0, le=200_000)
-    """Directory contexts: characters of the model-free repository index put after the
-    agent's map in c' (0: off; ``sleep --index-chars`` overrides it per run). On since the
-    simonw/llm run (bench/results/repo-qwen1.5b-index/: with 3,000 characters the 1.5B
-    model's F1 rose from 0.21/0.28, map only, to 0.36/0.40 at step budgets 1/2, against
-    0.12/0.21 for test-time only); 1,200 with the brief overview since
-    bench/results/repo-qwen1.5b-compact-1200/ (0.37/0.42 at 620-780 fewer tokens a request)."""
-
     repo_sleep_map: bool = False
     """Directory contexts: True has a sleep run's model write its map before the index
     (``sleep --map``). False, the default, writes the model-free index alone, with no model
@@ -141,6 +133,15 @@ class Settings(BaseSettings):
     with 1.6x the test-time tokens; at budgets 1 and 2 the index alone scored as high
     (bench/results/repo-qwen1.5b-compact-1200/). The map helped only the embedded
     SmolLM2, which barely does the task (bench/results/repo-default-decision/)."""
+
+    repo_index_chars: int = Field(default=1200, ge=0, le=200_000)
+    """Directory contexts: characters of the model-free repository index in c', after the
+    agent's map when there is one (0: off, with the map only; ``sleep --index-chars``
+    overrides it per run). On since the simonw/llm run (bench/results/repo-qwen1.5b-index/:
+    with 3,000 characters the 1.5B model's F1 rose from 0.21/0.28, map only, to 0.36/0.40
+    at step budgets 1/2, against 0.12/0.21 for test-time only); 1,200 with the brief
+    overview since bench/results/repo-qwen1.5b-compact-1200/ (0.37/0.42 at 620-780 fewer
+    tokens a request)."""
 
     repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown
@@ -194,16 +195,16 @@ class Settings(BaseSettings):
             raise ValueError("give a directory path, or unset it for the per-user default")
         return value
 
-    @field_validator("repo_sleep_map")
+    @field_validator("repo_index_chars")
     @classmethod
-    def _map_or_index(cls, value: bool, info: ValidationInfo) -> bool:
+    def _map_or_index(cls, value: int, info: ValidationInfo) -> int:
         # Refused here, at start-up, not in the worker: there a run that can write nothing
-        # would fail, be retried and fail again.
-        if not value and info.data.get("repo_index_chars") == 0:
+        # would fail, be retried and fail again. (repo_sleep_map is declared first.)
+        if value == 0 and not info.data.get("repo_sleep_map", False):
             raise ValueError(
-                "a directory sleep without the map writes the repository index alone, and "
-                "SLEEPTIME_REPO_INDEX_CHARS=0 turns the index off: give it characters (1200 "
-                "is the default) or set SLEEPTIME_REPO_SLEEP_MAP=true"
+                "a directory sleep without the map (SLEEPTIME_REPO_SLEEP_MAP, off by default) "
+                "writes the repository index alone, and 0 turns the index off: give it "
+                "characters (1200 is the default) or set SLEEPTIME_REPO_SLEEP_MAP=true"
             )
         return value
 

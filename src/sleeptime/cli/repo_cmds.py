@@ -155,7 +155,7 @@ async def sleep_directory_cli(
     index_chars: int | None = None,
     write_map: bool | None = None,
 ) -> SleepResult:
-    """Sleep on a directory context (the CLI path: --full, --index-chars, --no-map)."""
+    """Sleep on a directory context (the CLI path: --full, --index-chars, --map/--no-map)."""
     from sleeptime.app.repo_context import sleep_directory
     from sleeptime.sleep import parse_recipe
 

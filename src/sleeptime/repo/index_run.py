@@ -44,7 +44,7 @@ def check_index_only(index_chars: int) -> int:
         raise InputError(
             "sleeping without the map writes the repository index alone, and the index is "
             "off (index_chars 0): give it characters, or sleep with the map"
-        ).hinted("--index-chars 1200, or drop --no-map")
+        ).hinted("--index-chars 1200, or add --map")
     return index_chars
 
 
