@@ -10,9 +10,9 @@ prefills only the request. Paths per task, all on one in-process embedded model:
 - ``only first``: test-time only, the first request, no saved state yet: it prefills the
   instructions and the overview and saves their state (what ``ask --agent`` does);
 - ``only cached``: test-time only at each budget, restoring that state (CAG);
-- ``sleep``: the index alone (``sleep --no-map``, no model) as ``c'``, its prompt's state
-  saved at sleep time (timed apart, as sleep work), at each budget;
-- ``map`` (with ``--maps-from CALLS``): the default ``c'``, the model's map then the index,
+- ``sleep``: the index alone (what ``sleep`` writes on a directory by default, no model) as
+  ``c'``, its prompt's state saved at sleep time (timed apart, as sleep work), at each budget;
+- ``map`` (with ``--maps-from CALLS``): ``sleep --map``'s ``c'``, the model's map then the index,
   the map replayed from the call log of a ``bench repo`` run with the same model (no new
   sleep call; a task whose map is not all in the log is left out of this path).
 
@@ -156,7 +156,7 @@ class Bench:
     async def map_path(
         self, base: dict[str, Any], tools: RepoTools, task: RepoTask, index: str
     ) -> None:
-        """The default c' (the model's map, replayed, then the index), timed like sleep's."""
+        """sleep --map's c' (the model's map, replayed, then the index), timed like sleep's."""
         assert self.maps is not None
         started = time.perf_counter()
         written = await replayed_map(

@@ -3,7 +3,7 @@
 Writing a map takes the sleep agent up to eight model calls per task; the committed
 ``bench repo`` runs already made them, with the same model, prompts and tools. Replaying
 them gives the very maps those runs scored, at no model cost, so the latency bench can
-time the default ``c'`` (map, then index) without a server. Only the log answers: a call
+time ``sleep --map``'s ``c'`` (map, then index) without a server. Only the log answers: a call
 it does not hold is an error for that task, never a new call to anything.
 """
 
