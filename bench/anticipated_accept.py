@@ -55,6 +55,7 @@ async def evaluate(
     seed: int = 0,
     with_context: bool = True,
     max_candidates: int | None = None,
+    answer_check: bool = False,
 ) -> dict[str, Any]:
     """Look every question up with the rules and with the model-confirmed accept path
     (at most ``max_candidates`` model calls per lookup; the library's limit when None)."""
@@ -89,6 +90,7 @@ async def evaluate(
             found = await match_anticipated(
                 text, items, backend=backend, seed=seed, verify=False, accept=True,
                 context=context["text"] if with_context else None, accept_limit=limit,
+                answer_check=answer_check,
             )  # fmt: skip
             ms = (time.perf_counter() - start) * 1000
             ms_all.append(ms)
@@ -183,6 +185,12 @@ def main() -> None:
         default=None,
         help="model calls per lookup at most (default: the library's MAX_CANDIDATES)",
     )
+    parser.add_argument(
+        "--answer-check",
+        action="store_true",
+        help="also the model's own short answer from the context (anticipate/agree.py; off in "
+        "the library by default)",
+    )
     parser.add_argument("--show", action="store_true", help="print what the model served")
     parser.add_argument("--note", default=None, help="a sentence saying what this run measured")
     args = parser.parse_args()
@@ -206,6 +214,7 @@ def main() -> None:
             backend,
             with_context=not args.no_context_guard,
             max_candidates=limit,
+            answer_check=args.answer_check,
         )
     )
     _print(report)
@@ -228,6 +237,7 @@ def main() -> None:
     }
     if args.note:
         report["note"] = args.note
+    report["answer_check"] = args.answer_check
     out = args.out or RESULTS / f"anticipated_accept_{args.model.stem}.json"
     if args.split == "all" or args.out is not None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")

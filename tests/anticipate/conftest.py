@@ -36,6 +36,7 @@ FRESH_SETS = [
     "anticipated_fresh8.json",
     "anticipated_fresh9.json",
     "anticipated_fresh10.json",
+    "anticipated_fresh11.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 

@@ -173,6 +173,7 @@ async def test_the_model_is_never_asked_about_a_hard_slot_mismatch() -> None:
     for asked in (
         "How much is the excess on a claim caused by escape of water in euros?",
         "How much was the excess on a claim caused by escape of water?",
+        "How much is the excess on a claim caused by theft?",  # the context names theft
     ):
         found = await match_anticipated(asked, STORED, backend=model, accept=True, context=CONTEXT)
         assert found.item is None
@@ -184,7 +185,9 @@ async def test_a_word_the_context_uses_elsewhere_needs_the_models_own_answer_to_
     # is asked only for its own short answer, and an answer of another amount ends it.
     model = ScriptedBackend(["150 pounds"])  # a yes/no call would raise: nothing more queued
     asked = "How much is the excess on a claim caused by theft?"
-    found = await match_anticipated(asked, STORED, backend=model, accept=True, context=CONTEXT)
+    found = await match_anticipated(
+        asked, STORED, backend=model, accept=True, context=CONTEXT, answer_check=True
+    )
     assert found.item is None and found.usage.calls == 1
     assert "agrees with no stored answer" in found.reason
     assert CONTEXT in model.requests[0].messages[0].content
@@ -221,9 +224,7 @@ async def test_ask_accepts_with_the_model_only_when_asked_to(db_url: str) -> Non
         hit = await app.ask("office", asked, backend=checker)  # on through the settings
         assert hit.query.details["served"] == "anticipated"
         assert hit.query.details["verifier"] == "structural+model-accept"
-        assert hit.answer.prompt_version.endswith(
-            "+anticipate_accept@v1+anticipate_answer@v1+agree1"
-        )
+        assert hit.answer.prompt_version.endswith("+anticipate_accept@v1")
         assert hit.query.model == "checker" and len(checker.requests) == 1
         answerer = ScriptedBackend(["The answer is 24."], model="answerer")
         off = await app.ask("office", asked, backend=answerer, accept_with_model=False)

@@ -87,6 +87,11 @@ async def test_the_measured_model_reaches_the_stored_answer_only_for_the_same_qu
     assert found.short_answer is not None and "400" in found.short_answer
     # The other excess the text states: the model's answer is not the stored one.
     other = await match_anticipated(
-        "the standard excess", STORED, backend=model, accept=True, context=CONTEXT
+        "the standard excess",
+        STORED,
+        backend=model,
+        accept=True,
+        context=CONTEXT,
+        answer_check=True,
     )
     assert other.item is None and other.short_answer is not None

@@ -296,13 +296,15 @@ async def match_anticipated(
     accept: bool = False,
     context: str | None = None,
     accept_limit: int = MAX_CANDIDATES,
+    answer_check: bool = False,
 ) -> MatchResult:
     """Structural check, then, when ``backend`` is given: model confirmation of a hit
     (``verify``) and a model-confirmed accept of a miss whose hard slots agree (``accept``;
     ``context``, the text the questions are about, lets it refuse words the text uses for
     other things and check the model's own answer, ``agree.py``; ``accept_limit`` stored
     questions of each gate at most, for benchmarks of the limit: with the context, up to
-    twice that many yes/no calls and one short-answer call)."""
+    twice that many yes/no calls and one short-answer call; the answer check only with
+    ``answer_check``, off by default: it served near-misses on blind sets)."""
     watch = Stopwatch()
     found = match_structural(question, anticipated)
     if backend is None:
@@ -311,7 +313,15 @@ async def match_anticipated(
         if not accept:
             return found
         return await _accept(
-            question, anticipated, found, backend, seed, watch, context, accept_limit
+            question,
+            anticipated,
+            found,
+            backend,
+            seed,
+            watch,
+            context,
+            accept_limit,
+            answer_check,
         )
     if not verify:
         return found
@@ -340,11 +350,13 @@ async def _accept(
     watch: Stopwatch,
     context: str | None,
     limit: int,
+    answer_check: bool = False,
 ) -> MatchResult:
     """Ask the model about the stored questions whose hard slots agree, at most ``limit``
     of them (plus those the content-word filters pass, if not among them); serve a clear
     yes. A candidate the content-word filters refuse is asked about only when the model's
-    short answer from ``context`` agrees with its stored answer (``agree.py``)."""
+    short answer from ``context`` agrees with its stored answer (``agree.py``), and only
+    with ``answer_check``."""
     items = valid_items(anticipated)
     forms = [_canonical(item["question"]) for item in items]
     asked_form = _canonical(question)
@@ -352,7 +364,7 @@ async def _accept(
     strict = accept_candidates(asked_form, items, forms, context=words, limit=limit)
     checked_by_rules = {c.item["question"] for c in strict}
     candidates = strict
-    if context:
+    if context and answer_check:
         candidates = _merged(wide_candidates(asked_form, items, forms, limit=limit), strict)
     total = Usage()
     asked = 0
@@ -409,12 +421,16 @@ def _merged(first: list[Candidate], then: list[Candidate]) -> list[Candidate]:
     return first + [c for c in then if c.item["question"] not in seen]
 
 
-def verifier_key(with_model: bool, *, accept: bool = False, alternate: bool = False) -> str:
+def verifier_key(
+    with_model: bool, *, accept: bool = False, alternate: bool = False, answered: bool = False
+) -> str:
     """The version key recorded with a served answer (matcher rules, plus the prompts: the
     yes/no check's, and the rewording prompt's when a stored alternate matched)."""
     key = f"anticipate_{MATCHER_VERSION}"
     if accept:
-        key = f"{key}+{accept_key()}+{agree_key()}"
+        key = f"{key}+{accept_key()}"
+        if answered:
+            key = f"{key}+{agree_key()}"
     elif with_model:
         key = f"{key}+{load_prompt('anticipate_verify').key}"
     if alternate:

@@ -29,6 +29,7 @@ async def serve_anticipated(
     verify: bool = True,
     accept: bool = False,
     context: str | None = None,
+    answer_check: bool = False,
 ) -> tuple[Answer | None, MatchResult]:
     """Return the stored answer as an ``Answer`` on a verified hit (else None), and the match.
 
@@ -51,6 +52,7 @@ async def serve_anticipated(
         verify=verify,
         accept=accept,
         context=context,
+        answer_check=answer_check,
     )
     if match.item is None:
         return None, match
@@ -70,6 +72,7 @@ async def serve_anticipated(
             match.verifier == "structural+model",
             accept=match.verifier == "structural+model-accept",
             alternate=match.via is not None,
+            answered=match.short_answer is not None,
         ),
         mode=AnswerMode.SLEEP,
         layout=layout,

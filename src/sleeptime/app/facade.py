@@ -423,6 +423,7 @@ class Sleeptime:
             verify=verify,
             accept=accept,
             context=revision.text,
+            answer_check=self.settings.anticipate_answer_check,
         )
         if answer is None or match.item is None:
             return match.checked
