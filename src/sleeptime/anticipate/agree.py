@@ -18,8 +18,11 @@ The stored answer is what is served: the short answer only votes.
 
 Hard slots (numbers, units, negations, scope, ordering words, tense, names, question
 words) still refuse first: the wider gate drops only the content-word filters.
-Measured in ``bench/anticipated_accept.py``; the first seen split it was designed on
-(fresh9, 1.5B model): 35 % → 59 % recall, 0 of 200 near-misses served.
+Measured in ``bench/anticipated_accept.py --answer-check``: on fresh9, which it was
+designed on, 35 % → 60 % recall and 0 of 200 near-misses served; blind on fresh11,
+28 % → 41 % and 3 of 200 served (the short answer echoed the stored number for a question
+that added a unit). So it is opt-in (``Settings.anticipate_answer_check``, off):
+bench/results/anticipated_answer_check_NOTE.md.
 """
 
 from __future__ import annotations
