@@ -70,7 +70,7 @@ TELEGRAPHIC = "excess for escape of water"  # words dropped: the content-word fi
 async def test_the_embedded_model_gives_its_own_answer_in_a_few_tokens() -> None:
     model = LlamaBackend(default_model_path(), n_ctx=2048, n_threads=1)
     found = await match_anticipated(
-        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT
+        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT, answer_check=True
     )
     assert found.short_answer is not None
     assert 1 <= found.usage.calls <= 2
@@ -81,7 +81,7 @@ async def test_the_embedded_model_gives_its_own_answer_in_a_few_tokens() -> None
 async def test_the_measured_model_reaches_the_stored_answer_only_for_the_same_question() -> None:
     model = LlamaBackend(_qwen(), n_ctx=2048, n_threads=1)
     found = await match_anticipated(
-        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT
+        TELEGRAPHIC, STORED, backend=model, accept=True, context=CONTEXT, answer_check=True
     )
     assert found.item is not None and found.item["answer"] == "400"
     assert found.short_answer is not None and "400" in found.short_answer
