@@ -5,6 +5,7 @@ with its stored answer (``anticipate/agree.py``). Scripted replies: the logic, n
 from __future__ import annotations
 
 import pytest
+from test_anticipate_accept import OFFICE, OFFICE_NOTES  # the office of the accept tests
 
 from sleeptime.anticipate import match_anticipated
 from sleeptime.anticipate.accept import accept_candidates
@@ -12,7 +13,6 @@ from sleeptime.anticipate.agree import (
     answer_tokens,
     answers_agree,
     headline_number,
-    wide_candidates,
 )
 from sleeptime.anticipate.canonical import canonical
 from sleeptime.backends import ScriptedBackend
@@ -77,11 +77,14 @@ def test_the_wide_gate_keeps_the_hard_slots_and_drops_the_content_filters() -> N
     forms = [canonical(item["question"]) for item in STORED]
     asked = canonical("rent per month")  # words dropped: the content filter refuses it
     assert accept_candidates(asked, STORED, forms, limit=3) == []
-    wide = wide_candidates(asked, STORED, forms, limit=3)
+    wide = accept_candidates(asked, STORED, forms, limit=3, content_filters=False)
     assert wide and wide[0].item["question"] == STORED[0]["question"]
     # Another tense is a hard slot: refused by both gates.
     past = canonical("How much was the monthly rent for the flat last year?")
-    assert all(c.item is not STORED[0] for c in wide_candidates(past, STORED, forms, limit=3))
+    assert all(
+        c.item is not STORED[0]
+        for c in accept_candidates(past, STORED, forms, limit=3, content_filters=False)
+    )
 
 
 async def test_an_agreeing_short_answer_and_a_yes_serve() -> None:
@@ -156,14 +159,6 @@ async def test_hostile_text_in_the_context_stays_data() -> None:
     )
     prompt = model.requests[0].messages[0].content
     assert prompt.count("</context>") == 1  # the one the prompt itself closes the text with
-
-
-OFFICE = "The office opens at 9 and closes at 17. It has 3 rooms with 8 seats each."
-OFFICE_NOTES = (
-    "Rooms: 3. Seats: 24 in total.\n"
-    "Q: How many seats are there in total?\n"
-    "A: 3 rooms x 8 seats = 24. The answer is 24."
-)
 
 
 async def test_ask_records_the_models_own_answer_with_what_it_served(db_url: str) -> None:

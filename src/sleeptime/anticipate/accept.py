@@ -292,16 +292,24 @@ def accept_candidates(
     *,
     context: AbstractSet[str] = frozenset(),
     limit: int = MAX_CANDIDATES,
+    content_filters: bool = True,
 ) -> list[Candidate]:
     """The stored questions (``forms`` are their canonical forms, in order) whose hard slots
     agree with ``asked`` and, given the ``context``'s words (``context_words``), add none
-    of them, most similar first, at most ``limit``."""
+    of them, most similar first, at most ``limit``. ``content_filters=False`` drops the
+    content-word filters (``content_differs``, ``names_other_thing``): the wider gate of
+    the answer check (``agree.py``), where the hard slots alone refuse."""
     found = [
         Candidate(dict(item), similarity(asked, form))
         for item, form in zip(items, forms, strict=True)
         if hard_slots_differ(asked, form) is None
-        and content_differs(asked, form) is None
-        and names_other_thing(asked, form, context) is None
+        and (
+            not content_filters
+            or (
+                content_differs(asked, form) is None
+                and names_other_thing(asked, form, context) is None
+            )
+        )
     ]
     found.sort(key=lambda c: c.similarity, reverse=True)
     return found[:limit]

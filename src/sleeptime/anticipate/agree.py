@@ -28,13 +28,10 @@ bench/results/anticipated_answer_check_NOTE.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any
 
 from sleeptime.answer.extract import final_answer
-from sleeptime.anticipate.accept import Candidate, hard_slots_differ, short_reply, similarity
-from sleeptime.anticipate.form import Canonical
+from sleeptime.anticipate.accept import short_reply
 from sleeptime.backends.base import Backend
 from sleeptime.prompts import load_prompt
 from sleeptime.values import Usage
@@ -53,6 +50,7 @@ _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
+_WORD_NUMBER = re.compile(rf"\b({'|'.join(_WORD_NUMBERS)})\b")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CURRENCY = str.maketrans({"£": " ", "$": " ", "€": " "})
@@ -82,10 +80,8 @@ def answer_tokens(text: str) -> frozenset[str]:
 def headline_number(text: str) -> str | None:
     """The first number an answer states ("£215 (the £240 fee minus ...)": 215), in the
     spelling of ``answer_tokens``; None when it states none."""
-    spelled = text.lower().replace(",", "")
-    for word, value in _WORD_NUMBERS.items():
-        spelled = re.sub(rf"\b{word}\b", str(value), spelled)
-    found = _NUMBER.search(spelled)
+    spelled = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1)]), text.lower())
+    found = _NUMBER.search(spelled.replace(",", ""))
     return str(Fraction(found.group())) if found else None
 
 
@@ -110,24 +106,6 @@ def answers_agree(stored: str, short: str, asked: str) -> bool:
     if head is not None:
         return head in said
     return bool(said & (stored_tokens - asked_tokens)) or said <= stored_tokens
-
-
-def wide_candidates(
-    asked: Canonical,
-    items: Sequence[Mapping[str, Any]],
-    forms: Sequence[Canonical],
-    *,
-    limit: int,
-) -> list[Candidate]:
-    """The stored questions whose hard slots agree with ``asked``, most similar first, at
-    most ``limit``: ``accept_candidates`` without its content-word filters."""
-    found = [
-        Candidate(dict(item), similarity(asked, form))
-        for item, form in zip(items, forms, strict=True)
-        if hard_slots_differ(asked, form) is None
-    ]
-    found.sort(key=lambda c: c.similarity, reverse=True)
-    return found[:limit]
 
 
 async def short_answer(

@@ -67,7 +67,7 @@ from sleeptime.anticipate.accept import (
     context_words,
     short_reply,
 )
-from sleeptime.anticipate.agree import agree_key, answers_agree, short_answer, wide_candidates
+from sleeptime.anticipate.agree import agree_key, answers_agree, short_answer
 from sleeptime.anticipate.align import align, fixed_slots_differ, one_block_apart, roles_differ
 from sleeptime.anticipate.bridge import bridged, pair_words
 from sleeptime.anticipate.canonical import CANONICAL_VERSION, Canonical, canonical
@@ -365,7 +365,8 @@ async def _accept(
     checked_by_rules = {c.item["question"] for c in strict}
     candidates = strict
     if context and answer_check:
-        candidates = _merged(wide_candidates(asked_form, items, forms, limit=limit), strict)
+        wide = accept_candidates(asked_form, items, forms, limit=limit, content_filters=False)
+        candidates = _merged(wide, strict)
     total = Usage()
     asked = 0
     short: str | None = None
