@@ -12,6 +12,10 @@ prefills only the request. Paths per task, all on one in-process embedded model:
 - ``only cached``: test-time only at each budget, restoring that state (CAG);
 - ``sleep``: the index alone (what ``sleep`` writes on a directory by default, no model) as
   ``c'``, its prompt's state saved at sleep time (timed apart, as sleep work), at each budget;
+- ``lookup`` (with ``--lookup-files N``, N > 0): the same ``c'`` and saved state as ``sleep``,
+  and the files whose index entries share words with the request listed after it, as
+  ``ask --agent`` does (``repo/lookup.py``; its table is built at sleep time, timed with the
+  index);
 - ``map`` (with ``--maps-from CALLS``): ``sleep --map``'s ``c'``, the model's map then the index,
   the map replayed from the call log of a ``bench repo`` run with the same model (no new
   sleep call; a task whose map is not all in the log is left out of this path).
@@ -50,6 +54,7 @@ from sleeptime.errors import SleeptimeError
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
 from sleeptime.repo.index import build_index, with_index
+from sleeptime.repo.lookup import LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.snapshot import take_snapshot
@@ -80,6 +85,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "folders only, as in the committed runs; `ask --agent` uses "
         "Settings.repo_notes_overview_paths)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lookup-files", type=int, default=0,
+        help="files the word lookup lists after the request on the `lookup` path (0: no "
+        "such path, as in runs before it; `ask --agent` uses Settings.repo_lookup_files)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="a line for the report (what was running)")
     parser.add_argument("--maps-from", type=Path, help="a bench repo call log to replay maps from")
     parser.add_argument("--maps-model", default="qwen2.5-coder-1.5b", help="its model id")
@@ -109,7 +119,13 @@ class Bench:
         self.samples.flush()
 
     async def answer(
-        self, base: dict[str, Any], tools: RepoTools, task: RepoTask, notes: str | None, **row: Any
+        self,
+        base: dict[str, Any],
+        tools: RepoTools,
+        task: RepoTask,
+        notes: str | None,
+        lookup: LookupTable | None = None,
+        **row: Any,
     ) -> None:
         """One timed answer, from an empty live KV cache (a new ``ask`` process)."""
         budget = int(row["budget"])
@@ -124,6 +140,7 @@ class Bench:
                 max_steps=budget, reply_tokens=self.args.reply_tokens,
                 history_chars=self.args.history_chars,
             ),
+            lookup=lookup, lookup_files=self.args.lookup_files,
         )  # fmt: skip
         seconds = time.perf_counter() - started
         score = file_f1(answer.files, task.targets)
@@ -132,6 +149,7 @@ class Bench:
                 **base, **row, "kind": "answer", "seconds": round(seconds, 3), "f1": score.f1,
                 "predicted": list(answer.files), "usage": usage_row(answer.run.usage),
                 "steps": len(answer.run.steps), "text": answer.run.text,
+                **({"looked_up": list(answer.looked_up)} if lookup is not None else {}),
             }
         )  # fmt: skip
 
@@ -147,9 +165,22 @@ class Bench:
             )
         # Sleep: the index alone, and its prompt's state saved, both at sleep time.
         started = time.perf_counter()
-        index = build_index(snapshot).render(self.args.index_chars).text
+        built = build_index(snapshot)
+        index = built.render(self.args.index_chars).text
         timing = {"index_s": time.perf_counter() - started}
         await self.sleep_path(base, tools, task, index, "sleep", timing, "index_chars")
+        if self.args.lookup_files > 0:
+            # The same c' and saved state; the table is sleep-time work, timed apart.
+            started = time.perf_counter()
+            table = LookupTable.from_index(built)
+            table_s = round(time.perf_counter() - started, 3)
+            self.write({**base, "kind": "lookup", "table_s": table_s,
+                        "table_files": len(table.files)})  # fmt: skip
+            for budget in self.budgets:
+                await self.answer(
+                    base, tools, task, index, table, condition="lookup", path="lookup",
+                    budget=budget,
+                )  # fmt: skip
         if self.maps is not None:
             await self.map_path(base, tools, task, index)
 
@@ -197,7 +228,7 @@ class Bench:
             await self.answer(base, tools, task, notes, condition=kind, path=kind, budget=budget)
 
 
-def done_tasks(path: Path, budgets: int, maps: bool) -> set[str]:
+def done_tasks(path: Path, budgets: int, maps: bool, lookup: bool = False) -> set[str]:
     """Tasks with all their rows written; a task cut short is run again from its start."""
     if not path.exists():
         return set()
@@ -211,6 +242,8 @@ def done_tasks(path: Path, budgets: int, maps: bool) -> set[str]:
     expected = 2 + 2 * budgets  # only first, only cached x budgets, sleep, sleep x budgets
     if maps:
         expected += 1 + budgets  # the map row, then map x budgets
+    if lookup:
+        expected += 1 + budgets  # the table row, then lookup x budgets
     return {task for task, n in counts.items() if n >= expected}
 
 
@@ -240,7 +273,10 @@ def without(tasks: list[RepoTask], excluded: set[str]) -> list[RepoTask]:
 
 async def main_async(args: argparse.Namespace) -> int:
     samples_path = args.out / "samples.jsonl"
-    finished = done_tasks(samples_path, len(args.budgets.split(",")), args.maps_from is not None)
+    finished = done_tasks(
+        samples_path, len(args.budgets.split(",")), args.maps_from is not None,
+        args.lookup_files > 0,
+    )  # fmt: skip
     excluded = excluded_tasks(args.exclude_run)  # a bad path fails before anything is made
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="repo-latency-"))

@@ -17,7 +17,7 @@ from typing import Any
 from sleeptime.benchmark.experiments.stats import mcnemar_exact
 
 Key = tuple[str, int]
-SLEEP_PATHS = {"sleep": "index alone", "map": "map + index"}
+SLEEP_PATHS = {"sleep": "index alone", "lookup": "index + lookup", "map": "map + index"}
 """The sleep paths (``bench/repo_latency.py``), each compared with test-time only."""
 
 
@@ -74,6 +74,8 @@ def compare(
     ratios = [float(only[t]["seconds"]) / float(sleep[t]["seconds"]) for t in shared]
     faster = sum(1 for r in ratios if r > 1)
     slower = sum(1 for r in ratios if r < 1)
+    higher = sum(1 for t in shared if float(sleep[t]["f1"]) > float(only[t]["f1"]))
+    lower = sum(1 for t in shared if float(sleep[t]["f1"]) < float(only[t]["f1"]))
     return {
         "comparison": name,
         "n": len(shared),
@@ -85,6 +87,9 @@ def compare(
         "p_value": mcnemar_exact(faster, slower),
         "only_f1": statistics.fmean(float(only[t]["f1"]) for t in shared),
         "sleep_f1": statistics.fmean(float(sleep[t]["f1"]) for t in shared),
+        "f1_sleep_higher": higher,
+        "f1_sleep_lower": lower,
+        "f1_p_value": mcnemar_exact(higher, lower),
     }
 
 
@@ -129,6 +134,12 @@ def summarize(out: Path) -> dict[str, Any]:
             comparisons.append(
                 compare(f"{label}: first request, only with no state yet, against it at 1",
                         answers[("only first", 1)], slept[1])
+            )  # fmt: skip
+    for (path, budget), looked in sorted(answers.items()):
+        if path == "lookup" and ("sleep", budget) in answers:
+            comparisons.append(
+                compare(f"index + lookup against index alone (in the only column): budget "
+                        f"{budget}", answers[("sleep", budget)], looked)
             )  # fmt: skip
     same = None
     if ("only first", 1) in answers and 1 in cached:
@@ -175,14 +186,16 @@ def render(summary: dict[str, Any]) -> str:
     lines += [
         "",
         "| comparison | n | seconds only / sleep (median) | ratio median "
-        "| sleep faster / slower | p | F1 only / sleep |",
-        "|---|---|---|---|---|---|---|",
+        "| sleep faster / slower | p | F1 only / sleep | F1 sleep higher / lower (p) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for c in summary["comparisons"]:
         lines.append(
             f"| {c['comparison']} | {c['n']} | {c['only_seconds_median']:.2f} / "
             f"{c['sleep_seconds_median']:.2f} | {c['ratio_median']:.2f} | {c['sleep_faster']} / "
-            f"{c['sleep_slower']} | {c['p_value']:.3f} | {c['only_f1']:.3f} / {c['sleep_f1']:.3f} |"
+            f"{c['sleep_slower']} | {c['p_value']:.3f} | {c['only_f1']:.3f} / {c['sleep_f1']:.3f} "
+            f"| {c.get('f1_sleep_higher', '?')} / {c.get('f1_sleep_lower', '?')} "
+            f"({c.get('f1_p_value', float('nan')):.3f}) |"
         )
     st = summary["sleep_time"]
     if st["n"]:

@@ -150,6 +150,14 @@ class Settings(BaseSettings):
     overview since bench/results/repo-qwen1.5b-compact-1200/ (0.37/0.42 at 620-780 fewer
     tokens a request)."""
 
+    repo_lookup_files: int = Field(default=5, ge=0, le=50)
+    """Directory contexts, ``ask --agent`` with notes: files listed after the request whose
+    index entries share words with it (``repo/lookup.py``; the terms are prepared at sleep
+    time and stored with the artifact), 0: none. On since this project's own history showed
+    the capped index naming the files history ranks highest whatever is asked
+    (bench/results/repo-qwen1.5b-latency-kv-b8-selfrepo/); measured in
+    bench/results/repo-qwen1.5b-latency-kv-b8-lookup/."""
+
     repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown
     beside c' (0: counts and folders only, the notes standing in for the path list;

@@ -28,6 +28,7 @@ from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import RepoAnswer, answer_request, warm_agent_prefix
 from sleeptime.repo.index import check_index_chars
 from sleeptime.repo.index_run import check_index_only, run_index_sleep
+from sleeptime.repo.lookup import LookupTable
 from sleeptime.repo.sleep_run import describe_changes, run_directory_sleep
 from sleeptime.repo.snapshot import Snapshot, SnapshotOptions, diff_snapshots
 from sleeptime.repo.source import (
@@ -302,9 +303,11 @@ async def ask_agent(
             chosen, tools, notes=notes, overview_paths=overview_paths, tenant=app.tenant,
             label=_prefix_label(name, artifact), background=False,
         )  # fmt: skip
+    lookup = await app.db.call(_lookup_table, app, artifact) if notes is not None else None
     answer = await answer_request(
-        chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths
-    )
+        chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths,
+        lookup=lookup, lookup_files=app.settings.repo_lookup_files,
+    )  # fmt: skip
     latency = time.perf_counter() - started
     query = await app.db.call(
         _record_query, app, looked, artifact, stale_from, request, typed_mode, budget, answer,
@@ -314,6 +317,14 @@ async def ask_agent(
         answer=answer, query=query, revision=revision, artifact=artifact,
         stale_from=stale_from, latency_s=latency, refreshed=looked.created,
     )  # fmt: skip
+
+
+def _lookup_table(app: Sleeptime, artifact: ArtifactRecord | None) -> LookupTable | None:
+    """The word-lookup table sleep stored with ``artifact``'s run, if it has one."""
+    if artifact is None or app.settings.repo_lookup_files == 0:
+        return None
+    run = app.store.get_run(artifact.run_id, tenant=app.tenant)
+    return LookupTable.from_json(run.details.get("lookup"))
 
 
 def _record_query(
@@ -352,6 +363,7 @@ def _record_query(
             "steps": len(run.steps),
             "tool_calls": run.tool_calls,
             "stop": run.stop,
+            "looked_up": list(answer.looked_up),
             "snapshot": looked.snapshot.content_hash,
             **({"stale_notes_of_revision": stale_from.seq} if stale_from else {}),
         },

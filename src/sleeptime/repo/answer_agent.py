@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sleeptime.backends.base import Backend, PrefixWarmer
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget, AgentResult, agent_system, run_agent
+from sleeptime.repo.lookup import LOOKUP_FILES, LookupTable, lookup_key, render_lookup
 from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
 
@@ -32,6 +33,8 @@ class RepoAnswer:
     files: tuple[str, ...]
     unknown: tuple[str, ...]
     run: AgentResult
+    looked_up: tuple[str, ...] = ()
+    """Files the word lookup listed after the request (``lookup.py``), best first."""
 
 
 def _clean(token: str) -> str:
@@ -139,14 +142,24 @@ async def answer_request(
     notes: str | None = None,
     budget: AgentBudget | None = None,
     overview_paths: int = OVERVIEW_PATHS,
+    lookup: LookupTable | None = None,
+    lookup_files: int = LOOKUP_FILES,
 ) -> RepoAnswer:
     """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``.
 
     ``overview_paths`` caps the paths the overview lists when there are notes (0: the
     brief overview, counts and folders only); without notes the full overview is shown,
     since an agent with nothing else to go on would spend its first step listing files.
+    With ``lookup`` (sleep's table, ``lookup.py``) up to ``lookup_files`` files whose
+    entries share words with the request are listed after it, where they cost the saved
+    prefix nothing.
     """
     system, head, tail, keys = _task_parts(tools, notes, overview_paths)
+    found = lookup.rank(request, lookup_files, tools.snapshot.paths) if lookup else []
+    hint = render_lookup(found)
+    if hint:
+        tail = f"{tail}\n\n{hint}"
+        keys = (*keys, lookup_key())
     run = await run_agent(
         backend,
         tools,
@@ -157,4 +170,4 @@ async def answer_request(
         is_answer=lambda text: bool(extract_files(text, tools.snapshot.paths)[0]),
     )
     files, unknown = extract_files(run.text, tools.snapshot.paths)
-    return RepoAnswer(files=files, unknown=unknown, run=run)
+    return RepoAnswer(files=files, unknown=unknown, run=run, looked_up=tuple(f.path for f in found))

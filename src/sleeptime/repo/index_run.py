@@ -21,6 +21,7 @@ from typing import Any
 from sleeptime.errors import InputError
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.index import INDEX_FORMAT, INDEX_PROMPT, RepoIndex, build_index
+from sleeptime.repo.lookup import LookupTable
 from sleeptime.repo.sleep_run import snapshot_details, snapshot_for
 from sleeptime.repo.snapshot import Snapshot
 from sleeptime.repo.source import DirectorySource
@@ -102,6 +103,7 @@ async def run_index_sleep(
     index = built.render(index_chars)
     details = {
         "index": {**index.details(), "map_chars": 0},
+        "lookup": LookupTable.from_index(built).to_json(),
         "snapshot": snapshot_details(snapshot),
     }
     artifact = await recorder.complete(

@@ -31,6 +31,7 @@ from sleeptime.repo.index import (
     split_index,
     with_index,
 )
+from sleeptime.repo.lookup import LookupTable
 from sleeptime.repo.sleep_agent import EarlierNotes, RepoNotes, sleep_on_repository
 from sleeptime.repo.snapshot import Snapshot, SnapshotDiff, diff_snapshots
 from sleeptime.repo.source import DirectorySource, parse_manifest, render_manifest
@@ -246,7 +247,7 @@ async def run_directory_sleep(
             )
         )  # fmt: skip
 
-    async def work() -> tuple[RepoNotes, SleepPlan, RenderedIndex | None]:
+    async def work() -> tuple[RepoNotes, SleepPlan, RenderedIndex | None, dict[str, Any] | None]:
         chosen = plan
         if chosen is None:
             await backend.prepare()
@@ -263,19 +264,21 @@ async def run_directory_sleep(
             on_step=step_done,
         )
         index = None
+        lookup: dict[str, Any] | None = None
         if index_chars:
             built = await asyncio.to_thread(build_index, chosen.snapshot)
             index = built.render(index_chars)
+            lookup = LookupTable.from_index(built).to_json()
         if not notes.text and not (index and index.text):
             raise SleeptimeError(
                 f"the agent wrote no map in {len(notes.run.steps)} steps; give it more steps "
                 "(the budget's max_rounds) or use a stronger model, and see the run's record "
                 f"(run {run.id[:8]})"
             ).hinted(f"--max-rounds, --model; `sleeptime runs show {run.id[:8]}`")
-        return notes, chosen, index
+        return notes, chosen, index, lookup
 
     try:
-        notes, chosen, index = await recorder.watch(work())
+        notes, chosen, index, lookup = await recorder.watch(work())
     except BaseException as exc:
         await recorder.end(exc, usage=usage, rounds=len(steps), partial_text=None, details={})
         raise
@@ -283,6 +286,7 @@ async def run_directory_sleep(
     text = notes.text
     if index is not None:
         details["index"] = {**index.details(), "map_chars": len(notes.text)}
+        details["lookup"] = lookup
         text = with_index(notes.text, index.text)
     artifact = await recorder.complete(
         artifact_text=text, usage=notes.run.usage, rounds=len(notes.run.steps),
