@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from repo_latency_maps import replayed_map, replaying
 from repo_latency_report import write_report
@@ -54,7 +54,7 @@ from sleeptime.errors import SleeptimeError
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
 from sleeptime.repo.index import build_index, with_index
-from sleeptime.repo.lookup import LookupTable
+from sleeptime.repo.lookup import LOOKUP_STYLES, LookupStyle, LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.snapshot import take_snapshot
@@ -90,6 +90,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="files the word lookup lists after the request on the `lookup` path (0: no "
         "such path, as in runs before it; `ask --agent` uses Settings.repo_lookup_files)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lookup-styles", default="about",
+        help="comma-separated list styles, one path each: about (path `lookup`) and/or "
+        "paths (path `lookup-paths`)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="a line for the report (what was running)")
     parser.add_argument("--maps-from", type=Path, help="a bench repo call log to replay maps from")
     parser.add_argument("--maps-model", default="qwen2.5-coder-1.5b", help="its model id")
@@ -113,6 +118,7 @@ class Bench:
         self.backend = backend
         self.samples = samples
         self.budgets = [int(b) for b in args.budgets.split(",")]
+        self.styles = lookup_styles(args.lookup_styles)
 
     def write(self, row: dict[str, Any]) -> None:
         self.samples.write(json.dumps(row) + "\n")
@@ -125,6 +131,7 @@ class Bench:
         task: RepoTask,
         notes: str | None,
         lookup: LookupTable | None = None,
+        style: LookupStyle = "about",
         **row: Any,
     ) -> None:
         """One timed answer, from an empty live KV cache (a new ``ask`` process)."""
@@ -140,7 +147,7 @@ class Bench:
                 max_steps=budget, reply_tokens=self.args.reply_tokens,
                 history_chars=self.args.history_chars,
             ),
-            lookup=lookup, lookup_files=self.args.lookup_files,
+            lookup=lookup, lookup_files=self.args.lookup_files, lookup_style=style,
         )  # fmt: skip
         seconds = time.perf_counter() - started
         score = file_f1(answer.files, task.targets)
@@ -176,11 +183,13 @@ class Bench:
             table_s = round(time.perf_counter() - started, 3)
             self.write({**base, "kind": "lookup", "table_s": table_s,
                         "table_files": len(table.files)})  # fmt: skip
-            for budget in self.budgets:
-                await self.answer(
-                    base, tools, task, index, table, condition="lookup", path="lookup",
-                    budget=budget,
-                )  # fmt: skip
+            for style in self.styles:
+                path = "lookup" if style == "about" else f"lookup-{style}"
+                for budget in self.budgets:
+                    await self.answer(
+                        base, tools, task, index, table, style, condition=path, path=path,
+                        budget=budget,
+                    )  # fmt: skip
         if self.maps is not None:
             await self.map_path(base, tools, task, index)
 
@@ -228,7 +237,18 @@ class Bench:
             await self.answer(base, tools, task, notes, condition=kind, path=kind, budget=budget)
 
 
-def done_tasks(path: Path, budgets: int, maps: bool, lookup: bool = False) -> set[str]:
+def lookup_styles(text: str) -> list[LookupStyle]:
+    """The ``--lookup-styles`` list, each one known."""
+    styles = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in styles if s not in LOOKUP_STYLES]
+    if unknown or not styles:
+        raise SleeptimeError(
+            f"--lookup-styles takes {' and/or '.join(LOOKUP_STYLES)}, comma-separated; got {text!r}"
+        )
+    return [cast(LookupStyle, s) for s in styles]
+
+
+def done_tasks(path: Path, budgets: int, maps: bool, lookups: int = 0) -> set[str]:
     """Tasks with all their rows written; a task cut short is run again from its start."""
     if not path.exists():
         return set()
@@ -242,8 +262,8 @@ def done_tasks(path: Path, budgets: int, maps: bool, lookup: bool = False) -> se
     expected = 2 + 2 * budgets  # only first, only cached x budgets, sleep, sleep x budgets
     if maps:
         expected += 1 + budgets  # the map row, then map x budgets
-    if lookup:
-        expected += 1 + budgets  # the table row, then lookup x budgets
+    if lookups:
+        expected += 1 + lookups * budgets  # the table row, then each style x budgets
     return {task for task, n in counts.items() if n >= expected}
 
 
@@ -275,7 +295,7 @@ async def main_async(args: argparse.Namespace) -> int:
     samples_path = args.out / "samples.jsonl"
     finished = done_tasks(
         samples_path, len(args.budgets.split(",")), args.maps_from is not None,
-        args.lookup_files > 0,
+        len(lookup_styles(args.lookup_styles)) if args.lookup_files > 0 else 0,
     )  # fmt: skip
     excluded = excluded_tasks(args.exclude_run)  # a bad path fails before anything is made
     args.out.mkdir(parents=True, exist_ok=True)

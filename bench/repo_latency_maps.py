@@ -64,7 +64,7 @@ def replaying(calls: Path, model: str) -> tuple[RecordingBackend, CallLog]:
     os.environ.setdefault("SLEEPTIME_OPENAI_NATIVE_TOOLS", "false")
     info = create_backend("openai", model=model).info
     log = CallLog(calls)
-    return RecordingBackend(LogOnly(info), log), log  # type: ignore[arg-type]
+    return RecordingBackend(LogOnly(info), log), log
 
 
 async def replayed_map(recorder: RecordingBackend, tools: RepoTools, **budget: Any) -> str | None:

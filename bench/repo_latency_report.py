@@ -17,7 +17,12 @@ from typing import Any
 from sleeptime.benchmark.experiments.stats import mcnemar_exact
 
 Key = tuple[str, int]
-SLEEP_PATHS = {"sleep": "index alone", "lookup": "index + lookup", "map": "map + index"}
+SLEEP_PATHS = {
+    "sleep": "index alone",
+    "lookup": "index + lookup",
+    "lookup-paths": "index + lookup, paths only",
+    "map": "map + index",
+}
 """The sleep paths (``bench/repo_latency.py``), each compared with test-time only."""
 
 
@@ -136,10 +141,15 @@ def summarize(out: Path) -> dict[str, Any]:
                         answers[("only first", 1)], slept[1])
             )  # fmt: skip
     for (path, budget), looked in sorted(answers.items()):
-        if path == "lookup" and ("sleep", budget) in answers:
+        if path.startswith("lookup") and ("sleep", budget) in answers:
             comparisons.append(
-                compare(f"index + lookup against index alone (in the only column): budget "
-                        f"{budget}", answers[("sleep", budget)], looked)
+                compare(f"{SLEEP_PATHS[path]} against index alone (in the only column): "
+                        f"budget {budget}", answers[("sleep", budget)], looked)
+            )  # fmt: skip
+        if path == "lookup-paths" and ("lookup", budget) in answers:
+            comparisons.append(
+                compare(f"paths only against index + lookup (in the only column): budget "
+                        f"{budget}", answers[("lookup", budget)], looked)
             )  # fmt: skip
     same = None
     if ("only first", 1) in answers and 1 in cached:

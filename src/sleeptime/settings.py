@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     (bench/results/repo-qwen1.5b-latency-kv-b8-selfrepo/); measured in
     bench/results/repo-qwen1.5b-latency-kv-b8-lookup/."""
 
+    repo_lookup_style: Literal["about", "paths"] = "about"
+    """How ``ask --agent`` lists the looked-up files: each with its docstring line or names
+    (``about``), or the paths alone under a shorter head (``paths``, fewer tokens to
+    prefill on every request)."""
+
     repo_notes_overview_paths: int = Field(default=0, ge=0, le=100_000)
     """Directory contexts, ``ask --agent`` with notes: paths of the overview's sample shown
     beside c' (0: counts and folders only, the notes standing in for the path list;

@@ -27,6 +27,7 @@ from sleeptime.errors import InputError, NotFoundError
 from sleeptime.repo.index import split_index
 from sleeptime.repo.snapshot import SnapshotOptions
 from sleeptime.repo.source import parse_manifest
+from sleeptime.repo.lookup import LOOKUP_VERSION, lookup_key
 from sleeptime.settings import Settings
 from sleeptime.sleep import SleepBudget
 from sleeptime.sleep.recipes import parse_recipe
@@ -307,6 +308,35 @@ async def test_sleep_without_the_map_writes_the_index_alone_and_calls_no_model(
     task = asker.requests[0].messages[1].content
     assert "## Repository index" in task and "list_files shows the rest" in task
     assert answered.artifact is not None and answered.artifact.id == result.artifact.id
+
+
+async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=_mapper(), write_map=True)  # map + index
+    mapped = app.runs("shop")[0].details["lookup"]
+    await sleep_directory(app, "shop", backend=ScriptedBackend([]), write_map=False, refresh=False)
+    run = app.runs("shop")[0]
+    assert run.recipe == "repo-index" and run.details["lookup"] == mapped
+    assert mapped["version"] == LOOKUP_VERSION
+    assert [row[0] for row in mapped["files"]][0].startswith("shop/")  # source files only
+    asker = _asker()
+    answered = await ask_agent(app, "shop", "Add prices with TAX to the export", backend=asker)
+    task = asker.requests[0].messages[1].content
+    request_at = task.index("Add prices with TAX to the export")
+    assert task.index("Files whose entries") > request_at  # after the saved prefix
+    assert answered.query.details["looked_up"][:2] == ["shop/prices.py", "shop/export.py"]
+    assert lookup_key() in answered.query.prompt_version
+    # Off (Settings.repo_lookup_files 0): the same notes, no list.
+    quiet = Sleeptime(Settings(database_url=app.settings.database_url, repo_lookup_files=0))
+    try:
+        silent = _asker()
+        off = await ask_agent(quiet, "shop", "Add prices with TAX to the export", backend=silent)
+        assert "Files whose entries" not in silent.requests[0].messages[1].content
+        assert off.query.details["looked_up"] == []
+    finally:
+        await quiet.aclose()
 
 
 async def test_sleep_writes_the_index_alone_by_default(db_url: str, repo: Path) -> None:

@@ -168,3 +168,34 @@ def test_the_cli_option_and_its_checks(history: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert ran.exit_code == 0, ran.output
     assert "repo: 1 problems, 2 samples, 0 failed" in ran.output
+
+
+async def test_the_lookup_follows_the_request_in_the_conditions_with_c_prime_only(
+    history: Path, tmp_path: Path
+) -> None:
+    backend = FunctionBackend(_model)
+    config = _config(
+        history, tmp_path / "out", tmp_path / "calls.db", index_chars=2000, lookup_files=3,
+        conditions=["baseline", "sleep", "index"],
+    )  # fmt: skip
+    await run_repo_bench(config, backend=backend)
+    head = "Files whose entries in the repository index share words"
+    for request in backend.requests:
+        if request.messages[0].content.startswith("You study"):
+            continue  # the sleep agent
+        task = request.messages[1].content
+        asked = task.split("Change requested:\n")[1]
+        if _notes_of(request) is None:
+            assert head not in task  # test-time only never gets it
+        elif asked.startswith("Serve the export"):
+            assert asked.index(head) > 0 and "- app/export.py" in asked
+        elif asked.startswith("Store orders"):
+            # At its parent no file's entry says "store" or "orders": nothing of the
+            # task's own commit reaches the table.
+            assert head not in asked
+    rows = [json.loads(x) for x in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    answers = [r for r in rows if r["kind"] == "answer"]
+    assert all(("looked_up" in r) == (r["condition"] != "baseline") for r in answers)
+    served = {r["looked_up"][0] for r in answers if r.get("looked_up")}
+    assert "app/export.py" in served
+    assert all(len(r.get("looked_up", [])) <= 3 for r in answers)

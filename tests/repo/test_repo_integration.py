@@ -90,6 +90,9 @@ def test_embedded_model_context_add_sleep_ask_agent(shop_repo: Path, tmp_path: P
             "--budget", "1", "--max-tokens", "32", "--json")
     )  # fmt: skip
     assert answer["usage"]["cached_prompt_tokens"] > 100  # only the request was prefilled
+    # Sleep stored the lookup table with the index; the request's words found files.
+    assert "shop/export.py" in answer["looked_up"]
+    assert set(answer["looked_up"]) <= set(take_snapshot(shop_repo).paths)
     states = run("cache", "show")
     assert states.count("shop agent, notes ") == 2 and "shop agent, no notes" in states
     shown = run("context", "show", "shop")

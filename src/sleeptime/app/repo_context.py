@@ -307,6 +307,7 @@ async def ask_agent(
     answer = await answer_request(
         chosen, tools, request, notes=notes, budget=budget, overview_paths=overview_paths,
         lookup=lookup, lookup_files=app.settings.repo_lookup_files,
+        lookup_style=app.settings.repo_lookup_style,
     )  # fmt: skip
     latency = time.perf_counter() - started
     query = await app.db.call(

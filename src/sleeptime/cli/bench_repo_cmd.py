@@ -70,6 +70,21 @@ def _ints(text: str) -> list[int]:
     show_default=True,
     help="Paths the overview lists when the agent has c' (0: counts and folders only).",
 )
+@click.option(
+    "--lookup-files",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Files the word lookup lists after the request in the sleep and index conditions "
+    "(0: none, as in runs before it; ask --agent lists 5).",
+)
+@click.option(
+    "--lookup-style",
+    type=click.Choice(["about", "paths"]),
+    default="about",
+    show_default=True,
+    help="Each listed file with what it says about itself, or the paths alone.",
+)
 @click.option("--reply-tokens", type=int, default=512, show_default=True, help="Answer reply cap.")
 @click.option(
     "--agent-tokens",

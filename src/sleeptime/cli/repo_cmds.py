@@ -240,6 +240,7 @@ def ask_agent_cli(
                 {
                     "files": list(answer.files),
                     "unknown": list(answer.unknown),
+                    "looked_up": list(answer.looked_up),
                     "answer": run.text,
                     "mode": mode,
                     "steps_budget": steps,
@@ -271,6 +272,11 @@ def ask_agent_cli(
         click.echo(f"named but not in the repository: {', '.join(answer.unknown)}")
     click.secho("why (the agent's answer):", bold=True)
     click.echo(run.text)
+    if answer.looked_up:
+        click.secho(
+            f"[listed after the request by the word lookup: {', '.join(answer.looked_up)}]",
+            dim=True, err=True,
+        )  # fmt: skip
     stale = f", notes of revision {result.stale_from.seq}" if result.stale_from else ""
     click.secho(
         f"[agent, {mode}{stale}, budget {steps} steps: {len(run.steps)} steps, "

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from sleeptime.backends.base import Backend, PrefixWarmer
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget, AgentResult, agent_system, run_agent
-from sleeptime.repo.lookup import LOOKUP_FILES, LookupTable, lookup_key, render_lookup
+from sleeptime.repo.lookup import (
+    LOOKUP_FILES,
+    LookupStyle,
+    LookupTable,
+    lookup_key,
+    render_lookup,
+)
 from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
 
@@ -144,6 +150,7 @@ async def answer_request(
     overview_paths: int = OVERVIEW_PATHS,
     lookup: LookupTable | None = None,
     lookup_files: int = LOOKUP_FILES,
+    lookup_style: LookupStyle = "about",
 ) -> RepoAnswer:
     """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``.
 
@@ -151,15 +158,16 @@ async def answer_request(
     brief overview, counts and folders only); without notes the full overview is shown,
     since an agent with nothing else to go on would spend its first step listing files.
     With ``lookup`` (sleep's table, ``lookup.py``) up to ``lookup_files`` files whose
-    entries share words with the request are listed after it, where they cost the saved
-    prefix nothing.
+    entries share words with the request are listed after it (``lookup_style``: with
+    what each file says about itself, or paths alone), where they cost the saved prefix
+    nothing.
     """
     system, head, tail, keys = _task_parts(tools, notes, overview_paths)
     found = lookup.rank(request, lookup_files, tools.snapshot.paths) if lookup else []
-    hint = render_lookup(found)
+    hint = render_lookup(found, lookup_style)
     if hint:
         tail = f"{tail}\n\n{hint}"
-        keys = (*keys, lookup_key())
+        keys = (*keys, lookup_key(lookup_style))
     run = await run_agent(
         backend,
         tools,

@@ -30,13 +30,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sleeptime.prompts import load_prompt
 from sleeptime.repo.index import IndexEntry, RepoIndex
 
-LOOKUP_PROMPT = "repo_lookup"
-"""The prompt that heads the list after the request; its key versions the wording."""
+LookupStyle = Literal["about", "paths"]
+"""How the list reads: each path with its docstring line or names, or the paths alone."""
+LOOKUP_STYLES: tuple[LookupStyle, ...] = get_args(LookupStyle)
+LOOKUP_PROMPTS: dict[LookupStyle, str] = {"about": "repo_lookup", "paths": "repo_lookup_paths"}
+"""The prompt that heads the list in each style; its key versions the wording."""
 LOOKUP_VERSION = "lookup1"
 """Versions the terms and the ranking: a table of another version is not used."""
 LOOKUP_FILES = 5
@@ -170,14 +173,21 @@ class LookupTable:
         return [files[position] for _, position in scored[:limit]]
 
 
-def render_lookup(found: list[LookupFile]) -> str:
-    """The text that follows the request: empty when nothing was found."""
+def render_lookup(found: list[LookupFile], style: LookupStyle = "about") -> str:
+    """The text that follows the request: empty when nothing was found.
+
+    ``paths`` lists the paths alone under a shorter head: every token after the request
+    is prefilled on each request, and the 1.5B model mostly copies the paths anyway.
+    """
     if not found:
         return ""
-    lines = "\n".join(f"- {f.path}" + (f": {f.about}" if f.about else "") for f in found)
-    return load_prompt(LOOKUP_PROMPT).render(files=lines)
+    if style == "paths":
+        lines = "\n".join(f"- {f.path}" for f in found)
+    else:
+        lines = "\n".join(f"- {f.path}" + (f": {f.about}" if f.about else "") for f in found)
+    return load_prompt(LOOKUP_PROMPTS[style]).render(files=lines)
 
 
-def lookup_key() -> str:
-    """``repo_lookup@vN+lookup1``: what a recorded query says about its hint."""
-    return f"{load_prompt(LOOKUP_PROMPT).key}+{LOOKUP_VERSION}"
+def lookup_key(style: LookupStyle = "about") -> str:
+    """``repo_lookup@vN+lookup1``: what a recorded query says about its list."""
+    return f"{load_prompt(LOOKUP_PROMPTS[style]).key}+{LOOKUP_VERSION}"

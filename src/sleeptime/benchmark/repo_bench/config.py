@@ -57,6 +57,12 @@ class RepoBenchConfig(BaseModel):
     notes_overview_paths: int = Field(default=OVERVIEW_PATHS, ge=0, le=100_000)
     """Paths the overview lists in the sleep and index conditions (0: counts and folders
     only, c' standing in for the path list); test-time only always gets 60."""
+    lookup_files: int = Field(default=0, ge=0, le=50)
+    """Files the word lookup (``repo/lookup.py``) lists after the request in the sleep and
+    index conditions (0: none, and requests are what they were before the lookup existed;
+    ``ask --agent`` uses ``Settings.repo_lookup_files``)."""
+    lookup_style: Literal["about", "paths"] = "about"
+    """How the list reads (``repo/lookup.py``): paths with their description, or alone."""
     reply_tokens: int = Field(default=512, ge=16, le=32768)
     """Cap on one reply of the answering agent."""
     agent_tokens: int = Field(default=40_000, ge=1)

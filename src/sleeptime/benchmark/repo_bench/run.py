@@ -50,6 +50,7 @@ from sleeptime.repo.index import (
     build_index,
     with_index,
 )
+from sleeptime.repo.lookup import LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
@@ -165,13 +166,24 @@ class _Run:
                     raise
                 sleep_error = exc
                 self.write({**base, "kind": "sleep", **error_fields(exc)})
+        lookup = LookupTable.from_index(built) if config.lookup_files else None
         texts = {
             "baseline": None,
             "sleep": with_index(notes.text, index.text if index else "") if notes else None,
             "index": index.text if index else None,
         }
+        looked = {"baseline": None, "sleep": lookup, "index": lookup}
         jobs = [
-            self._answer(task, base, tools, condition, budget, texts[condition], sleep_error)
+            self._answer(
+                task,
+                base,
+                tools,
+                condition,
+                budget,
+                texts[condition],
+                sleep_error,
+                looked[condition],
+            )
             for budget in config.budgets
             for condition in config.conditions
         ]
@@ -186,6 +198,7 @@ class _Run:
         budget: int,
         notes: str | None,
         sleep_error: BaseException | None,
+        lookup: LookupTable | None = None,
     ) -> None:
         config = self.config
         row: dict[str, Any] = {**base, "kind": "answer", "condition": condition, "budget": budget}
@@ -204,6 +217,8 @@ class _Run:
                     max_steps=budget, max_tokens=config.agent_tokens,
                     reply_tokens=config.reply_tokens, history_chars=config.history_chars,
                 ),
+                lookup=lookup, lookup_files=config.lookup_files,
+                lookup_style=config.lookup_style,
             )  # fmt: skip
         except Exception as exc:
             if is_fatal(exc):
@@ -219,6 +234,7 @@ class _Run:
                 "unknown": len(answer.unknown), "usage": usage_row(run.usage),
                 "steps": len(run.steps), "tool_calls": run.tool_calls, "stop": run.stop,
                 "latency_s": round(time.perf_counter() - started, 3),
+                **({"looked_up": list(answer.looked_up)} if lookup is not None else {}),
             }
         )  # fmt: skip
 
