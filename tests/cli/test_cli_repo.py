@@ -89,6 +89,12 @@ def test_sleep_without_the_map_needs_no_model(
                    replies(ASK_REPLY))  # fmt: skip
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.output)["files"] == ["shop/cli.py", "shop/export.py"]
+    assert json.loads(asked.output)["looked_up"] == []  # "flag" is in no file's entry
+    # A request whose words the index has: the list is printed apart from the answer.
+    listed = invoke("ask", "shop", "Add prices to the csv export", "--agent", *SCRIPTED,
+                    "--model", replies(ASK_REPLY))  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert "[listed after the request by the word lookup: shop/export.py" in listed.output
 
 
 @pytest.mark.parametrize(
