@@ -91,7 +91,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "such path, as in runs before it; `ask --agent` uses Settings.repo_lookup_files)",
     )  # fmt: skip
     parser.add_argument(
-        "--lookup-styles", default="about",
+        "--lookup-styles", default="paths",
         help="comma-separated list styles, one path each: about (path `lookup`) and/or "
         "paths (path `lookup-paths`)",
     )  # fmt: skip

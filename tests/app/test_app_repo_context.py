@@ -25,9 +25,9 @@ from sleeptime.app.repo_context import (
 from sleeptime.backends import ChatRequest, FunctionBackend, ScriptedBackend
 from sleeptime.errors import InputError, NotFoundError
 from sleeptime.repo.index import split_index
+from sleeptime.repo.lookup import LOOKUP_VERSION, lookup_key
 from sleeptime.repo.snapshot import SnapshotOptions
 from sleeptime.repo.source import parse_manifest
-from sleeptime.repo.lookup import LOOKUP_VERSION, lookup_key
 from sleeptime.settings import Settings
 from sleeptime.sleep import SleepBudget
 from sleeptime.sleep.recipes import parse_recipe
@@ -320,12 +320,13 @@ async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request
     run = app.runs("shop")[0]
     assert run.recipe == "repo-index" and run.details["lookup"] == mapped
     assert mapped["version"] == LOOKUP_VERSION
-    assert [row[0] for row in mapped["files"]][0].startswith("shop/")  # source files only
+    assert all(row[0].startswith("shop/") for row in mapped["files"])  # source files only
     asker = _asker()
     answered = await ask_agent(app, "shop", "Add prices with TAX to the export", backend=asker)
     task = asker.requests[0].messages[1].content
     request_at = task.index("Add prices with TAX to the export")
-    assert task.index("Files whose entries") > request_at  # after the saved prefix
+    # The list comes after the request, out of the saved prefix.
+    assert task.index("Files that share words with the request") > request_at
     assert answered.query.details["looked_up"][:2] == ["shop/prices.py", "shop/export.py"]
     assert lookup_key() in answered.query.prompt_version
     # Off (Settings.repo_lookup_files 0): the same notes, no list.
@@ -333,7 +334,7 @@ async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request
     try:
         silent = _asker()
         off = await ask_agent(quiet, "shop", "Add prices with TAX to the export", backend=silent)
-        assert "Files whose entries" not in silent.requests[0].messages[1].content
+        assert "share words with the request" not in silent.requests[0].messages[1].content
         assert off.query.details["looked_up"] == []
     finally:
         await quiet.aclose()

@@ -179,7 +179,7 @@ async def test_the_lookup_follows_the_request_in_the_conditions_with_c_prime_onl
         conditions=["baseline", "sleep", "index"],
     )  # fmt: skip
     await run_repo_bench(config, backend=backend)
-    head = "Files whose entries in the repository index share words"
+    head = "Files that share words with the request"
     for request in backend.requests:
         if request.messages[0].content.startswith("You study"):
             continue  # the sleep agent

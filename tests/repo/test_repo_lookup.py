@@ -27,6 +27,7 @@ from sleeptime.repo.lookup import (
 )
 from sleeptime.repo.snapshot import take_snapshot
 from sleeptime.repo.tools import RepoTools
+from sleeptime.settings import Settings
 
 REPLY = "<answer>- shop/export.py: JSON</answer>"
 
@@ -107,16 +108,18 @@ def test_a_huge_stored_table_is_read_within_its_caps() -> None:
 
 def test_the_list_reads_as_a_hint_and_is_empty_when_nothing_was_found() -> None:
     assert render_lookup([]) == ""
-    text = render_lookup([LookupFile("a/b.py", "Exports.", ("export",)), LookupFile("c.py", "", ())])
+    found = [LookupFile("a/b.py", "Exports.", ("export",)), LookupFile("c.py", "", ())]
+    text = render_lookup(found, "about")
     assert text.startswith("Files whose entries in the repository index share words")
     assert "check a file before you name it" in text
     assert text.endswith("- a/b.py: Exports.\n- c.py")
     # Paths alone, under a shorter head: fewer tokens to prefill on each request.
-    paths = render_lookup([LookupFile("a/b.py", "Exports.", ("export",))], "paths")
-    assert paths.endswith("\n- a/b.py") and "Exports." not in paths
+    paths = render_lookup(found)  # the default since the lookup2 runs
+    assert paths.endswith("\n- a/b.py\n- c.py") and "Exports." not in paths
     assert len(paths) < len(text) and "check before naming" in paths
     assert render_lookup([], "paths") == ""
-    assert lookup_key("paths") != lookup_key() and lookup_key("paths").endswith(LOOKUP_VERSION)
+    assert lookup_key("about") != lookup_key() == lookup_key("paths")
+    assert lookup_key().endswith(LOOKUP_VERSION) and Settings().repo_lookup_style == "paths"
 
 
 async def test_the_list_follows_the_request_and_is_recorded(
@@ -126,22 +129,22 @@ async def test_the_list_follows_the_request_and_is_recorded(
     backend = ScriptedBackend([REPLY])
     answer = await answer_request(
         backend, tools, "Write the export as JSON", notes="MAP: cli", lookup=table,
-        lookup_files=2,
+        lookup_files=2, lookup_style="about",
     )  # fmt: skip
     task = backend.requests[0].messages[1].content
     head, _, after = task.partition("Write the export as JSON")
     assert "MAP: cli" in head and "Files whose entries" not in head  # the saved prefix
     assert "- shop/export.py" in after and "Files whose entries" in after
     assert answer.looked_up[0] == "shop/export.py" and len(answer.looked_up) <= 2
-    assert lookup_key() in answer.run.prompt_keys
+    assert "- shop/export.py: export_json()" in after
+    assert lookup_key("about") in answer.run.prompt_keys
     short = ScriptedBackend([REPLY])
     styled = await answer_request(
-        short, tools, "Write the export as JSON", notes="MAP: cli", lookup=table,
-        lookup_style="paths",
-    )  # fmt: skip
+        short, tools, "Write the export as JSON", notes="MAP: cli", lookup=table
+    )
     listed = short.requests[0].messages[1].content.split("Write the export as JSON")[1]
     assert "- shop/export.py\n" in listed + "\n" and "export_json()" not in listed
-    assert lookup_key("paths") in styled.run.prompt_keys
+    assert lookup_key() in styled.run.prompt_keys
     # Nothing shared: no list, no key, the task as without a table.
     plain, quiet = ScriptedBackend([REPLY]), ScriptedBackend([REPLY])
     asked = "Improve the weather forecast"

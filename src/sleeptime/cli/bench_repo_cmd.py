@@ -81,7 +81,7 @@ def _ints(text: str) -> list[int]:
 @click.option(
     "--lookup-style",
     type=click.Choice(["about", "paths"]),
-    default="about",
+    default="paths",
     show_default=True,
     help="Each listed file with what it says about itself, or the paths alone.",
 )

@@ -16,6 +16,7 @@ from sleeptime.prompts import load_prompt
 from sleeptime.repo.agent import AgentBudget, AgentResult, agent_system, run_agent
 from sleeptime.repo.lookup import (
     LOOKUP_FILES,
+    LOOKUP_STYLE,
     LookupStyle,
     LookupTable,
     lookup_key,
@@ -150,7 +151,7 @@ async def answer_request(
     overview_paths: int = OVERVIEW_PATHS,
     lookup: LookupTable | None = None,
     lookup_files: int = LOOKUP_FILES,
-    lookup_style: LookupStyle = "about",
+    lookup_style: LookupStyle = LOOKUP_STYLE,
 ) -> RepoAnswer:
     """Ask the agent which files ``request`` needs changed; ``budget.max_steps`` is ``b``.
 

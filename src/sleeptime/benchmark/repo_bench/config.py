@@ -61,7 +61,7 @@ class RepoBenchConfig(BaseModel):
     """Files the word lookup (``repo/lookup.py``) lists after the request in the sleep and
     index conditions (0: none, and requests are what they were before the lookup existed;
     ``ask --agent`` uses ``Settings.repo_lookup_files``)."""
-    lookup_style: Literal["about", "paths"] = "about"
+    lookup_style: Literal["about", "paths"] = "paths"
     """How the list reads (``repo/lookup.py``): paths with their description, or alone."""
     reply_tokens: int = Field(default=512, ge=16, le=32768)
     """Cap on one reply of the answering agent."""
