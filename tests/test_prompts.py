@@ -34,6 +34,8 @@ EXPECTED_PLACEHOLDERS = {
     "repo_answer_system": set(),
     "repo_answer_task": {"notes", "overview", "request"},
     "repo_index": {"basis", "entries"},
+    "repo_lookup": {"files"},
+    "repo_lookup_paths": {"files"},
     "repo_sleep_system": {"max_chars"},
     "repo_sleep_task": {"overview"},
     "repo_sleep_update": {"notes", "changes", "overview"},
