@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sleeptime.benchmark.experiments.stats import mcnemar_exact
+from sleeptime.repo.metrics import file_f1
 
 Key = tuple[str, int]
 SLEEP_PATHS = {
@@ -98,6 +99,17 @@ def compare(
     }
 
 
+def _list_alone(answers: dict[Key, dict[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """F1 of the looked-up files themselves, as if they were the answer (no model).
+
+    Why: the 1.5B model mostly copies the list, so its answers should be read against
+    the list's own score, as ``bench repo`` reads them against the most-changed files.
+    """
+    rows = {t: r for (p, _), v in answers.items() if p.startswith("lookup") for t, r in v.items()}
+    scored = [file_f1(r["looked_up"], r["targets"]).f1 for r in rows.values() if "looked_up" in r]
+    return {"n": len(scored), "f1": statistics.fmean(scored)} if scored else None
+
+
 def _sleep_time(sleeps: list[dict[str, Any]]) -> dict[str, Any]:
     if not sleeps:
         return {"n": 0}
@@ -151,6 +163,7 @@ def summarize(out: Path) -> dict[str, Any]:
                 compare(f"paths only against index + lookup (in the only column): budget "
                         f"{budget}", answers[("lookup", budget)], looked)
             )  # fmt: skip
+    listed = _list_alone(answers)
     same = None
     if ("only first", 1) in answers and 1 in cached:
         first, again = answers[("only first", 1)], cached[1]
@@ -167,6 +180,7 @@ def summarize(out: Path) -> dict[str, Any]:
         "map_time": _sleep_time(maps),
         "maps_missing": sum(1 for r in rows if r["kind"] == "map" and r.get("missing")),
         "restored_same_answer": same,
+        "list_alone": listed,
     }
 
 
@@ -222,6 +236,12 @@ def render(summary: dict[str, Any]) -> str:
             f"Maps replayed from the call log: {mt['n']} (missing {summary['maps_missing']}); "
             f"saving the map + index prompt's state {mt.get('warm_s_median', 0.0):.2f} s median "
             f"({mt.get('saved_tokens_mean', 0.0):.0f} tokens)."
+        )
+    listed = summary.get("list_alone")
+    if listed:
+        lines.append(
+            f"The looked-up files alone as the answer (no model): F1 {listed['f1']:.3f} over "
+            f"{listed['n']} tasks."
         )
     same = summary["restored_same_answer"]
     if same:
