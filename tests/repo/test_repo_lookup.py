@@ -68,6 +68,10 @@ def test_the_request_ranks_the_files_that_share_its_words(table: LookupTable) ->
     assert table.rank("Write the export as JSON", 0) == []
     assert table.rank("Improve the weather forecast", 5) == []  # no shared word
     assert table.rank("", 5) == [] and table.rank("the and of", 5) == []
+    # Words outside ASCII letters are not looked up; what is left still counts.
+    assert table.rank("エクスポートを追加 \u202e\x00", 5) == []
+    assert table.rank("Écrire l'export en JSON", 1)[0].path == "shop/export.py"
+    assert table.rank("json " * 20_000, 2)[0].path == "shop/export.py"  # huge request
     # Paths no longer in the tree (notes of an older revision) are left out.
     gone = table.rank("json export", 5, known=["shop/cli.py"])
     assert [f.path for f in gone] == ["shop/cli.py"]
