@@ -85,6 +85,7 @@ def test_sleep_without_the_map_needs_no_model(
     slept = invoke("sleep", "shop", "--no-map", *SCRIPTED, "--quiet")  # no model is asked
     assert slept.exit_code == 0, slept.output
     assert "the repository index alone (no model call" in slept.output
+    assert "word lookup: 4 files' words stored" in slept.output  # shop/*.py
     asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",
                    replies(ASK_REPLY))  # fmt: skip
     assert asked.exit_code == 0, asked.output

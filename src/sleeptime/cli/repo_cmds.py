@@ -176,6 +176,7 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
             f"model call, {index['version']}): {index['files']} files in {index['chars']} "
             "characters"
         )
+        _report_lookup(run_details)
         _report_tail(name, result)
         return
     agent = agent or {}
@@ -191,6 +192,7 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
             f"index ({index['version']}, no model): {index['files']} files in "
             f"{index['chars']} characters after the map"
         )
+        _report_lookup(run_details)
     incremental = run_details.get("incremental")
     if incremental:
         click.echo(
@@ -198,6 +200,16 @@ def report_directory_sleep(name: str, run_details: dict[str, Any], result: Sleep
             f"{incremental['changed']} of {incremental['files']} files changed"
         )
     _report_tail(name, result)
+
+
+def _report_lookup(run_details: dict[str, Any]) -> None:
+    lookup = run_details.get("lookup")
+    files = lookup.get("files") if isinstance(lookup, dict) else None
+    if isinstance(files, list) and files:
+        click.echo(
+            f"word lookup: {len(files)} files' words stored; `ask --agent` lists the ones a "
+            "request shares words with after it"
+        )
 
 
 def _report_tail(name: str, result: SleepResult) -> None:
