@@ -14,8 +14,9 @@ prefills only the request. Paths per task, all on one in-process embedded model:
   ``c'``, its prompt's state saved at sleep time (timed apart, as sleep work), at each budget;
 - ``lookup`` (with ``--lookup-files N``, N > 0): the same ``c'`` and saved state as ``sleep``,
   and the files whose index entries share words with the request listed after it, as
-  ``ask --agent`` does (``repo/lookup.py``; its table is built at sleep time, timed with the
-  index);
+  ``ask --agent`` does (``repo/lookup.py``; its table is built at sleep time, timed apart),
+  one path per ``--lookup-styles`` entry: ``lookup`` with descriptions (``about``),
+  ``lookup-paths`` with paths alone (``paths``, the shipped default);
 - ``map`` (with ``--maps-from CALLS``): ``sleep --map``'s ``c'``, the model's map then the index,
   the map replayed from the call log of a ``bench repo`` run with the same model (no new
   sleep call; a task whose map is not all in the log is left out of this path).
