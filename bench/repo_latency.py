@@ -55,7 +55,7 @@ from sleeptime.errors import SleeptimeError
 from sleeptime.repo.agent import AgentBudget
 from sleeptime.repo.answer_agent import answer_request, warm_agent_prefix
 from sleeptime.repo.index import build_index, with_index
-from sleeptime.repo.lookup import LOOKUP_STYLES, LookupStyle, LookupTable
+from sleeptime.repo.lookup import LOOKUP_STYLE, LOOKUP_STYLES, LookupStyle, LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.snapshot import take_snapshot
@@ -132,7 +132,7 @@ class Bench:
         task: RepoTask,
         notes: str | None,
         lookup: LookupTable | None = None,
-        style: LookupStyle = "about",
+        style: LookupStyle = LOOKUP_STYLE,
         **row: Any,
     ) -> None:
         """One timed answer, from an empty live KV cache (a new ``ask`` process)."""

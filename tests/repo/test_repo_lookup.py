@@ -11,7 +11,7 @@ import pytest
 
 from helpers.git_repos import commit, init_repo
 from sleeptime.backends.scripted import ScriptedBackend
-from sleeptime.cli.runs_cmds import _shown_details
+from sleeptime.cli.runs_cmds import shown_details
 from sleeptime.repo.answer_agent import answer_request
 from sleeptime.repo.index import build_index
 from sleeptime.repo.lookup import (
@@ -160,7 +160,7 @@ async def test_the_list_follows_the_request_and_is_recorded(
 
 def test_runs_show_counts_the_table_instead_of_printing_it(table: LookupTable) -> None:
     details = {"index": {"files": 4}, "lookup": table.to_json()}
-    shown = _shown_details(details)
+    shown = shown_details(details)
     assert shown == {"index": {"files": 4}, "lookup": {"version": LOOKUP_VERSION, "files": 4}}
     assert details["lookup"] == table.to_json()  # the record itself is untouched
-    assert _shown_details({"agent": 1}) == {"agent": 1}
+    assert shown_details({"agent": 1}) == {"agent": 1}

@@ -79,11 +79,11 @@ def run_as_json(run: RunRecord) -> dict[str, Any]:
         "stop_requested": run.stop_reason,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "details": _shown_details(run.details),
+        "details": shown_details(run.details),
     }
 
 
-def _shown_details(details: dict[str, Any]) -> dict[str, Any]:
+def shown_details(details: dict[str, Any]) -> dict[str, Any]:
     """The run's details with the lookup table (a line per file, for ``ask --agent``)
     counted instead of printed: it is data for the ranking, not for reading."""
     lookup = details.get("lookup")
