@@ -69,6 +69,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repo", type=Path, required=True, help="a git repository or bundle")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tasks", type=int, default=24)
+    parser.add_argument(
+        "--min-files", type=int, default=3,
+        help="least source files a commit must change to be a task (3, as in the committed "
+        "runs; 2 opens the pool of two-file commits that no earlier run could draw)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--exclude-run", type=Path, action="append", default=[],
@@ -101,7 +106,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--maps-model", default="qwen2.5-coder-1.5b", help="its model id")
     parser.add_argument("--notes-chars", type=int, default=3000, help="the map's cap there")
     parser.add_argument("--sleep-steps", type=int, default=8, help="the sleep agent's steps there")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.min_files < 1:
+        parser.error("--min-files must be at least 1 (a task names the files a commit changed)")
+    return args
 
 
 class Bench:
@@ -309,7 +317,7 @@ async def main_async(args: argparse.Namespace) -> int:
     log: CallLog | None = None
     try:
         repo = clone(args.repo, work)
-        mined = mine_tasks(repo, MinerOptions(min_files=3, max_files=20))
+        mined = mine_tasks(repo, MinerOptions(min_files=args.min_files, max_files=20))
         pool = without(mined, excluded)
         tasks = pick_tasks(pool, args.tasks, args.seed)
         config = {

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sleeptime.benchmark.experiments.stats import mcnemar_exact
+from sleeptime.benchmark.experiments.stats import mcnemar_exact, ratio_of_rates_interval
 from sleeptime.repo.metrics import file_f1
 
 Key = tuple[str, int]
@@ -70,6 +70,53 @@ def points(answers: dict[Key, dict[str, dict[str, Any]]]) -> list[dict[str, Any]
     return found
 
 
+def right_files(row: dict[str, Any]) -> int:
+    """How many of the task's changed files the answer named."""
+    return len(set(row.get("predicted") or []) & set(row["targets"]))
+
+
+def per_right_file(
+    only: dict[str, dict[str, Any]], sleep: dict[str, dict[str, Any]], shared: list[str]
+) -> dict[str, Any]:
+    """Seconds (and generated tokens) per right file named on each side, as ratios.
+
+    Why: a per-task time ratio rewards an answer that names one wrong file quickly. What a
+    user waits for is the right files, so each side's seconds are summed over the tasks
+    and divided by the right files it named (``stats.ratio_of_rates_interval``).
+    """
+    base = [(float(only[t]["seconds"]), float(right_files(only[t]))) for t in shared]
+    other = [(float(sleep[t]["seconds"]), float(right_files(sleep[t]))) for t in shared]
+    ratio, low, high = ratio_of_rates_interval(base, other)
+    tokens = [
+        (float(_usage(only[t], "completion_tokens")), y)
+        for t, (_, y) in zip(shared, base, strict=True)
+    ]
+    slept = [
+        (float(_usage(sleep[t], "completion_tokens")), y)
+        for t, (_, y) in zip(shared, other, strict=True)
+    ]
+    token_ratio, token_low, token_high = ratio_of_rates_interval(tokens, slept)
+    only_right = sum(y for _, y in base)
+    sleep_right = sum(y for _, y in other)
+    hit_only = {t for t in shared if right_files(only[t])}
+    hit_sleep = {t for t in shared if right_files(sleep[t])}
+    return {
+        "only_right_files": int(only_right),
+        "sleep_right_files": int(sleep_right),
+        "only_s_per_right": sum(c for c, _ in base) / only_right if only_right else None,
+        "sleep_s_per_right": sum(c for c, _ in other) / sleep_right if sleep_right else None,
+        "per_right_ratio": ratio,
+        "per_right_ratio_low": low,
+        "per_right_ratio_high": high,
+        "tokens_per_right_ratio": token_ratio,
+        "tokens_per_right_ratio_low": token_low,
+        "tokens_per_right_ratio_high": token_high,
+        "only_tasks_hit": len(hit_only),
+        "sleep_tasks_hit": len(hit_sleep),
+        "hit_p_value": mcnemar_exact(len(hit_sleep - hit_only), len(hit_only - hit_sleep)),
+    }
+
+
 def compare(
     name: str, only: dict[str, dict[str, Any]], sleep: dict[str, dict[str, Any]]
 ) -> dict[str, Any] | None:
@@ -96,6 +143,7 @@ def compare(
         "f1_sleep_higher": higher,
         "f1_sleep_lower": lower,
         "f1_p_value": mcnemar_exact(higher, lower),
+        **per_right_file(only, sleep, shared),
     }
 
 
@@ -184,6 +232,10 @@ def summarize(out: Path) -> dict[str, Any]:
     }
 
 
+def _num(value: float | None) -> str:
+    return "none named" if value is None else f"{value:.2f}"
+
+
 def render(summary: dict[str, Any]) -> str:
     cfg = summary["config"]
     lines = [
@@ -221,6 +273,28 @@ def render(summary: dict[str, Any]) -> str:
             f"| {c.get('f1_sleep_higher', '?')} / {c.get('f1_sleep_lower', '?')} "
             f"({c.get('f1_p_value', float('nan')):.3f}) |"
         )
+    lines += [
+        "",
+        "Seconds per right file named (each side's seconds over the tasks / the changed files "
+        "it named; ratios only / sleep, above 1 when sleep is cheaper per right file; 95% "
+        "paired bootstrap intervals, 10,000 resamples):",
+        "",
+        "| comparison | right files only / sleep | seconds per right file only / sleep "
+        "| ratio (95% interval) | generated tokens per right file: ratio (95% interval) "
+        "| tasks with a right file only / sleep (p) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in summary["comparisons"]:
+        if "per_right_ratio" in c:
+            lines.append(
+                f"| {c['comparison']} | {c['only_right_files']} / {c['sleep_right_files']} | "
+                f"{_num(c['only_s_per_right'])} / {_num(c['sleep_s_per_right'])} | "
+                f"{c['per_right_ratio']:.2f} ({c['per_right_ratio_low']:.2f}-"
+                f"{c['per_right_ratio_high']:.2f}) | {c['tokens_per_right_ratio']:.2f} "
+                f"({c['tokens_per_right_ratio_low']:.2f}-{c['tokens_per_right_ratio_high']:.2f}) "
+                f"| {c['only_tasks_hit']} / "
+                f"{c['sleep_tasks_hit']} ({c['hit_p_value']:.3f}) |"
+            )
     st = summary["sleep_time"]
     if st["n"]:
         lines += [

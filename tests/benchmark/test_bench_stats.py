@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from sleeptime.benchmark.experiments.stats import (
     cross_budget_gains,
     mcnemar_exact,
     paired_gains,
+    ratio_of_rates_interval,
     wilson_interval,
 )
 from sleeptime.benchmark.report import render_markdown, summarize
@@ -103,3 +106,48 @@ def test_cross_budget_pairs_a_low_sleep_budget_with_every_higher_baseline_budget
     assert (
         "| sleep:1 | 0 | 4 | 5 | 40.0% | 80.0% | 1 / 3 | 0.625 | 10.0 | 300.0 | 30.0x |" in report
     )
+
+
+def test_ratio_of_rates_identical_sides_is_exactly_one() -> None:
+    pairs = [(3.0, 1.0), (5.0, 2.0), (1.0, 0.0)]
+    assert ratio_of_rates_interval(pairs, list(pairs), resamples=200) == (1.0, 1.0, 1.0)
+
+
+def test_ratio_of_rates_counts_seconds_of_tasks_with_no_yield() -> None:
+    # only: 10 s for 1 right file, then 10 s for none -> 20 s per right file
+    # sleep: 5 s for 1, 5 s for 1 -> 5 s per right file
+    point, low, high = ratio_of_rates_interval(
+        [(10.0, 1.0), (10.0, 0.0)], [(5.0, 1.0), (5.0, 1.0)], resamples=500
+    )
+    assert point == 4.0
+    assert low <= point <= high
+    assert high == math.inf  # a resample of the no-yield task alone: only never right
+
+
+def test_ratio_of_rates_side_with_no_yield() -> None:
+    assert ratio_of_rates_interval([(1.0, 1.0)], [(1.0, 0.0)], resamples=10)[0] == 0.0
+    assert ratio_of_rates_interval([(1.0, 0.0)], [(1.0, 1.0)], resamples=10)[0] == math.inf
+    point, low, high = ratio_of_rates_interval([(1.0, 0.0)], [(1.0, 0.0)], resamples=10)
+    assert math.isnan(point) and math.isnan(low) and math.isnan(high)
+
+
+def test_ratio_of_rates_interval_narrows_with_more_tasks_and_is_seeded() -> None:
+    rng = random.Random(3)
+    only = [(rng.uniform(1, 9), float(rng.randint(0, 2))) for _ in range(200)]
+    sleep = [(rng.uniform(1, 5), float(rng.randint(1, 3))) for _ in range(200)]
+    point, low, high = ratio_of_rates_interval(only, sleep, resamples=400)
+    assert low < point < high and low > 1.0
+    small = ratio_of_rates_interval(only[:20], sleep[:20], resamples=400)
+    assert small[2] - small[1] > high - low
+    assert ratio_of_rates_interval(only, sleep, resamples=400) == (point, low, high)
+
+
+@pytest.mark.parametrize(
+    ("base", "other", "resamples"),
+    [([], [], 10), ([(1.0, 1.0)], [], 10), ([(1.0, 1.0)], [(1.0, 1.0)], 0)],
+)
+def test_ratio_of_rates_rejects_bad_input(
+    base: list[tuple[float, float]], other: list[tuple[float, float]], resamples: int
+) -> None:
+    with pytest.raises(ValueError):
+        ratio_of_rates_interval(base, other, resamples=resamples)

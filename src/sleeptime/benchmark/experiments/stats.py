@@ -11,6 +11,7 @@ uses the pairing that separate intervals ignore.
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -148,3 +149,53 @@ def cross_budget_gains(
                 }
             )
     return found
+
+
+def ratio_of_rates_interval(
+    base: list[tuple[float, float]],
+    other: list[tuple[float, float]],
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """A paired bootstrap of ``rate(base) / rate(other)``, each rate a sum over a sum.
+
+    Each pair is ``(cost, yield)`` for one task, e.g. (seconds, right files named), so a
+    side's rate is its seconds per right file over the whole run. A per-task mean of
+    ratios would be undefined on every task that named no right file, which is exactly
+    where the cheaper side's speed is worth nothing; a ratio of sums counts those seconds
+    and no yield. Tasks are resampled together on both sides (they share the request).
+    Returns (point estimate, 2.5th percentile, 97.5th percentile); a side with no yield
+    in a resample has an infinite rate there.
+    """
+    if len(base) != len(other):
+        raise ValueError("base and other must pair the same tasks")
+    if not base:
+        raise ValueError("no tasks to compare")
+    if resamples < 1:
+        raise ValueError("resamples must be at least 1")
+
+    def ratio(indices: Iterable[int]) -> float:
+        chosen = list(indices)
+        base_cost = sum(base[i][0] for i in chosen)
+        base_yield = sum(base[i][1] for i in chosen)
+        other_cost = sum(other[i][0] for i in chosen)
+        other_yield = sum(other[i][1] for i in chosen)
+        base_rate = base_cost / base_yield if base_yield else math.inf
+        other_rate = other_cost / other_yield if other_yield else math.inf
+        if math.isinf(base_rate) and math.isinf(other_rate):
+            return math.nan
+        if math.isinf(other_rate):
+            return 0.0
+        if other_rate == 0:
+            return math.inf
+        return base_rate / other_rate
+
+    rng = random.Random(seed)
+    n = len(base)
+    draws = [ratio(rng.randrange(n) for _ in range(n)) for _ in range(resamples)]
+    finite = sorted(d for d in draws if not math.isnan(d))
+    if not finite:
+        return ratio(range(n)), math.nan, math.nan
+    low = finite[int(0.025 * (len(finite) - 1))]
+    high = finite[math.ceil(0.975 * (len(finite) - 1))]
+    return ratio(range(n)), low, high
