@@ -8,7 +8,9 @@ shown, not what a model would say.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -338,6 +340,61 @@ async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request
         assert off.query.details["looked_up"] == []
     finally:
         await quiet.aclose()
+
+
+async def test_a_step_budget_of_0_answers_from_the_lookup_with_no_model(
+    app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=ScriptedBackend([]), write_map=False)
+    untouched = ScriptedBackend([], model="untouched")  # any call would fail the ask
+    answered = await ask_agent(
+        app, "shop", "Add prices with TAX to the export", steps=0, backend=untouched
+    )
+    assert untouched.requests == []
+    answer, query = answered.answer, answered.query
+    assert answer.files[:2] == ("shop/prices.py", "shop/export.py")
+    assert answer.looked_up == answer.files and answer.run.stop == "lookup"
+    assert "- shop/prices.py: shares prices with the request" in answer.run.text
+    assert answer.run.usage.total_tokens == 0 and answer.run.steps == []
+    # Recorded like any agent answer, credited to the sleep run that built the table.
+    assert query.budget == 0 and query.details["stop"] == "lookup"
+    assert query.details["files"] == list(answer.files) and query.backend == "none"
+    assert query.prompt_version == f"lookup-answer+{LOOKUP_VERSION}"
+    assert query.usage.total_tokens == 0
+    # A request that shares no word with any file gets no files, and says so.
+    empty = await ask_agent(app, "shop", "Make it quicker please", steps=0)
+    assert empty.answer.files == () and empty.answer.run.text == ""
+
+
+async def test_a_step_budget_of_0_is_refused_where_there_is_no_lookup(
+    db_url: str, app: Sleeptime, repo: Path
+) -> None:
+    add_directory(app, "shop", repo)
+    with pytest.raises(InputError, match="needs sleep mode"):
+        await ask_agent(app, "shop", "Add a --json flag", steps=0, mode="baseline")
+    with pytest.raises(InputError, match=r"0 .* or more; got -1"):
+        await ask_agent(app, "shop", "Add a --json flag", steps=-1)
+    with pytest.raises(NotFoundError, match="no notes yet"):
+        await ask_agent(app, "shop", "Add a --json flag", steps=0)
+    await sleep_directory(app, "shop", backend=ScriptedBackend([]), write_map=False)
+    off = Sleeptime(Settings(database_url=db_url, repo_lookup_files=0))
+    try:
+        with pytest.raises(InputError, match="lookup is off"):
+            await ask_agent(off, "shop", "Add a --json flag", steps=0)
+    finally:
+        await off.aclose()
+    # Notes whose run stored no table (slept before the lookup existed): sleep again.
+    run = app.runs("shop")[0]
+    details = {k: v for k, v in run.details.items() if k != "lookup"}
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute(
+            "UPDATE sleep_runs SET details = ? WHERE id = ?", (json.dumps(details), run.id)
+        )
+    with pytest.raises(NotFoundError, match="no word lookup") as info:
+        await ask_agent(app, "shop", "Add a --json flag", steps=0)
+    assert info.value.cli_hint and "sleeptime sleep shop" in info.value.cli_hint
+    assert [q.budget for q in app.store.list_queries(tenant=app.tenant)] == []
 
 
 async def test_sleep_writes_the_index_alone_by_default(db_url: str, repo: Path) -> None:

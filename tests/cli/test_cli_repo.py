@@ -96,6 +96,21 @@ def test_sleep_without_the_map_needs_no_model(
                     "--model", replies(ASK_REPLY))  # fmt: skip
     assert listed.exit_code == 0, listed.output
     assert "[listed after the request by the word lookup: shop/export.py" in listed.output
+    # A step budget of 0: the lookup is the answer, no model is asked, and it says so.
+    zero = invoke("ask", "shop", "Add prices to the csv export", "--agent", "--budget", "0")
+    assert zero.exit_code == 0, zero.output
+    assert "files to change:\n  shop/export.py" in zero.output
+    assert "no model ran" in zero.output and "stopped by lookup" in zero.output
+    assert "test-time tokens 0 prompt (0 cached) + 0 generated" in zero.output
+    assert "[listed after the request" not in zero.output  # the list is the answer here
+    data = json.loads(
+        invoke("ask", "shop", "Add prices to the csv export", "--agent", "--budget", "0",
+               "--json").output
+    )  # fmt: skip
+    assert data["files"] == data["looked_up"] and data["stop"] == "lookup"
+    assert data["steps"] == 0 and data["usage"]["calls"] == 0
+    nothing = invoke("ask", "shop", "Make it quicker please", "--agent", "--budget", "0")
+    assert nothing.exit_code == 0 and "found no file sharing a word" in nothing.output
 
 
 @pytest.mark.parametrize(
@@ -107,6 +122,11 @@ def test_sleep_without_the_map_needs_no_model(
         (("ask", "text", "Add a flag", "--agent", *SCRIPTED), "holds text"),
         (("ask", "shop", "Add a flag", "--budget", "7"), "step budgets are for --agent"),
         (("ask", "shop", "Add a flag", "--mode", "baseline", *SCRIPTED), "--agent"),
+        (
+            ("ask", "shop", "Add a flag", "--agent", "--budget", "0", "--mode", "baseline"),
+            "needs sleep mode",
+        ),
+        (("ask", "shop", "Add a flag", "--agent", "--budget", "0"), "no notes yet"),
         (("sleep", "shop", "--recipe", "vote:3", *SCRIPTED), "one exploring agent"),
         (("sleep", "shop", "--no-map", "--index-chars", "0"), "index is off"),
         (("sleep", "text", "--no-map", *SCRIPTED), "holds text"),

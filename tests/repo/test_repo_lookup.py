@@ -12,7 +12,7 @@ import pytest
 from helpers.git_repos import commit, init_repo
 from sleeptime.backends.scripted import ScriptedBackend
 from sleeptime.cli.runs_cmds import shown_details
-from sleeptime.repo.answer_agent import answer_request
+from sleeptime.repo.answer_agent import LOOKUP_ANSWER_KEY, answer_from_lookup, answer_request
 from sleeptime.repo.index import build_index
 from sleeptime.repo.lookup import (
     ABOUT_CHARS,
@@ -23,6 +23,8 @@ from sleeptime.repo.lookup import (
     LookupTable,
     lookup_key,
     render_lookup,
+    render_lookup_answer,
+    shared_words,
     terms,
 )
 from sleeptime.repo.snapshot import take_snapshot
@@ -75,6 +77,26 @@ def test_the_request_ranks_the_files_that_share_its_words(table: LookupTable) ->
     # Paths no longer in the tree (notes of an older revision) are left out.
     gone = table.rank("json export", 5, known=["shop/cli.py"])
     assert [f.path for f in gone] == ["shop/cli.py"]
+
+
+def test_the_answer_at_budget_0_shows_the_words_each_file_matched(
+    table: LookupTable, shop_repo: Path
+) -> None:
+    request = "Write the Export as JSON, exports and JSON again"
+    found = table.rank(request, 5)
+    # The request's own words, once each, in its order; a stem match shows the word asked.
+    assert shared_words(request, found[0]) == ["export", "json", "exports"]
+    text = render_lookup_answer(found, request)
+    assert text.splitlines()[0] == "- shop/export.py: shares export, json, exports with the request"
+    assert render_lookup_answer([], request) == ""
+    answer = answer_from_lookup(RepoTools(take_snapshot(shop_repo)), request, table, 2)
+    assert answer.files == answer.looked_up == ("shop/export.py", "shop/cli.py")
+    assert answer.run.stop == "lookup" and answer.run.usage.calls == 0
+    assert answer.run.prompt_keys == (LOOKUP_ANSWER_KEY,) and answer.unknown == ()
+    hostile = answer_from_lookup(
+        RepoTools(take_snapshot(shop_repo)), "\x00\u202e" + "json " * 20_000, table, 5
+    )
+    assert hostile.files[0] == "shop/export.py" and len(hostile.run.text) < 1000
 
 
 def test_a_folder_without_source_files_looks_up_every_file(tmp_path: Path) -> None:

@@ -25,7 +25,12 @@ from sleeptime.backends.pool import BackendSpec
 from sleeptime.errors import InputError, NotFoundError, SleeptimeError
 from sleeptime.names import check_name, check_question, check_utf8, shown
 from sleeptime.repo.agent import AgentBudget
-from sleeptime.repo.answer_agent import RepoAnswer, answer_request, warm_agent_prefix
+from sleeptime.repo.answer_agent import (
+    RepoAnswer,
+    answer_from_lookup,
+    answer_request,
+    warm_agent_prefix,
+)
 from sleeptime.repo.index import check_index_chars
 from sleeptime.repo.index_run import check_index_only, run_index_sleep
 from sleeptime.repo.lookup import LookupTable
@@ -264,14 +269,24 @@ async def ask_agent(
 
     ``steps`` is the test-time budget ``b`` (model calls, the last one answers). In sleep
     mode the agent starts from the map of the current revision; with ``allow_stale`` the
-    newest map of an older revision is used, headed by the files changed since.
+    newest map of an older revision is used, headed by the files changed since. At
+    ``steps=0`` (sleep mode only) no model runs: the answer is sleep's word lookup of the
+    request (``answer_agent.answer_from_lookup``).
     """
     try:
         typed_mode = AnswerMode(mode)
     except ValueError:
         raise InputError(f"mode must be one of {', '.join(AnswerMode)}; got {mode!r}") from None
     check_question(request)
-    budget = AgentBudget(max_steps=steps, max_tokens=max_tokens, reply_tokens=reply_tokens)
+    if steps < 0:
+        raise InputError(
+            f"the step budget must be 0 (sleep's word lookup alone) or more; got {steps}"
+        )
+    if steps == 0:
+        _check_lookup_answer(app, typed_mode)
+        budget = None
+    else:
+        budget = AgentBudget(max_steps=steps, max_tokens=max_tokens, reply_tokens=reply_tokens)
     looked = await app.db.call(refresh_directory, app, name)
     revision = looked.revision
     artifact: ArtifactRecord | None = None
@@ -291,8 +306,10 @@ async def ask_agent(
                 "on it first (an incremental sleep is quick after a small change), ask in "
                 "baseline mode, or allow the notes of an older revision"
             ).hinted(f"`sleeptime sleep {shown(name)}`, --mode baseline, or --allow-stale")
-    chosen = app.backend(backend, model)
     tools = RepoTools(looked.snapshot)
+    if budget is None:
+        return await _answer_from_lookup(app, looked, artifact, stale_from, request, tools)
+    chosen = app.backend(backend, model)
     overview_paths = app.settings.repo_notes_overview_paths
     started = time.perf_counter()
     # The first request on these notes saves their prompt's KV state (the prefill it needs
@@ -311,13 +328,71 @@ async def ask_agent(
     )  # fmt: skip
     latency = time.perf_counter() - started
     query = await app.db.call(
-        _record_query, app, looked, artifact, stale_from, request, typed_mode, budget, answer,
-        chosen.info.backend, chosen.info.model, latency,
+        _record_query, app, looked, artifact, stale_from, request, typed_mode, budget.max_steps,
+        budget.reply_tokens, answer, chosen.info.backend, chosen.info.model, latency,
     )  # fmt: skip
     return AgentAskResult(
         answer=answer, query=query, revision=revision, artifact=artifact,
         stale_from=stale_from, latency_s=latency, refreshed=looked.created,
     )  # fmt: skip
+
+
+def _check_lookup_answer(app: Sleeptime, mode: AnswerMode) -> None:
+    """Refuse a step budget of 0 where there is no lookup to answer from, before any work."""
+    if mode != AnswerMode.SLEEP:
+        raise InputError(
+            "a step budget of 0 answers from sleep's word lookup with no model call, so it "
+            "needs sleep mode; test-time only needs at least 1 step"
+        ).hinted("--budget 1 or more, or drop --mode baseline")
+    if app.settings.repo_lookup_files == 0:
+        raise InputError(
+            "a step budget of 0 answers from sleep's word lookup, and the lookup is off "
+            "(SLEEPTIME_REPO_LOOKUP_FILES=0)"
+        ).hinted("set SLEEPTIME_REPO_LOOKUP_FILES to 1 or more, or give --budget 1 or more")
+
+
+async def _answer_from_lookup(
+    app: Sleeptime,
+    looked: DirectoryRevision,
+    artifact: ArtifactRecord | None,
+    stale_from: RevisionRecord | None,
+    request: str,
+    tools: RepoTools,
+) -> AgentAskResult:
+    """``ask_agent`` at a step budget of 0: the looked-up files, recorded like any answer.
+
+    The query is credited to the backend and model of the sleep run that built the table
+    (no model runs now), as an anticipated answer is.
+    """
+    started = time.perf_counter()
+    found = await app.db.call(_lookup_of_run, app, artifact)
+    if found is None:
+        raise NotFoundError(
+            f"the notes of {shown(looked.context.name)} have no word lookup (slept before it "
+            "existed, or by another version): a step budget of 0 answers from it alone"
+        ).hinted(f"`sleeptime sleep {shown(looked.context.name)}` again, or --budget 1 or more")
+    table, backend_name, model_name = found
+    answer = answer_from_lookup(tools, request, table, app.settings.repo_lookup_files)
+    latency = time.perf_counter() - started
+    query = await app.db.call(
+        _record_query, app, looked, artifact, stale_from, request, AnswerMode.SLEEP, 0, None,
+        answer, backend_name, model_name, latency,
+    )  # fmt: skip
+    return AgentAskResult(
+        answer=answer, query=query, revision=looked.revision, artifact=artifact,
+        stale_from=stale_from, latency_s=latency, refreshed=looked.created,
+    )  # fmt: skip
+
+
+def _lookup_of_run(
+    app: Sleeptime, artifact: ArtifactRecord | None
+) -> tuple[LookupTable, str, str] | None:
+    """The table ``artifact``'s sleep run stored, with that run's backend and model."""
+    if artifact is None:
+        return None
+    run = app.store.get_run(artifact.run_id, tenant=app.tenant)
+    table = LookupTable.from_json(run.details.get("lookup"))
+    return None if table is None else (table, run.backend, run.model)
 
 
 def _lookup_table(app: Sleeptime, artifact: ArtifactRecord | None) -> LookupTable | None:
@@ -335,7 +410,8 @@ def _record_query(
     stale_from: RevisionRecord | None,
     request: str,
     mode: AnswerMode,
-    budget: AgentBudget,
+    steps: int,
+    reply_tokens: int | None,
     answer: RepoAnswer,
     backend_name: str,
     model_name: str,
@@ -348,9 +424,9 @@ def _record_query(
         artifact_id=artifact.id if artifact else None,
         text=request.strip(),
         mode=mode,
-        budget=budget.max_steps,
+        budget=steps,
         layout=AGENT_LAYOUT,
-        max_tokens=budget.reply_tokens,
+        max_tokens=reply_tokens,
         answer=run.text,
         backend=backend_name,
         model=model_name,

@@ -21,7 +21,7 @@ DEFAULT_AGENT_STEPS = 8
     type=click.IntRange(0, 100),
     default=None,
     help="0 (default): one-sentence answer ... 4: full step-by-step with checking. With "
-    "--agent: the agent's step budget (default 8).",
+    "--agent: the agent's step budget (default 8; 0: sleep's word lookup alone, no model).",
 )
 @click.option(
     "--agent",

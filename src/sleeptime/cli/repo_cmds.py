@@ -278,13 +278,22 @@ def ask_agent_cli(
         click.secho("files to change:", bold=True)
         for path in answer.files:
             click.echo(f"  {path}")
+    elif run.stop == "lookup":
+        click.secho(
+            "the word lookup found no file sharing a word with the request; give --budget 1 "
+            "or more to let the agent explore",
+            fg="yellow",
+        )
     else:
         click.secho("the agent named no file of the repository", fg="yellow")
     if answer.unknown:
         click.echo(f"named but not in the repository: {', '.join(answer.unknown)}")
-    click.secho("why (the agent's answer):", bold=True)
+    if run.stop == "lookup":
+        click.secho("why (words each file shares with the request; no model ran):", bold=True)
+    else:
+        click.secho("why (the agent's answer):", bold=True)
     click.echo(run.text)
-    if answer.looked_up:
+    if answer.looked_up and run.stop != "lookup":
         click.secho(
             f"[listed after the request by the word lookup: {', '.join(answer.looked_up)}]",
             dim=True, err=True,

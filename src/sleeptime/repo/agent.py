@@ -21,7 +21,8 @@ from sleeptime.repo.protocol import describe_tools, format_results, parse_text_r
 from sleeptime.repo.tools import RepoTools, ToolOutput
 from sleeptime.values import Usage
 
-StopReason = Literal["answer", "steps", "tokens"]
+StopReason = Literal["answer", "steps", "tokens", "lookup"]
+"""Why a run stopped; ``lookup``: no model ran, the answer is sleep's word lookup."""
 
 FINAL_STEP = (
     "You have no tool calls left. Give your final answer now, between <answer> and </answer>."

@@ -17,10 +17,12 @@ from sleeptime.repo.agent import AgentBudget, AgentResult, agent_system, run_age
 from sleeptime.repo.lookup import (
     LOOKUP_FILES,
     LOOKUP_STYLE,
+    LOOKUP_VERSION,
     LookupStyle,
     LookupTable,
     lookup_key,
     render_lookup,
+    render_lookup_answer,
 )
 from sleeptime.repo.overview import OVERVIEW_PATHS, overview
 from sleeptime.repo.tools import RepoTools
@@ -180,3 +182,25 @@ async def answer_request(
     )
     files, unknown = extract_files(run.text, tools.snapshot.paths)
     return RepoAnswer(files=files, unknown=unknown, run=run, looked_up=tuple(f.path for f in found))
+
+
+LOOKUP_ANSWER_KEY = f"lookup-answer+{LOOKUP_VERSION}"
+"""What a query answered at a step budget of 0 records as its prompt version."""
+
+
+def answer_from_lookup(
+    tools: RepoTools, request: str, lookup: LookupTable, lookup_files: int = LOOKUP_FILES
+) -> RepoAnswer:
+    """The answer at a step budget of 0: sleep's word lookup alone, no model call.
+
+    Why offer it: with a small local model the looked-up files scored as high an F1 as
+    the model's answers with them (0.52 / 0.40 against 0.55 / 0.32 on two repositories,
+    ``bench/results/repo-qwen1.5b-latency-kv-b8-lookup2/``), in milliseconds instead of
+    seconds; a budget of 0 is the far end of the paper's test-time axis, where only what
+    sleep prepared answers. It never reads a file or the history at ask time.
+    """
+    found = lookup.rank(request, lookup_files, tools.snapshot.paths)
+    text = render_lookup_answer(found, request)
+    paths = tuple(f.path for f in found)
+    run = AgentResult(text=text, stop="lookup", prompt_keys=(LOOKUP_ANSWER_KEY,))
+    return RepoAnswer(files=paths, unknown=(), run=run, looked_up=paths)

@@ -198,6 +198,29 @@ def render_lookup(found: list[LookupFile], style: LookupStyle = LOOKUP_STYLE) ->
     return load_prompt(LOOKUP_PROMPTS[style]).render(files=lines)
 
 
+def shared_words(request: str, file: LookupFile) -> list[str]:
+    """The request's words (as written, lower case) that the lookup matched in ``file``."""
+    have = set(file.terms)
+    out: list[str] = []
+    for word in _WORD.findall(request):
+        lower = word.lower()
+        if len(lower) >= 3 and lower not in _STOP and lower[:STEM] in have and lower not in out:
+            out.append(lower)
+    return out
+
+
+def render_lookup_answer(found: list[LookupFile], request: str) -> str:
+    """The answer at a step budget of 0: each looked-up file with the words it matched.
+
+    Why words and not a reason: no model reads the request at this budget, so the only
+    honest "why" is what the lookup saw (a reader can judge "logs, json" at a glance).
+    """
+    return "\n".join(
+        f"- {file.path}: shares {', '.join(shared_words(request, file))} with the request"
+        for file in found  # each was ranked for a shared word, so none has an empty list
+    )
+
+
 def lookup_key(style: LookupStyle = LOOKUP_STYLE) -> str:
     """``repo_lookup_paths@vN+lookup1``: what a recorded query says about its list."""
     return f"{load_prompt(LOOKUP_PROMPTS[style]).key}+{LOOKUP_VERSION}"
