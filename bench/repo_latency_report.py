@@ -154,8 +154,29 @@ def _list_alone(answers: dict[Key, dict[str, dict[str, Any]]]) -> dict[str, Any]
     the list's own score, as ``bench repo`` reads them against the most-changed files.
     """
     rows = {t: r for (p, _), v in answers.items() if p.startswith("lookup") for t, r in v.items()}
-    scored = [file_f1(r["looked_up"], r["targets"]).f1 for r in rows.values() if "looked_up" in r]
-    return {"n": len(scored), "f1": statistics.fmean(scored)} if scored else None
+    scored = {
+        t: file_f1(r["looked_up"], r["targets"]).f1 for t, r in rows.items() if "looked_up" in r
+    }
+    if not scored:
+        return None
+    found: dict[str, Any] = {"n": len(scored), "f1": statistics.fmean(scored.values())}
+    # Against test-time only at the highest budget it ran: what ``ask --agent --budget 0``
+    # returns, per task, against the model exploring without sleep.
+    only = [(b, v) for (p, b), v in answers.items() if p == "only cached"]
+    if only:
+        budget, by_task = max(only, key=lambda item: item[0])
+        shared = sorted(scored.keys() & by_task.keys())
+        higher = sum(1 for t in shared if scored[t] > float(by_task[t]["f1"]))
+        lower = sum(1 for t in shared if scored[t] < float(by_task[t]["f1"]))
+        found["against_only"] = {
+            "budget": budget,
+            "n": len(shared),
+            "only_f1": statistics.fmean(float(by_task[t]["f1"]) for t in shared),
+            "higher": higher,
+            "lower": lower,
+            "p_value": mcnemar_exact(higher, lower),
+        }
+    return found
 
 
 def _sleep_time(sleeps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -313,10 +334,18 @@ def render(summary: dict[str, Any]) -> str:
         )
     listed = summary.get("list_alone")
     if listed:
-        lines.append(
-            f"The looked-up files alone as the answer (no model): F1 {listed['f1']:.3f} over "
-            f"{listed['n']} tasks."
+        line = (
+            f"The looked-up files alone as the answer (no model; `ask --agent --budget 0`): "
+            f"F1 {listed['f1']:.3f} over {listed['n']} tasks"
         )
+        versus = listed.get("against_only")
+        if versus:
+            line += (
+                f"; against test-time only at budget {versus['budget']} (F1 "
+                f"{versus['only_f1']:.3f}) higher on {versus['higher']} tasks, lower on "
+                f"{versus['lower']} (p = {versus['p_value']:.3g})"
+            )
+        lines.append(line + ".")
     same = summary["restored_same_answer"]
     if same:
         lines.append(
