@@ -397,10 +397,10 @@ def _lookup_of_run(
 
 def _lookup_table(app: Sleeptime, artifact: ArtifactRecord | None) -> LookupTable | None:
     """The word-lookup table sleep stored with ``artifact``'s run, if it has one."""
-    if artifact is None or app.settings.repo_lookup_files == 0:
+    if app.settings.repo_lookup_files == 0:
         return None
-    run = app.store.get_run(artifact.run_id, tenant=app.tenant)
-    return LookupTable.from_json(run.details.get("lookup"))
+    found = _lookup_of_run(app, artifact)
+    return found[0] if found else None
 
 
 def _record_query(

@@ -80,13 +80,13 @@ _STOP = frozenset(_STOP_WORDS.split())
 
 def terms(text: str) -> list[str]:
     """The lookup's words of ``text``, in order, repeats kept (see the module docstring)."""
-    out: list[str] = []
-    for word in _WORD.findall(text):
-        lower = word.lower()
-        if len(lower) < 3 or lower in _STOP:
-            continue
-        out.append(lower[:STEM])
-    return out
+    return [lower[:STEM] for lower in _telling(text)]
+
+
+def _telling(text: str) -> list[str]:
+    """The words of ``text`` the lookup keeps, lower case and whole, in order."""
+    lowered = (word.lower() for word in _WORD.findall(text))
+    return [lower for lower in lowered if len(lower) >= 3 and lower not in _STOP]
 
 
 def _entry_terms(entry: IndexEntry) -> list[str]:
@@ -201,12 +201,7 @@ def render_lookup(found: list[LookupFile], style: LookupStyle = LOOKUP_STYLE) ->
 def shared_words(request: str, file: LookupFile) -> list[str]:
     """The request's words (as written, lower case) that the lookup matched in ``file``."""
     have = set(file.terms)
-    out: list[str] = []
-    for word in _WORD.findall(request):
-        lower = word.lower()
-        if len(lower) >= 3 and lower not in _STOP and lower[:STEM] in have and lower not in out:
-            out.append(lower)
-    return out
+    return list(dict.fromkeys(word for word in _telling(request) if word[:STEM] in have))
 
 
 def render_lookup_answer(found: list[LookupFile], request: str) -> str:
