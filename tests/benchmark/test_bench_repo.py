@@ -79,10 +79,19 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     assert by_task[store_orders]["f1"] == pytest.approx(1 / 3)  # one of three right
     # The model-free reference names the files the history changed most before each task:
     # before "Store orders", the JSON export's three (one of them, models, is a target).
-    refs = {r["task"]: r for r in rows if r["kind"] == "reference"}
+    refs = {r["task"]: r for r in rows if r.get("name") == "most_changed_3"}
     assert len(refs) == 3 and all(len(r["predicted"]) == 3 for r in refs.values())
     assert set(refs[store_orders]["predicted"]) == {"app/cli.py", "app/export.py", "app/models.py"}
     assert refs[store_orders]["f1"] == pytest.approx(1 / 3)
+    # Sleep at budget 0: the word lookup of the request in the index at the parent. Before
+    # "Serve the export", "export" is in export.py's path and in the subject of the commit
+    # that changed cli, export and models; "serve" is nowhere yet.
+    looked = {r["task"]: r for r in rows if r.get("name") == "lookup_5"}
+    assert len(looked) == 3 and all(r["kind"] == "reference" for r in looked.values())
+    serve = git(history, "rev-parse", "HEAD").strip()[:12]
+    assert looked[serve]["predicted"][0] == "app/export.py"
+    assert set(looked[serve]["predicted"]) == {"app/export.py", "app/cli.py", "app/models.py"}
+    assert looked[serve]["f1"] == pytest.approx(2 / 3)  # targets: web, cli, export
     # Test-time only at budget 1 must answer at once; at budget 2 it searched first.
     baseline2 = [r for r in answers if r["condition"] == "baseline" and r["budget"] == 2]
     assert all(r["tool_calls"] == 1 and r["steps"] == 2 for r in baseline2)
@@ -101,6 +110,10 @@ async def test_a_run_scores_files_writes_the_report_and_resumes(
     ref = summary["reference"]
     assert ref["n"] == 3 and ref["f1"] == pytest.approx(sum(r["f1"] for r in refs.values()) / 3)
     assert "Model-free reference (`most_changed_3`" in report
+    found = summary["lookup"]
+    assert found["n"] == 3
+    assert found["f1"] == pytest.approx(sum(r["f1"] for r in looked.values()) / 3)
+    assert "Sleep at a step budget of 0 (`lookup_5`" in report
     assert (out / "f1_vs_tokens.png").stat().st_size > 0
     assert not (out / ".work").exists()
     # The same command again replays every call and writes the same rows.

@@ -147,6 +147,12 @@ def _of_kind(rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in rows if r.get("kind") == kind]
 
 
+def _references(rows: list[dict[str, Any]], *, lookup: bool) -> list[dict[str, Any]]:
+    """The most-changed reference rows, or the word lookup's (``run.lookup_row``)."""
+    found = _of_kind(rows, "reference")
+    return [r for r in found if str(r.get("name", "")).startswith("lookup_") == lookup]
+
+
 def reference(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The model-free reference's mean F1 over tasks, with its interval (run.reference_row)."""
     f1 = [float(r.get("f1", 0.0)) for r in rows]
@@ -205,7 +211,8 @@ def summarize(config: dict[str, Any], rows: list[dict[str, Any]], calls: dict[st
             if indexes
             else {}
         ),
-        **({"reference": reference(refs)} if (refs := _of_kind(rows, "reference")) else {}),
+        **({"reference": reference(refs)} if (refs := _references(rows, lookup=False)) else {}),
+        **({"lookup": reference(found)} if (found := _references(rows, lookup=True)) else {}),
         "points": points(rows),
         "paired": paired(rows),
         "calls": calls,
@@ -287,6 +294,16 @@ def render_markdown(summary: dict[str, Any], images: list[str]) -> str:
             f"F1 {_f(ref['f1'])} ({_f(ref['ci95_low'])}-{_f(ref['ci95_high'])}), precision "
             f"{_f(ref['precision'])}, recall {_f(ref['recall'])} over {ref['n']} tasks.",
         ]
+    if "lookup" in summary:
+        found = summary["lookup"]
+        lines += [
+            "",
+            f"Sleep at a step budget of 0 (`{found['name']}`: the files sleep's word lookup "
+            "ranks highest for the request, what `ask --agent --budget 0` answers, 0 model "
+            f"tokens): F1 {_f(found['f1'])} ({_f(found['ci95_low'])}-{_f(found['ci95_high'])}), "
+            f"precision {_f(found['precision'])}, recall {_f(found['recall'])} over "
+            f"{found['n']} tasks.",
+        ]
     lines += ["", "## Sleep vs test-time only, paired by task", "", PAIRED_NOTE, ""]
     lines += [
         "| budget | n | F1 sleep / only | gain (95% CI) | sleep higher / lower / tie | p "
@@ -341,6 +358,15 @@ def render_plot(out: Path, summary: dict[str, Any]) -> list[Path]:
                 summary["reference"]["f1"], color="grey", linestyle="--", linewidth=1,
                 label="most-changed files (no model)",
             )  # fmt: skip
+    if "lookup" in summary:
+        by_tokens.plot(
+            [0], [summary["lookup"]["f1"]], marker="*", markersize=10, linestyle="none",
+            color="black", label="sleep, b0: word lookup (no model)",
+        )  # fmt: skip
+        by_steps.axhline(
+            summary["lookup"]["f1"], color="black", linestyle=":", linewidth=1,
+            label="sleep, b0: word lookup (no model)",
+        )  # fmt: skip
     _style(
         by_tokens, "mean test-time tokens per request (prompt + generated)", "F1", "F1 vs tokens"
     )

@@ -50,7 +50,7 @@ from sleeptime.repo.index import (
     build_index,
     with_index,
 )
-from sleeptime.repo.lookup import LookupTable
+from sleeptime.repo.lookup import LOOKUP_FILES, LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
@@ -133,6 +133,7 @@ class _Run:
         base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
         built = await asyncio.to_thread(build_index, snapshot)
         self.write({**base, **reference_row(built, task.targets)})
+        self.write({**base, **lookup_row(built, task)})
         index: RenderedIndex | None = None
         if config.index_chars and {"sleep", "index"} & set(config.conditions):
             index = built.render(config.index_chars)
@@ -250,6 +251,22 @@ def reference_row(index: RepoIndex, targets: tuple[str, ...] | list[str]) -> dic
     score = file_f1(named, targets)
     return {
         "kind": "reference", "name": f"most_changed_{REFERENCE_FILES}", "predicted": named,
+        "f1": score.f1, "precision": score.precision, "recall": score.recall,
+    }  # fmt: skip
+
+
+def lookup_row(index: RepoIndex, task: RepoTask) -> dict[str, Any]:
+    """The answer at a step budget of 0: the files sleep's word lookup ranks highest.
+
+    Why in the figure: ``ask --agent --budget 0`` answers with these, at 0 test-time
+    tokens, so they are the sleep curve's point at the left end of the paper's axis. The
+    table is built from the same index as the sleep condition (nothing later leaks in).
+    """
+    found = LookupTable.from_index(index).rank(task.request, LOOKUP_FILES)
+    named = [f.path for f in found]
+    score = file_f1(named, task.targets)
+    return {
+        "kind": "reference", "name": f"lookup_{LOOKUP_FILES}", "predicted": named,
         "f1": score.f1, "precision": score.precision, "recall": score.recall,
     }  # fmt: skip
 
