@@ -133,7 +133,8 @@ class _Run:
         base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
         built = await asyncio.to_thread(build_index, snapshot)
         self.write({**base, **reference_row(built, task.targets)})
-        self.write({**base, **lookup_row(built, task)})
+        table = LookupTable.from_index(built)
+        self.write({**base, **lookup_row(table, task)})
         index: RenderedIndex | None = None
         if config.index_chars and {"sleep", "index"} & set(config.conditions):
             index = built.render(config.index_chars)
@@ -167,7 +168,7 @@ class _Run:
                     raise
                 sleep_error = exc
                 self.write({**base, "kind": "sleep", **error_fields(exc)})
-        lookup = LookupTable.from_index(built) if config.lookup_files else None
+        lookup = table if config.lookup_files else None
         texts = {
             "baseline": None,
             "sleep": with_index(notes.text, index.text if index else "") if notes else None,
@@ -248,25 +249,25 @@ def reference_row(index: RepoIndex, targets: tuple[str, ...] | list[str]) -> dic
     gain over test-time only is not mistaken for a good absolute result.
     """
     named = [e.path for e in index.entries if e.source][:REFERENCE_FILES]
-    score = file_f1(named, targets)
-    return {
-        "kind": "reference", "name": f"most_changed_{REFERENCE_FILES}", "predicted": named,
-        "f1": score.f1, "precision": score.precision, "recall": score.recall,
-    }  # fmt: skip
+    return _reference(f"most_changed_{REFERENCE_FILES}", named, targets)
 
 
-def lookup_row(index: RepoIndex, task: RepoTask) -> dict[str, Any]:
+def lookup_row(table: LookupTable, task: RepoTask) -> dict[str, Any]:
     """The answer at a step budget of 0: the files sleep's word lookup ranks highest.
 
     Why in the figure: ``ask --agent --budget 0`` answers with these, at 0 test-time
     tokens, so they are the sleep curve's point at the left end of the paper's axis. The
-    table is built from the same index as the sleep condition (nothing later leaks in).
+    table comes from the same index as the sleep condition (nothing later leaks in).
     """
-    found = LookupTable.from_index(index).rank(task.request, LOOKUP_FILES)
-    named = [f.path for f in found]
-    score = file_f1(named, task.targets)
+    named = [f.path for f in table.rank(task.request, LOOKUP_FILES)]
+    return _reference(f"lookup_{LOOKUP_FILES}", named, task.targets)
+
+
+def _reference(name: str, named: list[str], targets: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """A model-free reference row: the files it names and their F1."""
+    score = file_f1(named, targets)
     return {
-        "kind": "reference", "name": f"lookup_{LOOKUP_FILES}", "predicted": named,
+        "kind": "reference", "name": name, "predicted": named,
         "f1": score.f1, "precision": score.precision, "recall": score.recall,
     }  # fmt: skip
 
