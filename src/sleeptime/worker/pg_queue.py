@@ -167,18 +167,35 @@ class PgDispatch:
         return len(stalled)
 
     async def serve(self, concurrency: int) -> None:
-        """Run procrastinate's worker loop until cancelled."""
+        """Run procrastinate's worker loop until cancelled, again after a database error.
+
+        Why again: procrastinate's loop ends when a query fails (a pooled connection the
+        server closed while it restarted, seen under load), and a loop that ended would end
+        the worker. The scheduler already rides out an outage by retrying; so does this. A
+        run the lost loop held keeps its lease and is taken back by the reaper if need be.
+        """
+        from procrastinate.exceptions import ConnectorException
+
         settings = self.worker.settings
-        await self.app.run_worker_async(
-            queues=[QUEUE],
-            name=self.worker.name,
-            concurrency=concurrency,
-            wait=True,
-            install_signal_handlers=False,
-            fetch_job_polling_interval=settings.worker_poll_s,
-            abort_job_polling_interval=settings.worker_poll_s,
-            shutdown_graceful_timeout=1.0,
-            update_heartbeat_interval=max(self.worker.lease_s / 3, 1.0),
-            stalled_worker_timeout=max(self.worker.lease_s, 10.0),
-            delete_jobs="successful",
-        )
+        while True:
+            try:
+                await self.app.run_worker_async(
+                    queues=[QUEUE],
+                    name=self.worker.name,
+                    concurrency=concurrency,
+                    wait=True,
+                    install_signal_handlers=False,
+                    fetch_job_polling_interval=settings.worker_poll_s,
+                    abort_job_polling_interval=settings.worker_poll_s,
+                    shutdown_graceful_timeout=1.0,
+                    update_heartbeat_interval=max(self.worker.lease_s / 3, 1.0),
+                    stalled_worker_timeout=max(self.worker.lease_s, 10.0),
+                    delete_jobs="successful",
+                )
+                return
+            except ConnectorException as exc:
+                log.warning(
+                    "worker %s: procrastinate's loop lost the database (%s); starting it again "
+                    "in %.1f s", self.worker.name, exc.__cause__ or exc, settings.worker_poll_s,
+                )  # fmt: skip
+                await asyncio.sleep(settings.worker_poll_s)
