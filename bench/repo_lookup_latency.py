@@ -17,6 +17,12 @@ Both must list the same files (checked per task; F1 is the list's, the same on b
 sides). Tasks are those of an earlier ``bench/repo_latency.py`` run (``--tasks-from``),
 so the F1 reads against its test-time only column. Writes ``--out`` (JSON).
 
+It also scores ``ask --agent``'s default (``auto``) against that run's test-time only at
+its highest budget (``against_only``): per task, the list where it is not empty (these
+seconds, 0 tokens), else the run's own answer with the notes and the list
+(``lookup-paths``: what ``auto`` falls back to, the agent at 8 steps). The test-time only
+seconds come from the earlier run on this machine, not from this process.
+
     .venv/bin/python bench/repo_lookup_latency.py --repo ../shared/data/repos/simonw-llm.bundle \\
         --tasks-from bench/results/repo-qwen1.5b-latency-kv-b8-lookup3/llm \\
         --out bench/results/repo_lookup_latency_llm.json
@@ -34,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from repo_latency_report import read_rows
 
 from sleeptime.app import Sleeptime
 from sleeptime.app.repo_context import add_directory, ask_agent, sleep_directory
@@ -119,6 +127,78 @@ async def one_task(task: RepoTask, dest: Path, work: Path, repeats: int) -> dict
     }
 
 
+def _sign(higher: int, lower: int) -> dict[str, Any]:
+    return {"higher": higher, "lower": lower, "p_value": mcnemar_exact(higher, lower)}
+
+
+def against_only(rows: list[dict[str, Any]], samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """``auto``'s answer per task against test-time only (lookup4's rules, NOTE.md there).
+
+    ``rows`` are this script's tasks; ``samples`` the ``repo_latency`` run's rows. Tasks
+    the run did not answer on both paths are left out (counted in ``missing``).
+    """
+    answers = [r for r in samples if r.get("kind") == "answer"]
+    only_rows = [r for r in answers if r["path"] == "only cached"]
+    if not only_rows:
+        raise SleeptimeError("the run has no `only cached` answers to compare with")
+    budget = max(int(r["budget"]) for r in only_rows)
+    only = {r["task"]: r for r in only_rows if int(r["budget"]) == budget}
+    agent = {r["task"]: r for r in answers if r["path"] == "lookup-paths"}
+    tasks = [r for r in rows if r["task"] in only and r["task"] in agent]
+    if not tasks:
+        raise SleeptimeError("no task has both a test-time only and a lookup-paths answer")
+    scored = []
+    for row in tasks:
+        base, fallback = only[row["task"]], agent[row["task"]]
+        listed = bool(row["files"])
+        scored.append({
+            "task": row["task"],
+            "listed": listed,
+            "only_f1": float(base["f1"]),
+            "only_s": float(base["seconds"]),
+            "only_tokens": int(base["usage"]["completion_tokens"]),
+            "model_f1": float(fallback["f1"]),
+            "auto_f1": row["f1"] if listed else float(fallback["f1"]),
+            "auto_s": row["ask_s"] if listed else float(fallback["seconds"]),
+            "auto_tokens": 0 if listed else int(fallback["usage"]["completion_tokens"]),
+        })  # fmt: skip
+    listed_rows = [t for t in scored if t["listed"]]
+    ratios = [t["only_s"] / t["auto_s"] for t in scored]
+    return {
+        "budget": budget,
+        "n": len(scored),
+        "missing": len(rows) - len(scored),
+        "listed": len(listed_rows),
+        "auto_f1": statistics.fmean(t["auto_f1"] for t in scored),
+        "only_f1": statistics.fmean(t["only_f1"] for t in scored),
+        "model_f1": statistics.fmean(t["model_f1"] for t in scored),
+        "f1_vs_only": _sign(
+            sum(t["auto_f1"] > t["only_f1"] for t in scored),
+            sum(t["auto_f1"] < t["only_f1"] for t in scored),
+        ),
+        "f1_vs_model": _sign(
+            sum(t["auto_f1"] > t["model_f1"] for t in scored),
+            sum(t["auto_f1"] < t["model_f1"] for t in scored),
+        ),
+        "listed_faster": _sign(
+            sum(t["auto_s"] < t["only_s"] for t in listed_rows),
+            sum(t["auto_s"] > t["only_s"] for t in listed_rows),
+        ),
+        "listed_auto_s_median": statistics.median(t["auto_s"] for t in listed_rows)
+        if listed_rows else None,
+        "listed_only_s_median": statistics.median(t["only_s"] for t in listed_rows)
+        if listed_rows else None,
+        "listed_only_tokens": sum(t["only_tokens"] for t in listed_rows),
+        "ratio_median": statistics.median(ratios),
+        "faster": _sign(
+            sum(r > 1 for r in ratios), sum(r < 1 for r in ratios)
+        ),
+        "auto_tokens": sum(t["auto_tokens"] for t in scored),
+        "only_tokens": sum(t["only_tokens"] for t in scored),
+        "tasks": scored,
+    }  # fmt: skip
+
+
 def summarize(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     ratios = [r["per_request_s"] / r["ask_s"] for r in rows]
     faster = sum(1 for r in ratios if r > 1)
@@ -137,6 +217,7 @@ def summarize(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
         "sleep_slower": slower,
         "p_value": mcnemar_exact(faster, slower),
         "sleep_s_median": statistics.median(r["sleep_s"] for r in rows),
+        "against_only": against_only(rows, read_rows(args.tasks_from)),
         "tasks": rows,
     }
 
@@ -162,6 +243,19 @@ async def main_async(args: argparse.Namespace) -> int:
             f"{summary['ratio_median']:.2f} ({summary['sleep_faster']} / "
             f"{summary['sleep_slower']}, p = {summary['p_value']:.3g}); F1 {summary['f1']:.3f}; "
             f"same files on every task: {summary['all_same_files']}"
+        )
+        versus = summary["against_only"]
+        print(
+            f"ask --agent's default (auto; the list on {versus['listed']} of {versus['n']} "
+            f"tasks) against test-time only at budget {versus['budget']}: F1 "
+            f"{versus['auto_f1']:.3f} against {versus['only_f1']:.3f} (higher / lower "
+            f"{versus['f1_vs_only']['higher']} / {versus['f1_vs_only']['lower']}, p = "
+            f"{versus['f1_vs_only']['p_value']:.3g}); against the model with the list "
+            f"{versus['model_f1']:.3f} ({versus['f1_vs_model']['higher']} / "
+            f"{versus['f1_vs_model']['lower']}); per-task seconds ratio only / auto "
+            f"{versus['ratio_median']:.1f} ({versus['faster']['higher']} faster / "
+            f"{versus['faster']['lower']} slower, p = {versus['faster']['p_value']:.3g}); "
+            f"generated tokens {versus['auto_tokens']} against {versus['only_tokens']}"
         )
         return 0
     finally:

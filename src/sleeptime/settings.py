@@ -161,6 +161,18 @@ class Settings(BaseSettings):
     answer time: the list is prefilled on each request and answers name more files, so
     answers were slower than test-time only's (median ratio 0.63-0.74)."""
 
+    repo_agent_budget: Literal["auto"] | int = "auto"
+    """Directory contexts: the step budget of ``ask --agent`` when ``--budget`` is not given.
+    ``auto``: in sleep mode, the files sleep's word lookup ranks highest, with no model call
+    (``--budget 0``), when it finds a file sharing a word with the request; otherwise the
+    agent at 8 steps (always 8 in baseline mode). A number from 1 to 100: the agent at that
+    many steps, with the lookup's list after the request. ``auto`` since the six lookup
+    runs (bench/results/repo-qwen1.5b-latency-kv-b8-lookup*/, 144 tasks): the list alone
+    scored F1 above test-time only at 8 steps on 104 tasks and below on 23, and about as
+    high as the 1.5B model's answer with the list (44 tasks higher, 31 lower) in
+    milliseconds instead of 5-900 s; confirmed on new tasks in lookup4/. A stronger model
+    than those measured may read the files better than the list names them: set 8 then."""
+
     repo_lookup_style: Literal["about", "paths"] = "paths"
     """How ``ask --agent`` lists the looked-up files: the paths alone under a short head
     (``paths``), or each with its docstring line or names (``about``). ``paths`` since
@@ -232,6 +244,21 @@ class Settings(BaseSettings):
                 "characters (1200 is the default) or set SLEEPTIME_REPO_SLEEP_MAP=true"
             )
         return value
+
+    @field_validator("repo_agent_budget", mode="before")
+    @classmethod
+    def _agent_budget(cls, value: Any) -> Any:
+        # One message for every wrong value, not one per member of the union. 0 is not
+        # offered: it cannot answer in baseline mode, and auto already answers from the
+        # lookup wherever it can.
+        text = value.strip().lower() if isinstance(value, str) else value
+        if text == "auto":
+            return text
+        if isinstance(text, str) and text.isdigit():
+            text = int(text)
+        if isinstance(text, int) and not isinstance(text, bool) and 1 <= text <= 100:
+            return text
+        raise ValueError("give auto, or a step budget from 1 to 100 (8 runs the agent)")
 
     @field_validator("tenant")
     @classmethod

@@ -306,7 +306,7 @@ async def test_sleep_without_the_map_writes_the_index_alone_and_calls_no_model(
     assert run.details["index"]["map_chars"] == 0 and "agent" not in run.details
     # The answering agent starts from it like from a map, without the overview's paths.
     asker = _asker()
-    answered = await ask_agent(app, "shop", "Add a --json flag", backend=asker)
+    answered = await ask_agent(app, "shop", "Add a --json flag", steps=8, backend=asker)
     task = asker.requests[0].messages[1].content
     assert "## Repository index" in task and "list_files shows the rest" in task
     assert answered.artifact is not None and answered.artifact.id == result.artifact.id
@@ -324,7 +324,9 @@ async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request
     assert mapped["version"] == LOOKUP_VERSION
     assert all(row[0].startswith("shop/") for row in mapped["files"])  # source files only
     asker = _asker()
-    answered = await ask_agent(app, "shop", "Add prices with TAX to the export", backend=asker)
+    answered = await ask_agent(
+        app, "shop", "Add prices with TAX to the export", steps=8, backend=asker
+    )
     task = asker.requests[0].messages[1].content
     request_at = task.index("Add prices with TAX to the export")
     # The list comes after the request, out of the saved prefix.
@@ -335,7 +337,9 @@ async def test_sleep_stores_the_lookup_and_ask_lists_its_files_after_the_request
     quiet = Sleeptime(Settings(database_url=app.settings.database_url, repo_lookup_files=0))
     try:
         silent = _asker()
-        off = await ask_agent(quiet, "shop", "Add prices with TAX to the export", backend=silent)
+        off = await ask_agent(
+            quiet, "shop", "Add prices with TAX to the export", steps=8, backend=silent
+        )
         assert "share words with the request" not in silent.requests[0].messages[1].content
         assert off.query.details["looked_up"] == []
     finally:
@@ -395,6 +399,54 @@ async def test_a_step_budget_of_0_is_refused_where_there_is_no_lookup(
         await ask_agent(app, "shop", "Add a --json flag", steps=0)
     assert info.value.cli_hint and "sleeptime sleep shop" in info.value.cli_hint
     assert [q.budget for q in app.store.list_queries(tenant=app.tenant)] == []
+
+
+async def test_with_no_budget_the_lookup_answers_where_it_finds_files_and_the_agent_elsewhere(
+    db_url: str, app: Sleeptime, repo: Path
+) -> None:
+    assert Settings().repo_agent_budget == "auto"
+    add_directory(app, "shop", repo)
+    await sleep_directory(app, "shop", backend=ScriptedBackend([]), write_map=False)
+    untouched = ScriptedBackend([], model="untouched")  # any call would fail the ask
+    found = await ask_agent(app, "shop", "Add prices with TAX to the export", backend=untouched)
+    assert untouched.requests == [] and found.steps == 0
+    assert found.answer.run.stop == "lookup" and found.answer.files[0] == "shop/prices.py"
+    assert found.query.budget == 0
+    # No file shares a word: the agent answers at 8 steps, and only it is recorded.
+    asker = _asker()
+    fallback = await ask_agent(app, "shop", "Make it quicker please", backend=asker)
+    assert fallback.steps == 8 and fallback.query.budget == 8 and len(asker.requests) == 1
+    assert fallback.answer.run.stop != "lookup" and fallback.answer.files
+    assert [q.budget for q in app.store.list_queries(tenant=app.tenant)] == [8, 0]
+    # Test-time only has no lookup: 8 steps.
+    baseline = await ask_agent(
+        app, "shop", "Add prices with TAX to the export", mode="baseline", backend=_asker()
+    )
+    assert baseline.steps == 8 and baseline.answer.run.stop != "lookup"
+    # A chosen default, or the lookup turned off, runs the agent even where words match.
+    for settings, expected in (
+        (Settings(database_url=db_url, repo_agent_budget=3), 3),
+        (Settings(database_url=db_url, repo_lookup_files=0), 8),
+    ):
+        other = Sleeptime(settings)
+        try:
+            asker = _asker()
+            asked = await ask_agent(
+                other, "shop", "Add prices with TAX to the export", backend=asker
+            )
+            assert asked.steps == expected and len(asker.requests) == 1
+        finally:
+            await other.aclose()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("auto", "auto"), (" AUTO ", "auto"), ("4", 4), ("100", 100)]
+)
+def test_the_default_agent_budget_is_read_from_the_environment(
+    value: str, expected: str | int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLEEPTIME_REPO_AGENT_BUDGET", value)
+    assert Settings().repo_agent_budget == expected
 
 
 async def test_sleep_writes_the_index_alone_by_default(db_url: str, repo: Path) -> None:
@@ -515,7 +567,9 @@ async def test_ask_after_a_change_needs_new_notes_or_allow_stale(
     with pytest.raises(NotFoundError, match="folder changed"):
         await ask_agent(app, "shop", "Add a --json flag", backend=_asker())
     asker = _asker()
-    result = await ask_agent(app, "shop", "Add a --json flag", backend=asker, allow_stale=True)
+    result = await ask_agent(
+        app, "shop", "Add a --json flag", steps=8, backend=asker, allow_stale=True
+    )
     assert result.stale_from is not None and result.stale_from.seq == 1
     assert result.revision.seq == 2 and result.query.details["stale_notes_of_revision"] == 1
     shown = asker.requests[0].messages[1].content

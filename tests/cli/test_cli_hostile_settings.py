@@ -45,6 +45,9 @@ def _one_line_error(result: Result, code: int) -> str:
         ("SLEEPTIME_KV_CACHE_MB", "-1", "give a whole number >= 0"),
         ("SLEEPTIME_REQUEST_TIMEOUT_S", "0", "give a number > 0"),
         ("SLEEPTIME_TENANT", "", "tenant is empty"),
+        ("SLEEPTIME_REPO_AGENT_BUDGET", "0", "give auto, or a step budget from 1 to 100"),
+        ("SLEEPTIME_REPO_AGENT_BUDGET", "soon", "give auto, or a step budget from 1 to 100"),
+        ("SLEEPTIME_REPO_AGENT_BUDGET", "8.5", "give auto, or a step budget from 1 to 100"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_variable_value_and_what_is_allowed(

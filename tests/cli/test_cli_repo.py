@@ -71,11 +71,12 @@ def test_ask_json_and_incremental_sleep(
     )
     slept = invoke("sleep", "shop", "--map", *SCRIPTED, "--model", replies(*MAP_REPLIES), "--quiet")
     assert "incremental: from the map of revision 1, 1 of 5 files changed" in slept.output
-    asked = invoke("ask", "shop", "Add a flag", "--agent", "--json", *SCRIPTED, "--model",
-                   replies(ASK_REPLY))  # fmt: skip
+    asked = invoke("ask", "shop", "Add a flag", "--agent", "--budget", "8", "--json", *SCRIPTED,
+                   "--model", replies(ASK_REPLY))  # fmt: skip
     data = json.loads(asked.output)
     assert data["files"] == ["shop/cli.py", "shop/export.py"] and data["revision"] == 2
     assert data["steps_budget"] == 8 and data["usage"]["prompt_tokens"] > 0
+    assert data["budget_given"] is True
 
 
 def test_sleep_without_the_map_needs_no_model(
@@ -91,11 +92,24 @@ def test_sleep_without_the_map_needs_no_model(
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.output)["files"] == ["shop/cli.py", "shop/export.py"]
     assert json.loads(asked.output)["looked_up"] == []  # "flag" is in no file's entry
+    # With no --budget the lookup found nothing, so the agent answered at 8 steps.
+    assert json.loads(asked.output)["steps_budget"] == 8
+    assert json.loads(asked.output)["budget_given"] is False
     # A request whose words the index has: the list is printed apart from the answer.
-    listed = invoke("ask", "shop", "Add prices to the csv export", "--agent", *SCRIPTED,
-                    "--model", replies(ASK_REPLY))  # fmt: skip
+    listed = invoke("ask", "shop", "Add prices to the csv export", "--agent", "--budget", "8",
+                    *SCRIPTED, "--model", replies(ASK_REPLY))  # fmt: skip
     assert listed.exit_code == 0, listed.output
     assert "[listed after the request by the word lookup: shop/export.py" in listed.output
+    # With no --budget, the lookup that finds files answers: no model, and it says how.
+    auto = invoke("ask", "shop", "Add prices to the csv export", "--agent")
+    assert auto.exit_code == 0, auto.output
+    assert "files to change:\n  shop/export.py" in auto.output
+    assert "budget 0 steps (auto)" in auto.output and "--budget 8 lets the agent" in auto.output
+    data = json.loads(
+        invoke("ask", "shop", "Add prices to the csv export", "--agent", "--json").output
+    )
+    assert data["steps_budget"] == 0 and data["budget_given"] is False
+    assert data["stop"] == "lookup" and data["usage"]["calls"] == 0
     # A step budget of 0: the lookup is the answer, no model is asked, and it says so.
     zero = invoke("ask", "shop", "Add prices to the csv export", "--agent", "--budget", "0")
     assert zero.exit_code == 0, zero.output

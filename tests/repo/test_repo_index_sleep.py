@@ -88,7 +88,7 @@ async def test_the_index_follows_the_map_and_reaches_the_answering_agent(
     assert run.prompt_versions["repo_index"] == "repo_index@v1"
     assert run.settings["index_chars"] == 2000
     asker = ScriptedBackend(["<answer>\n- shop/cli.py: the flag</answer>"], model="asker")
-    asked = await ask_agent(app, "shop", "Add a --json flag to export", backend=asker)
+    asked = await ask_agent(app, "shop", "Add a --json flag to export", steps=8, backend=asker)
     assert asked.answer.files == ("shop/cli.py",)
     assert text in asker.requests[0].messages[1].content
 

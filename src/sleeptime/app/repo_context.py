@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 AGENT_LAYOUT = "agent"
 """The ``layout`` of a query answered by the repository agent (its budget is steps)."""
+AUTO_FALLBACK_STEPS = 8
+"""The agent's budget where ``auto`` does not answer from the lookup (as before ``auto``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,9 @@ class AgentAskResult:
     latency_s: float
     refreshed: bool
     """Whether this question recorded a new revision first (the folder had changed)."""
+    steps: int
+    """The step budget that answered: 0 for sleep's lookup alone (given, or chosen by the
+    ``auto`` default), else the agent's."""
 
 
 def directory_of(context: ContextRecord) -> DirectorySource:
@@ -257,7 +262,7 @@ async def ask_agent(
     name: str,
     request: str,
     *,
-    steps: int = 8,
+    steps: int | None = None,
     mode: str = "sleep",
     backend: BackendSpec = None,
     model: str | None = None,
@@ -271,22 +276,24 @@ async def ask_agent(
     mode the agent starts from the map of the current revision; with ``allow_stale`` the
     newest map of an older revision is used, headed by the files changed since. At
     ``steps=0`` (sleep mode only) no model runs: the answer is sleep's word lookup of the
-    request (``answer_agent.answer_from_lookup``).
+    request (``answer_agent.answer_from_lookup``). ``steps=None`` is
+    ``Settings.repo_agent_budget``; its default, ``auto``, is that lookup where it finds a
+    file and the agent at ``AUTO_FALLBACK_STEPS`` elsewhere (why: that setting's docs).
+    ``AgentAskResult.steps`` says which budget answered.
     """
     try:
         typed_mode = AnswerMode(mode)
     except ValueError:
         raise InputError(f"mode must be one of {', '.join(AnswerMode)}; got {mode!r}") from None
     check_question(request)
-    if steps < 0:
+    if steps is None:
+        steps = _default_steps(app, typed_mode)
+    if steps is not None and steps < 0:
         raise InputError(
             f"the step budget must be 0 (sleep's word lookup alone) or more; got {steps}"
         )
     if steps == 0:
         _check_lookup_answer(app, typed_mode)
-        budget = None
-    else:
-        budget = AgentBudget(max_steps=steps, max_tokens=max_tokens, reply_tokens=reply_tokens)
     looked = await app.db.call(refresh_directory, app, name)
     revision = looked.revision
     artifact: ArtifactRecord | None = None
@@ -307,8 +314,14 @@ async def ask_agent(
                 "baseline mode, or allow the notes of an older revision"
             ).hinted(f"`sleeptime sleep {shown(name)}`, --mode baseline, or --allow-stale")
     tools = RepoTools(looked.snapshot)
-    if budget is None:
-        return await _answer_from_lookup(app, looked, artifact, stale_from, request, tools)
+    if steps is None or steps == 0:
+        found = await _answer_from_lookup(
+            app, looked, artifact, stale_from, request, tools, required=steps == 0
+        )
+        if found is not None:
+            return found
+        steps = AUTO_FALLBACK_STEPS
+    budget = AgentBudget(max_steps=steps, max_tokens=max_tokens, reply_tokens=reply_tokens)
     chosen = app.backend(backend, model)
     overview_paths = app.settings.repo_notes_overview_paths
     started = time.perf_counter()
@@ -333,8 +346,18 @@ async def ask_agent(
     )  # fmt: skip
     return AgentAskResult(
         answer=answer, query=query, revision=revision, artifact=artifact,
-        stale_from=stale_from, latency_s=latency, refreshed=looked.created,
+        stale_from=stale_from, latency_s=latency, refreshed=looked.created, steps=steps,
     )  # fmt: skip
+
+
+def _default_steps(app: Sleeptime, mode: AnswerMode) -> int | None:
+    """The step budget when none is given; ``None``: sleep's lookup if it finds a file."""
+    chosen = app.settings.repo_agent_budget
+    if isinstance(chosen, int):
+        return chosen
+    if mode != AnswerMode.SLEEP or app.settings.repo_lookup_files == 0:
+        return AUTO_FALLBACK_STEPS
+    return None
 
 
 def _check_lookup_answer(app: Sleeptime, mode: AnswerMode) -> None:
@@ -358,14 +381,20 @@ async def _answer_from_lookup(
     stale_from: RevisionRecord | None,
     request: str,
     tools: RepoTools,
-) -> AgentAskResult:
+    *,
+    required: bool,
+) -> AgentAskResult | None:
     """``ask_agent`` at a step budget of 0: the looked-up files, recorded like any answer.
 
     The query is credited to the backend and model of the sleep run that built the table
-    (no model runs now), as an anticipated answer is.
+    (no model runs now), as an anticipated answer is. Unless ``required`` (an explicit
+    budget of 0), ``None`` where there is no table or it finds no file, so that the
+    agent answers instead and nothing is recorded here.
     """
     started = time.perf_counter()
     found = await app.db.call(_lookup_of_run, app, artifact)
+    if found is None and not required:
+        return None
     if found is None:
         raise NotFoundError(
             f"the notes of {shown(looked.context.name)} have no word lookup (slept before it "
@@ -373,6 +402,8 @@ async def _answer_from_lookup(
         ).hinted(f"`sleeptime sleep {shown(looked.context.name)}` again, or --budget 1 or more")
     table, backend_name, model_name = found
     answer = answer_from_lookup(tools, request, table, app.settings.repo_lookup_files)
+    if not answer.files and not required:
+        return None
     latency = time.perf_counter() - started
     query = await app.db.call(
         _record_query, app, looked, artifact, stale_from, request, AnswerMode.SLEEP, 0, None,
@@ -380,7 +411,7 @@ async def _answer_from_lookup(
     )  # fmt: skip
     return AgentAskResult(
         answer=answer, query=query, revision=looked.revision, artifact=artifact,
-        stale_from=stale_from, latency_s=latency, refreshed=looked.created,
+        stale_from=stale_from, latency_s=latency, refreshed=looked.created, steps=0,
     )  # fmt: skip
 
 

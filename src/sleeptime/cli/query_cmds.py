@@ -10,8 +10,6 @@ from sleeptime.cli.common import app_for, backend_option, model_option, run_with
 from sleeptime.cli.repo_cmds import ask_agent_cli
 from sleeptime.values import LAYOUT_CHOICES, AnswerMode
 
-DEFAULT_AGENT_STEPS = 8
-
 
 @click.command("ask")
 @click.argument("name")
@@ -21,7 +19,8 @@ DEFAULT_AGENT_STEPS = 8
     type=click.IntRange(0, 100),
     default=None,
     help="0 (default): one-sentence answer ... 4: full step-by-step with checking. With "
-    "--agent: the agent's step budget (default 8; 0: sleep's word lookup alone, no model).",
+    "--agent: the agent's step budget (0: sleep's word lookup alone, no model; default "
+    "SLEEPTIME_REPO_AGENT_BUDGET, auto: that lookup where it finds a file, else 8).",
 )
 @click.option(
     "--agent",
@@ -135,7 +134,7 @@ def ask_command(
     validate_question(question)
     if agent:
         ask_agent_cli(
-            ctx, name, question, steps=DEFAULT_AGENT_STEPS if budget is None else budget,
+            ctx, name, question, steps=budget,
             mode=mode, backend=backend, model=model, allow_stale=allow_stale, as_json=as_json,
             reply_tokens=max_tokens,
         )  # fmt: skip

@@ -226,7 +226,7 @@ def ask_agent_cli(
     name: str,
     request: str,
     *,
-    steps: int,
+    steps: int | None,
     mode: str,
     backend: str | None,
     model: str | None,
@@ -255,7 +255,8 @@ def ask_agent_cli(
                     "looked_up": list(answer.looked_up),
                     "answer": run.text,
                     "mode": mode,
-                    "steps_budget": steps,
+                    "steps_budget": result.steps,
+                    "budget_given": steps is not None,
                     "steps": len(run.steps),
                     "tool_calls": run.tool_calls,
                     "stop": run.stop,
@@ -293,14 +294,21 @@ def ask_agent_cli(
     else:
         click.secho("why (the agent's answer):", bold=True)
     click.echo(run.text)
+    if run.stop == "lookup" and steps is None:
+        click.secho(
+            "[answered from sleep's word lookup, the default after sleep; --budget 8 lets the "
+            "agent read the files]",
+            dim=True, err=True,
+        )  # fmt: skip
     if answer.looked_up and run.stop != "lookup":
         click.secho(
             f"[listed after the request by the word lookup: {', '.join(answer.looked_up)}]",
             dim=True, err=True,
         )  # fmt: skip
     stale = f", notes of revision {result.stale_from.seq}" if result.stale_from else ""
+    chosen = "" if steps is not None else " (auto)"
     click.secho(
-        f"[agent, {mode}{stale}, budget {steps} steps: {len(run.steps)} steps, "
+        f"[agent, {mode}{stale}, budget {result.steps} steps{chosen}: {len(run.steps)} steps, "
         f"{run.tool_calls} tool calls, stopped by {run.stop}; test-time tokens "
         f"{usage.prompt_tokens} prompt ({usage.cached_prompt_tokens} cached) + "
         f"{usage.completion_tokens} generated, {result.latency_s:.2f}s]",
