@@ -104,7 +104,7 @@ def test_sleep_without_the_map_needs_no_model(
     auto = invoke("ask", "shop", "Add prices to the csv export", "--agent")
     assert auto.exit_code == 0, auto.output
     assert "files to change:\n  shop/export.py" in auto.output
-    assert "budget 0 steps (auto)" in auto.output and "--budget 8 lets the agent" in auto.output
+    assert "budget 0 steps (default)" in auto.output and "--budget 8 lets the agent" in auto.output
     data = json.loads(
         invoke("ask", "shop", "Add prices to the csv export", "--agent", "--json").output
     )

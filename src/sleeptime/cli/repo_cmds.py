@@ -306,7 +306,7 @@ def ask_agent_cli(
             dim=True, err=True,
         )  # fmt: skip
     stale = f", notes of revision {result.stale_from.seq}" if result.stale_from else ""
-    chosen = "" if steps is not None else " (auto)"
+    chosen = "" if steps is not None else " (default)"
     click.secho(
         f"[agent, {mode}{stale}, budget {result.steps} steps{chosen}: {len(run.steps)} steps, "
         f"{run.tool_calls} tool calls, stopped by {run.stop}; test-time tokens "
