@@ -210,3 +210,56 @@ def test_statistics() -> None:
     assert (p["wins"], p["losses"], p["ties"]) == (1, 0, 1) and p["f1_gain"] == 0.5
     assert p["token_ratio"] == pytest.approx(310 / 110)
     assert [round(x["f1"], 2) for x in points(rows)] == [0.25, 0.75]
+
+
+async def test_an_older_run_gains_the_reference_rows_it_lacks_exactly(
+    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    await run_repo_bench(_config(history, out), backend=FunctionBackend(_model))
+    samples = out / "samples.jsonl"
+    written = samples.read_text().splitlines()
+    lookups = [line for line in written if '"name": "lookup_5"' in line]
+    assert len(lookups) == 3
+    # A run from before the lookup_5 row, its last line cut short by an interruption.
+    kept = [line for line in written if line not in lookups]
+    samples.write_text("\n".join(kept) + '\n{"task": "cut sh')
+    (out / "report.md").unlink()
+    monkeypatch.chdir(tmp_path)  # a relative folder, as a user types it
+    result = CliRunner().invoke(cli, ["bench", "references", "out", "--repo", str(history)])
+    assert result.exit_code == 0, result.output
+    assert "3 tasks lacked a reference row; added most_changed_3: 0, lookup_5: 3" in result.output
+    added = [json.loads(line) for line in samples.read_text().splitlines()[len(kept) + 1 :]]
+    assert sorted(added, key=lambda r: r["task"]) == sorted(
+        (json.loads(line) for line in lookups), key=lambda r: r["task"]
+    )  # the same rows the run wrote
+    assert "`lookup_5`" in (out / "report.md").read_text()
+    again = CliRunner().invoke(cli, ["bench", "references", str(out), "--repo", str(history)])
+    assert "0 tasks lacked a reference row" in again.output
+    assert len(samples.read_text().splitlines()) == len(kept) + 1 + 3
+
+
+def test_references_refuse_what_is_not_a_run_of_that_repository(
+    history: Path, tmp_path: Path
+) -> None:
+    def references(out: Path, repo: Path) -> str:
+        result = CliRunner().invoke(cli, ["bench", "references", str(out), "--repo", str(repo)])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        return result.output
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no config.json" in references(empty, history)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.json").write_text('{"experiment": "stateful", "tasks": []}')
+    assert "not the output of `bench repo`" in references(other, history)
+    (other / "config.json").write_text("{not json")
+    assert "not a readable JSON file" in references(other, history)
+    (other / "config.json").write_text(
+        json.dumps({"experiment": "repo", "config": {}, "tasks": [{"task": "0123456789ab"}]})
+    )
+    assert "no samples.jsonl" in references(other, history)
+    (other / "samples.jsonl").write_text("")
+    assert "not commits of" in references(other, history)
+    assert "does not exist" in references(other, tmp_path / "missing")

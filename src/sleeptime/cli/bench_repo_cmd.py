@@ -126,3 +126,28 @@ def repo_command(budgets: str, conditions: str, quiet: bool, **values: Any) -> N
         **values,
     )
     _run(run_repo_bench(config))
+
+
+@click.command("references")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--repo",
+    "repo",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The git repository folder or bundle the run was given (cloned, never changed).",
+)
+def references_command(out_dir: Path, repo: Path) -> None:
+    """Add the model-free reference rows a `bench repo` run lacks, then re-render it.
+
+    The references (most_changed_3; lookup_5, sleep's answer at a step budget of 0) need
+    only the repository at each task's parent, so an older run gains them with no model
+    call. Rows the run already has are kept as they are.
+    """
+    from sleeptime.benchmark.repo_bench.references import add_references
+
+    result = add_references(out_dir, repo, progress=lambda line: click.echo(line, err=True))
+    counts = ", ".join(f"{name}: {n}" for name, n in result.added.items())
+    click.echo(f"{result.tasks} tasks lacked a reference row; added {counts}")
+    for path in result.files:
+        click.echo(f"wrote {path}")

@@ -58,7 +58,7 @@ def cli(ctx: click.Context, database_url: str | None, tenant: str | None) -> Non
 def _register() -> None:
     from sleeptime.cli.bench_cmds import bench_group
     from sleeptime.cli.bench_generate_cmd import generate_command
-    from sleeptime.cli.bench_repo_cmd import repo_command
+    from sleeptime.cli.bench_repo_cmd import references_command, repo_command
     from sleeptime.cli.cache_cmds import cache_group
     from sleeptime.cli.demo_cmd import demo_command
     from sleeptime.cli.jobs_cmds import jobs_group
@@ -78,6 +78,7 @@ def _register() -> None:
     bench_group.add_command(multiquery_command, "multiquery")
     bench_group.add_command(generate_command, "generate")
     bench_group.add_command(repo_command, "repo")
+    bench_group.add_command(references_command, "references")
     cli.add_command(cache_group)
     cli.add_command(priorities_command)
     cli.add_command(models_group)
