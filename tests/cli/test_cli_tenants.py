@@ -43,6 +43,7 @@ NO_TENANT_DATA = {
     "bench multiquery",
     "bench generate",
     "bench repo",
+    "bench references",
     "multiquery",
     "demo",
     # Operators' processes that serve every tenant; tenants never run them.
