@@ -256,6 +256,14 @@ def test_references_refuse_what_is_not_a_run_of_that_repository(
     assert "not the output of `bench repo`" in references(other, history)
     (other / "config.json").write_text("{not json")
     assert "not a readable JSON file" in references(other, history)
+    (other / "config.json").write_text('{"experiment": "repo", "tasks": [{"name": 1}]}')
+    (other / "samples.jsonl").write_text("")
+    assert "no list of tasks" in references(other, history)
+    (other / "config.json").write_text(
+        json.dumps({"experiment": "repo", "config": {"min_files": "x"}, "tasks": [{"task": "a"}]})
+    )
+    assert "no whole min_files" in references(other, history)
+    (other / "samples.jsonl").unlink()
     (other / "config.json").write_text(
         json.dumps({"experiment": "repo", "config": {}, "tasks": [{"task": "0123456789ab"}]})
     )

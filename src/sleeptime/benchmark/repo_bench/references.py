@@ -72,7 +72,10 @@ def _missing(out: Path, config: dict[str, Any]) -> dict[str, list[str]]:
         for row in read_rows(out)
         if row.get("kind") == "reference"
     }
-    wanted = [str(t["task"]) for t in config.get("tasks") or []]
+    tasks = config.get("tasks")
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "task" in t for t in tasks):
+        raise InputError(f"{out}/config.json has no list of tasks with their ids; is it whole?")
+    wanted = [str(t["task"]) for t in tasks]
     missing = {t: [n for n in REFERENCE_NAMES if (t, n) not in have] for t in wanted}
     return {t: names for t, names in missing.items() if names}
 
@@ -115,10 +118,15 @@ def add_references(
     added = dict.fromkeys(REFERENCE_NAMES, 0)
     if missing:
         settings = config.get("config") or {}
-        options = MinerOptions(
-            min_files=int(settings.get("min_files", 3)),
-            max_files=int(settings.get("max_files", 20)),
-        )
+        try:
+            options = MinerOptions(
+                min_files=int(settings.get("min_files", 3)),
+                max_files=int(settings.get("max_files", 20)),
+            )
+        except (AttributeError, TypeError, ValueError):
+            raise InputError(
+                f"{out}/config.json's config has no whole min_files / max_files; is it whole?"
+            ) from None
         with OutputFolderLock(out):
             work = out / ".work"
             shutil.rmtree(work, ignore_errors=True)  # left by an interrupted run
