@@ -127,7 +127,10 @@ async def one_task(task: RepoTask, dest: Path, work: Path, repeats: int) -> dict
     }
 
 
-def _sign(higher: int, lower: int) -> dict[str, Any]:
+def _sign(tasks: list[dict[str, Any]], better: str, worse: str) -> dict[str, Any]:
+    """Tasks where ``better`` is above ``worse`` (higher) or below it (lower), sign test."""
+    higher = sum(t[better] > t[worse] for t in tasks)
+    lower = sum(t[better] < t[worse] for t in tasks)
     return {"higher": higher, "lower": lower, "p_value": mcnemar_exact(higher, lower)}
 
 
@@ -163,7 +166,6 @@ def against_only(rows: list[dict[str, Any]], samples: list[dict[str, Any]]) -> d
             "auto_tokens": 0 if listed else int(fallback["usage"]["completion_tokens"]),
         })  # fmt: skip
     listed_rows = [t for t in scored if t["listed"]]
-    ratios = [t["only_s"] / t["auto_s"] for t in scored]
     return {
         "budget": budget,
         "n": len(scored),
@@ -172,27 +174,16 @@ def against_only(rows: list[dict[str, Any]], samples: list[dict[str, Any]]) -> d
         "auto_f1": statistics.fmean(t["auto_f1"] for t in scored),
         "only_f1": statistics.fmean(t["only_f1"] for t in scored),
         "model_f1": statistics.fmean(t["model_f1"] for t in scored),
-        "f1_vs_only": _sign(
-            sum(t["auto_f1"] > t["only_f1"] for t in scored),
-            sum(t["auto_f1"] < t["only_f1"] for t in scored),
-        ),
-        "f1_vs_model": _sign(
-            sum(t["auto_f1"] > t["model_f1"] for t in scored),
-            sum(t["auto_f1"] < t["model_f1"] for t in scored),
-        ),
-        "listed_faster": _sign(
-            sum(t["auto_s"] < t["only_s"] for t in listed_rows),
-            sum(t["auto_s"] > t["only_s"] for t in listed_rows),
-        ),
+        "f1_vs_only": _sign(scored, "auto_f1", "only_f1"),
+        "f1_vs_model": _sign(scored, "auto_f1", "model_f1"),
+        "listed_faster": _sign(listed_rows, "only_s", "auto_s"),
         "listed_auto_s_median": statistics.median(t["auto_s"] for t in listed_rows)
         if listed_rows else None,
         "listed_only_s_median": statistics.median(t["only_s"] for t in listed_rows)
         if listed_rows else None,
         "listed_only_tokens": sum(t["only_tokens"] for t in listed_rows),
-        "ratio_median": statistics.median(ratios),
-        "faster": _sign(
-            sum(r > 1 for r in ratios), sum(r < 1 for r in ratios)
-        ),
+        "ratio_median": statistics.median(t["only_s"] / t["auto_s"] for t in scored),
+        "faster": _sign(scored, "only_s", "auto_s"),
         "auto_tokens": sum(t["auto_tokens"] for t in scored),
         "only_tokens": sum(t["only_tokens"] for t in scored),
         "tasks": scored,

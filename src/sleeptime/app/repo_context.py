@@ -393,9 +393,9 @@ async def _answer_from_lookup(
     """
     started = time.perf_counter()
     found = await app.db.call(_lookup_of_run, app, artifact)
-    if found is None and not required:
-        return None
     if found is None:
+        if not required:
+            return None
         raise NotFoundError(
             f"the notes of {shown(looked.context.name)} have no word lookup (slept before it "
             "existed, or by another version): a step budget of 0 answers from it alone"

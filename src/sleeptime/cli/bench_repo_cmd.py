@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _ints(text: str) -> list[int]:
@@ -15,14 +18,16 @@ def _ints(text: str) -> list[int]:
         raise click.BadParameter(f"expected comma-separated integers, got {text!r}") from exc
 
 
+def _repo_option(help: str) -> Callable[[F], F]:
+    """``--repo``: the history both commands clone (never the user's checkout itself)."""
+    option: Callable[[F], F] = click.option(
+        "--repo", "repo", type=click.Path(path_type=Path), required=True, help=help
+    )
+    return option
+
+
 @click.command("repo")
-@click.option(
-    "--repo",
-    "repo",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="A git repository folder or a git bundle (cloned into OUT/.work, never changed).",
-)
+@_repo_option("A git repository folder or a git bundle (cloned into OUT/.work, never changed).")
 @click.option("--tasks", type=int, default=20, show_default=True, help="Tasks to run.")
 @click.option("--budgets", default="1,2,4,8", show_default=True, help="Test-time step budgets b.")
 @click.option(
@@ -130,13 +135,7 @@ def repo_command(budgets: str, conditions: str, quiet: bool, **values: Any) -> N
 
 @click.command("references")
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option(
-    "--repo",
-    "repo",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The git repository folder or bundle the run was given (cloned, never changed).",
-)
+@_repo_option("The git repository folder or bundle the run was given (cloned, never changed).")
 def references_command(out_dir: Path, repo: Path) -> None:
     """Add the model-free reference rows a `bench repo` run lacks, then re-render it.
 

@@ -24,8 +24,8 @@ from sleeptime.benchmark.repo_bench.run import (
     EXPERIMENT,
     REFERENCE_FILES,
     clone,
-    lookup_row,
-    reference_row,
+    reference_rows,
+    task_base,
     task_id,
 )
 from sleeptime.benchmark.report import read_rows
@@ -90,18 +90,12 @@ def _ends_a_line(path: Path) -> bool:
 
 
 def _rows(task: RepoTask, dest: Path, names: list[str]) -> list[dict[str, Any]]:
+    """The rows named ``names`` of ``task``, built as the run builds them."""
     snapshot = take_snapshot(dest)
     built = build_index(snapshot)
-    base: dict[str, Any] = {
-        "experiment": EXPERIMENT, "task": task_id(task), "targets": list(task.targets),
-        "targets_in_snapshot": sum(1 for t in task.targets if t in snapshot.by_path),
-    }  # fmt: skip
-    rows = []
-    if REFERENCE_NAMES[0] in names:
-        rows.append({**base, **reference_row(built, task.targets)})
-    if REFERENCE_NAMES[1] in names:
-        rows.append({**base, **lookup_row(LookupTable.from_index(built), task)})
-    return rows
+    base = {"experiment": EXPERIMENT, **task_base(task, snapshot)}
+    rows = reference_rows(built, LookupTable.from_index(built), task)
+    return [{**base, **row} for row in rows if row["name"] in names]
 
 
 def add_references(

@@ -54,7 +54,7 @@ from sleeptime.repo.lookup import LOOKUP_FILES, LookupTable
 from sleeptime.repo.metrics import file_f1
 from sleeptime.repo.overview import OVERVIEW_VERSION
 from sleeptime.repo.sleep_agent import RepoNotes, sleep_on_repository
-from sleeptime.repo.snapshot import take_snapshot
+from sleeptime.repo.snapshot import Snapshot, take_snapshot
 from sleeptime.repo.tasks import MinerOptions, RepoTask, mine_tasks, parent_checkout
 from sleeptime.repo.tools import RepoTools, ToolLimits
 
@@ -127,14 +127,13 @@ class _Run:
 
     async def _run_task(self, task: RepoTask, dest: Path) -> None:
         config = self.config
-        base: dict[str, Any] = {"task": task_id(task), "targets": list(task.targets)}
         snapshot = await asyncio.to_thread(take_snapshot, dest)
         tools = RepoTools(snapshot, ToolLimits(read_chars=config.read_chars))
-        base["targets_in_snapshot"] = sum(1 for t in task.targets if t in snapshot.by_path)
+        base = task_base(task, snapshot)
         built = await asyncio.to_thread(build_index, snapshot)
-        self.write({**base, **reference_row(built, task.targets)})
         table = LookupTable.from_index(built)
-        self.write({**base, **lookup_row(table, task)})
+        for row in reference_rows(built, table, task):
+            self.write({**base, **row})
         index: RenderedIndex | None = None
         if config.index_chars and {"sleep", "index"} & set(config.conditions):
             index = built.render(config.index_chars)
@@ -239,6 +238,19 @@ class _Run:
                 **({"looked_up": list(answer.looked_up)} if lookup is not None else {}),
             }
         )  # fmt: skip
+
+
+def task_base(task: RepoTask, snapshot: Snapshot) -> dict[str, Any]:
+    """The fields every row of ``task`` starts with (``snapshot``: its parent's tree)."""
+    return {
+        "task": task_id(task), "targets": list(task.targets),
+        "targets_in_snapshot": sum(1 for t in task.targets if t in snapshot.by_path),
+    }  # fmt: skip
+
+
+def reference_rows(index: RepoIndex, table: LookupTable, task: RepoTask) -> list[dict[str, Any]]:
+    """Every model-free reference of ``task``: ``most_changed_3``, then ``lookup_5``."""
+    return [reference_row(index, task.targets), lookup_row(table, task)]
 
 
 def reference_row(index: RepoIndex, targets: tuple[str, ...] | list[str]) -> dict[str, Any]:
