@@ -24,7 +24,8 @@ match2.9 and match2.11; ``fresh8`` was written during round 9 and measured blind
 match2.11 and match2.12; ``fresh9`` was written in session 11 and measured blind with
 match2.13 and match2.14; ``fresh10`` was written in session 13 and measured blind with
 match2.14; ``fresh11`` was written in session 14 and measured blind with match2.14 and the
-accept path's answer check. The
+accept path's answer check; ``fresh12`` was written in session 18 and measured blind with
+match2.14, the accept path and ``anticipated_reader.py``. The
 "before" columns run
 the matchers of older commits (``--before REV,REV``): the script extracts each commit's
 ``src/`` with ``git archive`` and runs itself on it in a subprocess, so every column is
@@ -108,6 +109,9 @@ SPLITS = {
     "fresh11": "fresh11: written blind in session 14, kept outside the repository until it"
     " was measured once with match2.14 (28 %, 0 false hits; with the model-confirmed accept"
     " and its answer check, agree1, 41 %, 3)",
+    "fresh12": "fresh12: written blind in session 18, kept outside the repository until it"
+    " was measured once with match2.14, the model-confirmed accept and the reader ceilings"
+    " (anticipated_reader.py)",
 }
 
 
