@@ -37,6 +37,7 @@ FRESH_SETS = [
     "anticipated_fresh9.json",
     "anticipated_fresh10.json",
     "anticipated_fresh11.json",
+    "anticipated_fresh12.json",
 ]
 """The fresh sets, oldest first; the matcher is held to floors on the measured ones only."""
 

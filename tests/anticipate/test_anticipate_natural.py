@@ -79,9 +79,12 @@ def test_recall_on_natural_rewordings(natural_set: dict[str, Any], split: str) -
     assert hits / total >= RECALL_FLOOR[split], f"{hits}/{total}"
 
 
-SAME_BY_CHANCE = frozenset({"How long is the notice period?", "How long is the warranty?"})
-"""Short questions fresh11's blind writer wrote as earlier sets had (fresh5, the tuning
-set); kept as measured."""
+SAME_BY_CHANCE = frozenset({
+    "How long is the notice period?", "How long is the warranty?",
+    "How much is the security deposit?", "deposit amount",
+})  # fmt: skip
+"""Short questions the blind writers of fresh11 and fresh12 wrote as earlier sets had
+(fresh5, the tuning set); kept as measured."""
 
 
 def test_the_fresh_set_is_new_and_large(
