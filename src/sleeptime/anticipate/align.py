@@ -260,7 +260,34 @@ def roles_differ(a: Canonical, b: Canonical) -> str | None:
     another role (``asked_moved``). The rules and the accept guard both check it."""
     if a.wh_role and b.wh_role and a.wh_role != b.wh_role:
         return f"the question asks for the {a.wh_role}, not the {b.wh_role}"
-    return asked_moved(a, b) or money_sides_swapped(a, b)
+    return asked_moved(a, b) or money_sides_swapped(a, b) or asker_swapped(a, b)
+
+
+def asker_swapped(a: Canonical, b: Canonical) -> str | None:
+    """Why the asker and another party trade the doer's and the object's places around
+    one verb, or None.
+
+    The reader drops the asker's own pronouns, so "When do *you* pay the landlord?" and
+    "When does the landlord pay *you*?" both read as the verb and "landlord" in another
+    order, one word moved, which ``one_block_apart`` allows. Where each dropped pronoun
+    stood is kept (``Canonical.asker_at``): when, in the active voice and after the same
+    words, one question reads the verb and then a noun with the asker before the verb (the
+    doer), and the other the noun and then the verb with the asker right after it (the
+    object), the two ask about the same act done the other way round. "How long do you
+    simmer the sauce?" against "How long does the sauce simmer?" has no asker after the
+    verb and still matches."""
+    if a.voice != "active" or b.voice != "active":
+        return None
+    for doer, other in ((a, b), (b, a)):
+        for at in doer.asker_at:
+            pair = doer.content[at : at + 2]
+            if len(pair) < 2 or pair[0] == pair[1] or other.content[:at] != doer.content[:at]:
+                continue
+            if other.content[at : at + 2] != (pair[1], pair[0]):
+                continue
+            if at + 2 in other.asker_at and at not in other.asker_at:
+                return f"the asker and {pair[1]!r} trade the doer's and the object's places"
+    return None
 
 
 def money_sides_swapped(a: Canonical, b: Canonical) -> str | None:

@@ -70,8 +70,10 @@ from sleeptime.anticipate.signature import (
 )
 from sleeptime.anticipate.typo import repair_slot_word
 from sleeptime.anticipate.vocab import (
+    ASKER,
     AUX,
     BREAKS,
+    CLAUSE_OPENERS,
     COMPARATIVE_CLASS,
     DROP,
     HOW_HEADS,
@@ -113,6 +115,7 @@ class _Reader:
         self.modals: list[str] = []
         self.aux_tenses: set[str] = set()
         self.pronouns: list[str] = []
+        self.asker_at: list[int] = []
         self.conjunctions: list[str] = []
         self.content: list[str] = []
         self.forms: list[tuple[str, str]] = []
@@ -220,6 +223,7 @@ class _Reader:
             finite=bool(self.aux_tenses or self.modals),
             asked=tuple(self._lemma(w) for w in asked_phrase(wh, self.words, self.wh_end)),
             state=None if self.agent_wh or self.by_agent else self._state(),
+            asker_at=tuple(self.asker_at),
             when_kind=self.when_kind,
             bare_what=bare_what(
                 wh,
@@ -367,7 +371,9 @@ class _Reader:
         elif word in THIRD_PERSON:
             self.pronouns.append(PRONOUN_CASE.get(word, word))
         elif word in PRONOUNS or word in lx.GENERIC_PRONOUNS:
-            pass
+            earlier = [w for w in self.words[:i] if w]
+            if word in ASKER and not (earlier and earlier[-1] in CLAUSE_OPENERS):
+                self.asker_at.append(len(self.content))  # not "... if you ...": a new clause
         elif word in CONJUNCTIONS:
             self.conjunctions.append(word)
             if word == "and":

@@ -60,6 +60,12 @@ class Canonical:
     state: str | None = None
     """The lemma read as a state after a be-form with no doer ("is the shop *closed*",
     "are the gates *open*"): it asks for a span, the verb ("does it close") for a moment."""
+    asker_at: tuple[int, ...] = ()
+    """Where the asker's own pronouns stood ("I", "me", "you", "we", "us"), which the
+    reader drops: the number of content words read before each. "How soon should *you*
+    phone a volunteer?" has one at 0, the doer; "How soon does a volunteer phone *you*?"
+    one at 2, the object (``align.asker_swapped``). A pronoun that opens a clause of its
+    own ("... if *you* won't be travelling") is not counted."""
 
 
 def slot_difference(a: Canonical, b: Canonical, slots: tuple[tuple[str, str], ...]) -> str | None:

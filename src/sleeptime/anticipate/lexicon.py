@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-LEXICON_VERSION = "14"
+LEXICON_VERSION = "15"
 
 # Polite frames and fillers around a question; removed before anything else is read.
 _GREETING = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?[,!.:]?\s+)"

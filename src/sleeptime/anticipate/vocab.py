@@ -41,9 +41,13 @@ HOW_HEADS = {"many", "much", "long", "far", "old", "often", "fast", "big", "larg
 """Words that make one question word with "how" before them ("how long"): the adjective of
 every measure noun ``measure.MEASURE_NOUNS`` reads ("depth" asks "how deep")."""
 THIRD_PERSON = PRONOUNS - lx.GENERIC_PRONOUNS
+ASKER = frozenset({"i", "me", "you", "we", "us"})
+"""The asker's own pronouns as doer or object: dropped, their places kept (``asker_at``)."""
 PRONOUN_CASE = {"him": "he", "his": "he", "her": "she", "hers": "she", "them": "they",
                 "their": "they", "theirs": "they"}  # fmt: skip
 CLAUSE_ENDS = {"if", "because", "while", "although", "that", "unless", "since", "so", "once"}
+CLAUSE_OPENERS = CLAUSE_ENDS | CONJUNCTIONS | lx.WH
+"""Words after which a pronoun is the subject of a clause of its own ("if you ...")."""
 DO_FORMS = {"do", "does", "did"}
 BREAKS = lx.FILLERS | CONJUNCTIONS | CLAUSE_ENDS | lx.WH | set(lx.ROLE_PREPOSITIONS) | AUX
 """Words after which a new phrase starts (where a passive's doer ends: ``frames.py``)."""
