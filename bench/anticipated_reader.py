@@ -9,7 +9,8 @@ the issue's 60 % either way, and this script says why, on the same pairs:
 - **Oracle ceilings** (no model): the recall a perfect reader would reach behind the
   shipped guard, and behind the hard slots alone. A rewording counts when the rules serve
   its answer, or when its own stored question passes the gate.
-- **A local reader** (``--model``, a GGUF run in-process by llama.cpp): for every pair
+- **A reader** (``--model``, a GGUF run in-process by llama.cpp, or ``--base-url``, an
+  OpenAI-compatible endpoint that returns logprobs): for every pair
   that the hard slots pass (a question the rules refuse, a stored question of its
   context), the probability of "yes" as the first token of two prompts. ``accept`` is the
   shipped yes/no (``anticipate_accept``). ``fits`` asks whether the stored answer is
@@ -26,15 +27,18 @@ scored context by context, the context first.
 
 Usage: ``.venv/bin/python bench/anticipated_reader.py [--data FILE] [--splits
 fresh9,fresh10,fresh11] [--model qwen2.5-coder-1.5b] [--scores FILE.jsonl] [--out FILE]``.
-Without ``--model`` only the ceilings are computed. ``--scores`` keeps every probability
-as it is computed, so an interrupted run resumes. The pre-registered questions are in
-``bench/results/anticipated_reader_NOTE.md``.
+A reader this machine cannot run is read through an OpenAI-compatible endpoint that
+returns first-token logprobs: ``--base-url URL/v1 --api-model NAME`` (the key from
+``SLEEPTIME_OPENAI_API_KEY``). Without a reader only the ceilings are computed.
+``--scores`` keeps every probability as it is computed, so an interrupted run resumes.
+The pre-registered questions are in ``bench/results/anticipated_reader_NOTE.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -170,6 +174,47 @@ class YesScorer:
         return float(probs[self.yes].sum() / probs.sum())
 
 
+class EndpointScorer:
+    """P("yes") as the first token, from an OpenAI-compatible chat endpoint's logprobs.
+
+    For readers this machine cannot run (a hosted model, a large model on another host):
+    the same prompts, one token at temperature 0 with ``top_logprobs``. Servers that return
+    no logprobs (reasoning models among them) get a clear error, not a guess."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, timeout: float) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        self.model = model
+
+    def p_yes(self, prompt: str) -> float:
+        """Probability mass of the "yes" tokens among the first token's top 20."""
+        body = {
+            "model": self.model, "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": 1, "temperature": 0.0, "logprobs": True, "top_logprobs": 20,
+        }  # fmt: skip
+        reply = self.client.post("/chat/completions", json=body)
+        if reply.status_code != 200:
+            raise SystemExit(
+                f"the endpoint answered HTTP {reply.status_code}: {reply.text[:300]}; check "
+                "--base-url (it ends in /v1), --api-model and SLEEPTIME_OPENAI_API_KEY"
+            )
+        choice = reply.json()["choices"][0]
+        content = (choice.get("logprobs") or {}).get("content") or []
+        if not content or not content[0].get("top_logprobs"):
+            raise SystemExit(
+                "the endpoint returned no top_logprobs for the first token; this script "
+                "needs a server and model that return them (llama.cpp's server, vLLM, or "
+                "a chat model that is not a reasoning model)"
+            )
+        return sum(
+            math.exp(t["logprob"])
+            for t in content[0]["top_logprobs"]
+            if t["token"].strip().lower() == "yes"
+        )
+
+
 def _cache(path: Path | None) -> dict[tuple[str, str, str], float]:
     found: dict[tuple[str, str, str], float] = {}
     if path is not None and path.exists():
@@ -183,7 +228,7 @@ def _cache(path: Path | None) -> dict[tuple[str, str, str], float]:
 def score(
     asked: list[Asked],
     data: dict[str, Any],
-    scorer: YesScorer,
+    scorer: YesScorer | EndpointScorer,
     fits_floor: float,
     cache_path: Path | None,
 ) -> dict[str, int]:
@@ -352,6 +397,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="another question set file")
     parser.add_argument("--splits", default=",".join(DEFAULT_SPLITS), help="comma-separated")
     parser.add_argument("--model", default=None, help="a GGUF path or a catalog name")
+    parser.add_argument("--base-url", default=None, help="an OpenAI-compatible endpoint (/v1)")
+    parser.add_argument("--api-model", default=None, help="the model name at --base-url")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
     threads = int(os.environ.get("SLEEPTIME_N_THREADS", "2"))
     parser.add_argument("--threads", type=int, default=threads)
     parser.add_argument("--fits-floor", type=float, default=0.3)
@@ -367,17 +415,29 @@ def main() -> None:
     started = time.perf_counter()
     asked = build(data, splits)
     rep: dict[str, Any] = {"note": args.note, "splits_measured": list(splits)}
+    if args.model and args.base_url:
+        parser.error("give --model (in-process) or --base-url (an endpoint), not both")
+    if bool(args.base_url) != bool(args.api_model):
+        parser.error("--base-url and --api-model go together")
+    scorer: YesScorer | EndpointScorer | None = None
     if args.model:
-        from sleeptime.anticipate.match import MATCHER_VERSION
         from sleeptime.backends.model_catalog import resolve_model
 
         path = resolve_model(args.model)
-        rep |= {"matcher": MATCHER_VERSION, "model": path.name, "threads": args.threads}
+        rep |= {"model": path.name, "threads": args.threads}
         scorer = YesScorer(path, args.threads)
+    elif args.base_url:
+        key = os.environ.get("SLEEPTIME_OPENAI_API_KEY")
+        rep |= {"model": args.api_model, "endpoint": args.base_url}
+        scorer = EndpointScorer(args.base_url, args.api_model, key, args.timeout)
+    if scorer is not None:
+        from sleeptime.anticipate.match import MATCHER_VERSION
+
+        rep["matcher"] = MATCHER_VERSION
         rep["scored"] = score(asked, data, scorer, args.fits_floor, args.scores)
         rep["fits_floor"] = args.fits_floor
         rep["accept_distribution"] = distribution(asked)
-    rep["splits"] = report(asked, splits, scored=bool(args.model))
+    rep["splits"] = report(asked, splits, scored=scorer is not None)
     rep["elapsed_s"] = round(time.perf_counter() - started, 1)
     _print(rep)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -146,3 +146,50 @@ def test_the_scorer_gives_a_probability_the_prefix_cache_does_not_change() -> No
     fresh = READER.YesScorer(default_model_path(), threads=2)
     assert fresh.p_yes(second) == pytest.approx(p2, abs=0.02)
     assert scorer.p_yes(first) == pytest.approx(p1, abs=0.02)
+
+
+@pytest.mark.integration
+@pytest.mark.server
+def test_an_endpoint_reads_the_same_probability_as_the_model_in_process(llama_server: str) -> None:
+    from helpers.llama_server import SMOLLM2_ALIAS
+    from sleeptime.backends.model_files import default_model_path
+
+    prompt = "Is the sky blue on a clear day? Reply with one word: yes or no."
+    remote = READER.EndpointScorer(llama_server, SMOLLM2_ALIAS, None, timeout=120)
+    local = READER.YesScorer(default_model_path(), threads=2)
+    assert remote.p_yes(prompt) == pytest.approx(local.p_yes(prompt), abs=0.05)
+
+
+def test_an_endpoint_without_logprobs_gets_a_clear_error() -> None:
+    """A real HTTP server on loopback answering in the OpenAI shape with no logprobs, as a
+    reasoning model's endpoint does."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(
+                {"choices": [{"index": 0, "message": {"role": "assistant", "content": "yes"}}]}
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        scorer = READER.EndpointScorer(url, "any", None, timeout=10)
+        with pytest.raises(SystemExit, match="no top_logprobs"):
+            scorer.p_yes("Same question? yes or no.")
+    finally:
+        server.shutdown()
+        server.server_close()
