@@ -89,12 +89,7 @@ def build(data: dict[str, Any], splits: Sequence[str]) -> list[Asked]:
     """Every rewording and near-miss of ``splits``, with the rules' answer and, when the
     rules refuse, the pairs the hard slots pass (no model)."""
     from sleeptime.anticipate import match_structural
-    from sleeptime.anticipate.accept import (
-        accept_candidates,
-        content_differs,
-        context_words,
-        names_other_thing,
-    )
+    from sleeptime.anticipate.accept import accept_candidates, context_words
     from sleeptime.anticipate.canonical import canonical
 
     out: list[Asked] = []
@@ -115,15 +110,15 @@ def build(data: dict[str, Any], splits: Sequence[str]) -> list[Asked]:
                 )  # fmt: skip
                 if found is None:
                     form = canonical(entry["text"])
+                    limit = len(items)
+                    shipped = accept_candidates(form, items, forms, context=words, limit=limit)
+                    guarded = {c.item["question"] for c in shipped}
                     for cand in accept_candidates(
-                        form, items, forms, context=words, limit=len(items), content_filters=False
+                        form, items, forms, context=words, limit=limit, content_filters=False
                     ):
-                        stored = canonical(cand.item["question"])
-                        guard = (
-                            content_differs(form, stored) is None
-                            and names_other_thing(form, stored, words) is None
-                        )
-                        asked.pairs.append(Pair(cand.item["question"], cand.item["answer"], guard))
+                        question = cand.item["question"]
+                        pair = Pair(question, cand.item["answer"], question in guarded)
+                        asked.pairs.append(pair)
                 out.append(asked)
     return out
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from sleeptime.anticipate import canonical, compare_questions
-from sleeptime.anticipate.accept import content_differs, hard_slots_differ
+from helpers.anticipate_pairs import assert_refused_both_ways, assert_same_both_ways
+from sleeptime.anticipate import canonical
 
 SWAPPED = [
     ("When do you pay the landlord?", "When does the landlord pay you?"),
@@ -42,18 +42,12 @@ SAME = [
 def test_the_rules_and_the_guard_refuse_the_asker_and_another_swapped(
     asked: str, stored: str
 ) -> None:
-    for x, y in ((asked, stored), (stored, asked)):
-        assert not compare_questions(x, y).ok, (x, y)
-        a, b = canonical(x), canonical(y)
-        assert hard_slots_differ(a, b) is not None or content_differs(a, b) is not None, (x, y)
+    assert_refused_both_ways(asked, stored)
 
 
 @pytest.mark.parametrize(("asked", "stored"), SAME)
 def test_the_asker_in_the_same_role_still_matches(asked: str, stored: str) -> None:
-    for x, y in ((asked, stored), (stored, asked)):
-        verdict = compare_questions(x, y)
-        assert verdict.ok, (x, y, verdict.reason)
-        assert hard_slots_differ(canonical(x), canonical(y)) is None
+    assert_same_both_ways(asked, stored)
 
 
 def test_the_dropped_pronouns_are_read_with_their_places() -> None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.anticipate_pairs import assert_refused_both_ways, assert_same_both_ways
 from sleeptime.anticipate import canonical, compare_questions
-from sleeptime.anticipate.accept import content_differs, hard_slots_differ
 
 SWAPPED = [
     ("How much does the landlord pay the tenant?", "How much does the tenant pay the landlord?"),
@@ -51,18 +51,12 @@ SAME = [
 
 @pytest.mark.parametrize(("asked", "stored"), SWAPPED)
 def test_the_rules_and_the_guard_refuse_payer_and_paid_swapped(asked: str, stored: str) -> None:
-    for x, y in ((asked, stored), (stored, asked)):
-        assert not compare_questions(x, y).ok, (x, y)
-        a, b = canonical(x), canonical(y)
-        assert hard_slots_differ(a, b) is not None or content_differs(a, b) is not None, (x, y)
+    assert_refused_both_ways(asked, stored)
 
 
 @pytest.mark.parametrize(("asked", "stored"), SAME)
 def test_a_moved_clause_or_the_other_money_verb_still_matches(asked: str, stored: str) -> None:
-    for x, y in ((asked, stored), (stored, asked)):
-        verdict = compare_questions(x, y)
-        assert verdict.ok, (x, y, verdict.reason)
-        assert hard_slots_differ(canonical(x), canonical(y)) is None
+    assert_same_both_ways(asked, stored)
 
 
 def test_the_dropped_verb_is_read_with_its_place() -> None:

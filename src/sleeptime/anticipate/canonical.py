@@ -371,8 +371,8 @@ class _Reader:
         elif word in THIRD_PERSON:
             self.pronouns.append(PRONOUN_CASE.get(word, word))
         elif word in PRONOUNS or word in lx.GENERIC_PRONOUNS:
-            earlier = [w for w in self.words[:i] if w]
-            if word in ASKER and not (earlier and earlier[-1] in CLAUSE_OPENERS):
+            before = next((w for w in reversed(self.words[:i]) if w), "")
+            if word in ASKER and before not in CLAUSE_OPENERS:
                 self.asker_at.append(len(self.content))  # not "... if you ...": a new clause
         elif word in CONJUNCTIONS:
             self.conjunctions.append(word)
